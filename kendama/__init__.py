@@ -1,0 +1,99 @@
+"""Kendama Live Sessions: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from .config import CONFIGS, development_secret_key, normalise_database_url
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, commands."""
+    load_dotenv()
+    config_name = config_name or os.environ.get("KENDAMA_ENV", "development")
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides or {})
+    configure_environment(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security(app)
+    register_commands(app)
+    return app
+
+
+def configure_environment(app: Flask) -> None:
+    """Fill in what the embedded default derives, and refuse unsafe production settings."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    production = app.config["ENV_NAME"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        if production:
+            raise RuntimeError("DATABASE_URL must be set in production.")
+        url = f"sqlite:///{Path(app.instance_path) / 'kendama.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+
+
+def register_extensions(app: Flask) -> None:
+    from . import jobs, queueing, sqlite_setup
+    from .extensions import csrf, db, limiter, login_manager, mail, migrate
+    from .htmx import htmx
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    sqlite_setup.init_app(app)
+    queueing.init_app(app)
+    jobs.init_app(app)
+    from . import auth_loading
+
+    auth_loading.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints import BLUEPRINTS
+
+    for blueprint, prefix in BLUEPRINTS():
+        app.register_blueprint(blueprint, url_prefix=prefix)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from . import security
+
+    security.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from . import commands
+
+    commands.init_app(app)

@@ -1,0 +1,20 @@
+"""One blueprint per area; the factory registers them from this list."""
+
+from __future__ import annotations
+
+
+def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
+    """(blueprint, url prefix) pairs, imported lazily so the factory controls the order."""
+    from .admin import bp as admin
+    from .api import bp as api
+    from .auth import bp as auth
+    from .dashboard import bp as dashboard
+    from .discovery import bp as discovery
+
+    return [
+        (discovery, None),
+        (auth, None),
+        (dashboard, "/dashboard"),
+        (admin, "/admin"),
+        (api, "/api"),
+    ]

@@ -1,0 +1,25 @@
+"""Checks every API request passes: bearer or cookie auth, CSRF for cookie auth, JSON bodies."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from ...auth_loading import bearer_authenticated
+from ...extensions import csrf
+from . import bp
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+csrf.exempt(bp)
+
+
+@bp.before_request
+def check_request():
+    if request.method not in UNSAFE:
+        return None
+    # Cookie-authenticated browsers must prove the request came from our pages; bearer
+    # clients and anonymous JSON callers cannot be driven cross-site (JSON needs CORS).
+    if not bearer_authenticated() and current_user.is_authenticated:
+        csrf.protect()
+    return None

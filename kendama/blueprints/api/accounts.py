@@ -1,0 +1,56 @@
+"""Accounts and API tokens: POST /api/users, POST /api/tokens, DELETE /api/tokens/current."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify
+
+from ...extensions import limiter
+from ...services import accounts, tokens
+from ...services.errors import NotAuthenticated
+from ...services.timezones import iso_utc
+from . import bp
+from .io import parse_body, require_user
+from .schemas import RegisterIn, TokenIn, TokenOut, UserOut
+from .serializers import user_out
+from .spec import operation
+
+
+@bp.post("/users")
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
+@operation("Create a fan or player account", tag="auth", body=RegisterIn, responses={201: UserOut},
+           errors=(409, 429), auth=False)
+def create_user():
+    data = parse_body(RegisterIn)
+    user = accounts.register_user(data.email, data.password, data.display_name, data.role, data.timezone)
+    return jsonify(user_out(user)), 201
+
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKENS"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=lambda response: response.status_code == 401)
+@operation("Exchange email and password for an API token", tag="auth", body=TokenIn, responses={201: TokenOut},
+           errors=(401, 429), auth=False)
+def create_token():
+    data = parse_body(TokenIn)
+    user = accounts.authenticate(data.email, data.password)
+    if user is None:
+        raise NotAuthenticated("Email or password is not right.", code="invalid_credentials")
+    raw, token = tokens.issue_token(user)
+    return jsonify({"token": raw, "expires_at": iso_utc(token.expires_at), "user": user_out(user)}), 201
+
+
+@bp.delete("/tokens/current")
+@operation("Revoke the token this request is signed with", tag="auth", responses={204: None})
+def revoke_current_token():
+    require_user()
+    token = g.get("api_token")
+    if token is None:
+        raise NotAuthenticated("This request was not made with an API token.", code="no_token")
+    tokens.revoke_token(token.id)
+    return "", 204
+
+
+@bp.get("/users/me")
+@operation("The signed-in user", tag="auth", responses={200: UserOut})
+def me():
+    return jsonify(user_out(require_user()))

@@ -1,0 +1,95 @@
+"""Reading JSON bodies into typed models and writing lists the way the contract says."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+from pydantic import BaseModel, ValidationError
+
+from ...services.errors import InvalidInput, NotAuthenticated, NotAllowed, ServiceError
+
+Model = TypeVar("Model", bound=BaseModel)
+MAX_PER_PAGE = 100
+
+
+class MalformedRequest(ServiceError):
+    status = 400
+    code = "malformed"
+
+
+def parse_body(model: type[Model]) -> Model:
+    """The request's JSON body as `model`: 400 when it is not JSON, 422 per bad field."""
+    if not request.is_json:
+        raise MalformedRequest("Send a JSON body with Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise MalformedRequest("The body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise MalformedRequest("The body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(validation_fields(exc)) from exc
+
+
+def validation_fields(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(name, error["msg"])
+    return fields
+
+
+def parse_query(model: type[Model]) -> Model:
+    """Query-string parameters as `model` (422 per bad parameter)."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise InvalidInput(validation_fields(exc)) from exc
+
+
+def pagination() -> tuple[int, int]:
+    """`page` and `per_page` from the query string (per_page at most 100)."""
+    errors = {}
+    values = {}
+    for name, default, upper in (("page", 1, 100_000), ("per_page", 20, MAX_PER_PAGE)):
+        raw = request.args.get(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[name] = "Give a whole number."
+            continue
+        if not 1 <= value <= upper:
+            errors[name] = f"Give a number from 1 to {upper}."
+        values[name] = value
+    if errors:
+        raise InvalidInput(errors)
+    return values["page"], values["per_page"]
+
+
+def page_body(items: list[Any], page: int, per_page: int, total: int) -> dict:
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def require_user():
+    """The signed-in user (cookie or token), or a 401."""
+    if not current_user.is_authenticated:
+        raise NotAuthenticated("Sign in, or send an API token as Authorization: Bearer <token>.")
+    return current_user._get_current_object()
+
+
+def require_admin():
+    user = require_user()
+    if not user.is_admin:
+        raise NotAllowed("Administrators only.")
+    return user
+
+
+def no_content():
+    return "", 204
+
+
+def not_found():
+    abort(404)

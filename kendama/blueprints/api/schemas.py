@@ -1,0 +1,110 @@
+"""Request and response shapes of the JSON API (pydantic); they also feed the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# --- requests ---------------------------------------------------------------
+class RegisterIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    display_name: str = Field(max_length=200)
+    role: Literal["fan", "player"]
+    timezone: str = Field(max_length=64)
+
+
+class TokenIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class OfferingIn(Strict):
+    duration_minutes: int = Field(ge=15, le=30)
+    price_amount: int = Field(ge=0, le=1_000_000)
+
+
+class ProfileIn(Strict):
+    display_name: str | None = Field(default=None, max_length=200)
+    bio: str | None = Field(default=None, max_length=10_000)
+    accepts_bookings: bool | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    offerings: list[OfferingIn] | None = Field(default=None, max_length=16)
+    recording_default: bool | None = None
+    sharing_default: bool | None = None
+
+
+class VerifyIn(Strict):
+    approve: bool = True
+    note: str = Field(default="", max_length=2000)
+
+
+class PlayerQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    q: str | None = Field(default=None, max_length=100)
+    free: Literal["true", "false"] | None = None
+    max_price: int | None = Field(default=None, ge=0)
+    duration: int | None = Field(default=None, ge=15, le=30)
+    available_before: str | None = Field(default=None, max_length=40)
+
+
+# --- responses --------------------------------------------------------------
+class Money(BaseModel):
+    amount: int
+    currency: str
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Literal["fan", "player", "admin"]
+    timezone: str
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: str
+    user: UserOut
+
+
+class OfferingOut(BaseModel):
+    duration_minutes: int
+    price: Money
+
+
+class PlayerOut(BaseModel):
+    id: int
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    verified: bool
+    offerings: list[OfferingOut]
+    next_available: str | None
+
+
+class PlayerPage(BaseModel):
+    items: list[PlayerOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class ProfileOut(BaseModel):
+    id: int
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    accepts_bookings: bool
+    currency: str
+    offerings: list[OfferingOut]
+    recording_default: bool
+    sharing_default: bool
+    verification_state: Literal["unverified", "pending", "verified", "rejected"]
+    payout_state: Literal["none", "onboarding", "restricted", "enabled"]

@@ -1,0 +1,64 @@
+"""Forms check shape only; the account rules live in services/accounts.py."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ...services.timezones import all_zone_names
+
+
+def zone_choices():
+    return [(z, z.replace("_", " ")) for z in all_zone_names()]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
+    password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)],
+                               render_kw={"autocomplete": "name"})
+    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
+    password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=1024)],
+                             render_kw={"autocomplete": "new-password"})
+    role = RadioField("I want to", choices=[("fan", "Book lessons (fan)"), ("player", "Teach lessons (player)")],
+                      default="fan", validators=[DataRequired()])
+    timezone = SelectField("Time zone", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password (at least 10 characters)",
+                                 validators=[DataRequired(), Length(min=10, max=1024)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new_password", "The passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=1024)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class SettingsForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    timezone = SelectField("Time zone (all times are shown in it)", validators=[DataRequired()])
+    email_reminders = BooleanField("Email me reminders 24 hours and 1 hour before a session")
+    email_feedback_requests = BooleanField("Email me to ask for feedback after a session")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()

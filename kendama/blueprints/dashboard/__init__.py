@@ -1,0 +1,7 @@
+"""The signed-in home for fans and players."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
+
+from . import routes  # noqa: E402,F401

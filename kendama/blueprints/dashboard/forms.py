@@ -1,0 +1,32 @@
+"""Profile form: shape only; profiles.update_profile holds the rules."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...services.money import SUPPORTED_CURRENCIES
+
+OFFERED_DURATIONS = (15, 20, 25, 30)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    bio = TextAreaField("About you and your lessons", validators=[Optional(), Length(max=4000)])
+    accepts_bookings = BooleanField("Take bookings (show me on the discovery page)")
+    currency = SelectField("Currency", choices=[(c, c.upper()) for c in SUPPORTED_CURRENCIES])
+    recording_default = BooleanField("By default, agree to record my sessions (fans must agree too)")
+    sharing_default = BooleanField("By default, allow sharing recordings (fans must agree too)")
+    avatar = FileField("Photo (PNG, JPEG or WebP, under 2 MB)")
+
+
+def add_offering_fields(form_class):
+    """One 'offer' checkbox and one price box per duration, generated so they stay in step."""
+    for minutes in OFFERED_DURATIONS:
+        setattr(form_class, f"offer_{minutes}", BooleanField(f"Offer {minutes}-minute sessions"))
+        setattr(form_class, f"price_{minutes}", StringField(f"Price for {minutes} minutes (0 = free)",
+                                                            validators=[Optional(), Length(max=12)]))
+    return form_class
+
+
+add_offering_fields(ProfileForm)

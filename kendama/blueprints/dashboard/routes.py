@@ -1,0 +1,86 @@
+"""Dashboard pages: the overview and the player's profile editor."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ...services import avatars, profiles
+from ...services.errors import InvalidInput, NotAllowed, ServiceError
+from ...services.money import format_money, to_minor_units
+from ..form_errors import apply_service_errors
+from ..redirects import see_other
+from . import bp
+from .forms import OFFERED_DURATIONS, ProfileForm
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("dashboard/index.html")
+
+
+def _fill_form(form: ProfileForm, profile) -> None:
+    form.display_name.data = profile.user.display_name
+    form.bio.data = profile.bio
+    form.accepts_bookings.data = profile.accepts_bookings
+    form.currency.data = profile.currency
+    form.recording_default.data = profile.recording_default
+    form.sharing_default.data = profile.sharing_default
+    prices = {o.duration_minutes: o.price_amount for o in profile.offerings}
+    for minutes in OFFERED_DURATIONS:
+        getattr(form, f"offer_{minutes}").data = minutes in prices
+        if minutes in prices:
+            shown = format_money(prices[minutes], profile.currency)
+            getattr(form, f"price_{minutes}").data = "0" if shown == "Free" else shown.split(" ", 1)[1].replace(",", "")
+
+
+def _offerings_from(form: ProfileForm) -> list[profiles.OfferingInput]:
+    offerings, errors = [], {}
+    for minutes in OFFERED_DURATIONS:
+        if not getattr(form, f"offer_{minutes}").data:
+            continue
+        raw = getattr(form, f"price_{minutes}").data or "0"
+        try:
+            offerings.append(profiles.OfferingInput(minutes, to_minor_units(raw, form.currency.data)))
+        except ValueError:
+            errors[f"price_{minutes}"] = "Enter an amount such as 25 or 25.50 (0 for free)."
+    if errors:
+        raise InvalidInput(errors)
+    return offerings
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    if not current_user.is_player:
+        raise NotAllowed("Only players have a profile to edit.")
+    record = profiles.get_player_profile(current_user.id)
+    form = ProfileForm()
+    status = 200
+    if request.method == "GET":
+        _fill_form(form, record)
+    elif form.validate_on_submit():
+        try:
+            profiles.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                bio=form.bio.data or "",
+                accepts_bookings=form.accepts_bookings.data,
+                currency=form.currency.data,
+                offerings=_offerings_from(form),
+                recording_default=form.recording_default.data,
+                sharing_default=form.sharing_default.data,
+            )
+            upload = form.avatar.data
+            if upload and getattr(upload, "filename", ""):
+                avatars.save_avatar(current_user, upload.read())
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+            status = exc.status
+        else:
+            flash("Profile saved.", "success")
+            return see_other(url_for("dashboard.profile"))
+    else:
+        status = 422
+    return render_template("dashboard/profile.html", form=form, profile=record, durations=OFFERED_DURATIONS), status

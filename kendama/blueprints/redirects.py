@@ -1,0 +1,20 @@
+"""Safe `next=` handling: only local paths, never another host (no open redirects)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import redirect, request, url_for
+
+
+def safe_next(default_endpoint: str = "discovery.index") -> str:
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
+    return url_for(default_endpoint)
+
+
+def see_other(location: str):
+    """303 after a mutation, so a reload never repeats it."""
+    return redirect(location, code=303)

@@ -1,0 +1,146 @@
+"""Configuration classes, read from the environment (see ../shared/API.md, operating contract)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write the usual `postgresql://` URL; we drive it with psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def development_secret_key(instance_path: str) -> str:
+    """A random key generated once and kept in instance/, so dev sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment; the subclasses change what differs."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Mail: SMTP when MAIL_SERVER is set, otherwise the development outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Kendama Live <sessions@kendama.local>")
+
+    # Payments
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    PLATFORM_FEE_PERCENT = os.environ.get("PLATFORM_FEE_PERCENT", "15")
+
+    # Video
+    DAILY_API_KEY = os.environ.get("DAILY_API_KEY")
+    DAILY_WEBHOOK_SECRET = os.environ.get("DAILY_WEBHOOK_SECRET")
+    DAILY_API_URL = os.environ.get("DAILY_API_URL", "https://api.daily.co/v1")
+
+    # Booking policy (numbers are configuration; the rules live in services/policy.py)
+    POLICY_FULL_REFUND_HOURS = _int("POLICY_FULL_REFUND_HOURS", 24)
+    POLICY_PARTIAL_REFUND_HOURS = _int("POLICY_PARTIAL_REFUND_HOURS", 2)
+    POLICY_PARTIAL_REFUND_PERCENT = _int("POLICY_PARTIAL_REFUND_PERCENT", 50)
+    POLICY_RESCHEDULE_HOURS = _int("POLICY_RESCHEDULE_HOURS", 24)
+    POLICY_MAX_RESCHEDULES = _int("POLICY_MAX_RESCHEDULES", 2)
+    BOOKING_HOLD_MINUTES = _int("BOOKING_HOLD_MINUTES", 30)
+
+    # Security
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a wall clock
+    API_TOKEN_DAYS = _int("API_TOKEN_DAYS", 30)
+    SIGNED_URL_SECONDS = _int("SIGNED_URL_SECONDS", 300)
+    PASSWORD_RESET_SECONDS = _int("PASSWORD_RESET_SECONDS", 3600)
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    AVATAR_MAX_BYTES = 2 * 1024 * 1024
+
+    # Rate limits (Flask-Limiter); storage in Redis where there is one
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10 per hour")
+    RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "20 per minute")
+    RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
+
+    # Sandboxes: served under /_sandbox/ when no real key is configured (never in production)
+    SANDBOXES_ALLOWED = True
+    JOBS_INLINE = False  # forced inline; otherwise inline only when Redis is unreachable
+    DEV_MAIL_OUTBOX = False
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite in instance/, inline jobs, a mail outbox, sandboxes."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    DEV_MAIL_OUTBOX = True
+
+
+class TestingConfig(Config):
+    """Tests: PostgreSQL and Redis on this machine; the database URL is set by the fixtures."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    BASE_URL = "http://localhost"
+    JOBS_INLINE = True
+    DEV_MAIL_OUTBOX = True
+    PASSWORD_HASH_FAST = True  # argon2 with test-sized cost so the suite stays quick
+    # Generous limits so ordinary tests never trip them; rate-limit tests lower them.
+    RATELIMIT_LOGIN = "1000 per minute"
+    RATELIMIT_REGISTER = "1000 per minute"
+    RATELIMIT_BOOKING = "1000 per minute"
+    RATELIMIT_TOKENS = "1000 per minute"
+
+
+class ProductionConfig(Config):
+    """Production: everything from the environment; sandboxes refused; secure cookies."""
+
+    ENV_NAME = "production"
+    SANDBOXES_ALLOWED = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,88 @@
+"""The one error mapping: a service error or HTTP error becomes JSON, an htmx fragment or a page."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .htmx import is_htmx_request
+from .services.errors import ServiceError
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    """API and webhook callers get JSON; browsers get pages."""
+    if request.path.startswith(("/api/", "/webhooks/")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body: dict = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return body
+
+
+def respond(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    """Answer an error in the form the client asked for."""
+    if wants_json():
+        response = jsonify(error_body(code, message, fields))
+    elif is_htmx_request():
+        response = render_template("errors/_message.html", status=status, message=message, fields=fields or {})
+    else:
+        response = render_template("errors/page.html", status=status, message=message, code=code)
+    return response, status, headers or {}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        db.session.rollback()
+        return respond(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return respond(400, "csrf_failed", "The form expired or was not sent from this site. Reload the page and try again.")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        # A dropped connection mid-request: the transaction is gone, nothing half-written stays.
+        db.session.rollback()
+        app.logger.error("database error: %s", exc)
+        return respond(503, "unavailable", "The service is briefly unavailable. Please try again in a moment.",
+                       headers={"Retry-After": "5"})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = exc.description if status != 404 else "We could not find that page."
+        if status == 429:
+            message = "Too many attempts. Please wait a little and try again."
+        # Keep headers such as Allow and Retry-After, but not the exception's own Content-Type.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return respond(status, HTTP_CODES.get(status, "error"), message, headers=headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return respond(500, "server_error", "Something went wrong on our side. Nothing was changed; please try again.")

@@ -1,0 +1,39 @@
+"""All models, importable from one place (Alembic and the app load them through here)."""
+
+from .availability import CalendarBusyTime, DateOverride, SessionAvailability, WeeklyWindow
+from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
+from .payments import Payment, Refund
+from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
+from .sessions import ACTIVE_STATUSES, ConsentRecord, LiveSession, SessionFeedback, SessionStatus
+from .types import UTCDateTime, utcnow
+from .users import ApiToken, Offering, PayoutState, Profile, Role, User, VerificationState
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ApiToken",
+    "BetaAllowlistEntry",
+    "CalendarBusyTime",
+    "ConsentRecord",
+    "DateOverride",
+    "LiveSession",
+    "Notification",
+    "Offering",
+    "Payment",
+    "PayoutState",
+    "PlatformSetting",
+    "Profile",
+    "RecordingAccess",
+    "RecordingShareLink",
+    "Refund",
+    "Role",
+    "SessionAvailability",
+    "SessionFeedback",
+    "SessionRecording",
+    "SessionStatus",
+    "User",
+    "UTCDateTime",
+    "VerificationState",
+    "WeeklyWindow",
+    "WebhookEvent",
+    "utcnow",
+]

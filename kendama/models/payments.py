@@ -1,0 +1,64 @@
+"""Money movements: Checkout payments and refunds, in integer minor units."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .sessions import LiveSession
+from .types import UTCDateTime, utcnow
+
+
+class Payment(db.Model):
+    """A Checkout Session opened for a paid booking, and what became of it."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(String(2048))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    application_fee_amount: Mapped[int] = mapped_column(Integer, default=0)
+    destination_account_id: Mapped[str | None] = mapped_column(String(64))
+    # open | paid | expired | failed
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[LiveSession] = relationship()
+
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+
+class Refund(db.Model):
+    """A refund the policy granted; carried out (and retried) against the payment provider."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    # The part of the platform fee given back with it (in proportion), for the books.
+    fee_refund_amount: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(64), default="requested_by_customer")
+    # pending (to be sent) | succeeded | failed (will retry) | dead (gave up, admins see it)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)

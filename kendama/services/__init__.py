@@ -1,0 +1,1 @@
+"""The domain: every rule lives here once, shared by the HTML pages and the JSON API."""

@@ -1,0 +1,66 @@
+"""Player photos: checked by content (not by name), re-encoded never, served from instance/."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import Profile, User
+from .errors import InvalidInput
+
+# Magic numbers of the formats we accept; the file's own bytes decide its type.
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg")}
+
+
+@dataclass(frozen=True)
+class StoredAvatar:
+    directory: str
+    filename: str
+    mimetype: str
+
+
+def _directory() -> Path:
+    path = Path(current_app.instance_path) / "avatars"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _kind(data: bytes) -> tuple[str, str] | None:
+    for signature, kind in SIGNATURES.items():
+        if data.startswith(signature):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ("webp", "image/webp")
+    return None
+
+
+def save_avatar(actor: User, data: bytes) -> Profile:
+    """Store a PNG, JPEG or WebP photo of at most AVATAR_MAX_BYTES for the acting player."""
+    if len(data) > current_app.config["AVATAR_MAX_BYTES"]:
+        raise InvalidInput({"avatar": "Choose a photo under 2 MB."})
+    kind = _kind(data)
+    if kind is None:
+        raise InvalidInput({"avatar": "Choose a PNG, JPEG or WebP photo."})
+    profile = db.session.get(Profile, actor.id)
+    if profile is None:
+        raise InvalidInput({"avatar": "Only players have a photo."})
+    key = f"{hashlib.sha256(data).hexdigest()[:32]}.{kind[0]}"
+    (_directory() / key).write_bytes(data)
+    profile.avatar_key = key
+    db.session.commit()
+    return profile
+
+
+def avatar_file(player_id: int) -> StoredAvatar | None:
+    profile = db.session.get(Profile, player_id)
+    if profile is None or not profile.avatar_key:
+        return None
+    extension = profile.avatar_key.rsplit(".", 1)[-1]
+    mimetype = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}.get(extension)
+    if mimetype is None or not (_directory() / profile.avatar_key).exists():
+        return None
+    return StoredAvatar(str(_directory()), profile.avatar_key, mimetype)

@@ -1,0 +1,68 @@
+"""Errors that services raise; one mapping (kendama/errors.py) turns them into responses."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base class: a stable machine code, a human message, an HTTP status, field messages."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class InvalidInput(ServiceError):
+    """Field values that break a rule (422, with a message per field)."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, fields: dict[str, str], message: str = "Some fields need attention."):
+        super().__init__(message, fields=fields)
+
+
+class NotAuthenticated(ServiceError):
+    status = 401
+    code = "not_authenticated"
+
+
+class NotAllowed(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    """Also raised for things the caller may not know exist, so they learn nothing."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+
+
+class PolicyViolation(Conflict):
+    code = "policy_violation"
+
+
+class WrongState(Conflict):
+    code = "wrong_state"
+
+
+class ProviderUnavailable(ServiceError):
+    """An outside service (payments, video, mail) failed; the caller may retry."""
+
+    status = 503
+    code = "provider_unavailable"

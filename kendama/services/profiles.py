@@ -1,0 +1,167 @@
+"""Player profiles: what players edit about themselves, and what admins verify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
+from . import notifications
+from .errors import InvalidInput, NotAllowed, NotFound
+from .money import SUPPORTED_CURRENCIES
+
+MIN_DURATION, MAX_DURATION = 15, 30
+MAX_BIO_LENGTH = 4000
+MAX_PRICE = 1_000_000  # minor units; a sanity cap against typos
+
+
+@dataclass(frozen=True)
+class OfferingInput:
+    duration_minutes: int
+    price_amount: int
+
+
+def get_player_profile(player_id: int) -> Profile:
+    """A player's profile (any state), or NotFound."""
+    profile = db.session.scalar(
+        select(Profile).join(User, User.id == Profile.user_id)
+        .where(Profile.user_id == player_id, User.role == Role.PLAYER.value)
+        .options(selectinload(Profile.offerings))
+    )
+    if profile is None:
+        raise NotFound("No such player.")
+    return profile
+
+
+def get_public_player(player_id: int) -> Profile:
+    """A player that fans may see: verified and active, or NotFound."""
+    profile = get_player_profile(player_id)
+    if not profile.is_verified or not profile.user.is_active_account:
+        raise NotFound("No such player.")
+    return profile
+
+
+def _check_offerings(offerings: list[OfferingInput]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    seen: set[int] = set()
+    for index, offering in enumerate(offerings):
+        key = f"offerings.{index}"
+        if not isinstance(offering.duration_minutes, int) or not MIN_DURATION <= offering.duration_minutes <= MAX_DURATION:
+            errors[f"{key}.duration_minutes"] = f"Sessions last {MIN_DURATION} to {MAX_DURATION} minutes."
+        elif offering.duration_minutes in seen:
+            errors[f"{key}.duration_minutes"] = "Each duration can be offered once."
+        seen.add(offering.duration_minutes)
+        if not isinstance(offering.price_amount, int) or not 0 <= offering.price_amount <= MAX_PRICE:
+            errors[f"{key}.price_amount"] = "Enter a price of 0 (free) or more, in minor units."
+    return errors
+
+
+def paid_offerings_allowed(profile: Profile) -> bool:
+    """Paid sessions need a payout account that can take charges."""
+    return profile.charges_enabled and profile.payout_state == PayoutState.ENABLED
+
+
+def update_profile(
+    actor: User,
+    *,
+    display_name: str | None = None,
+    bio: str | None = None,
+    accepts_bookings: bool | None = None,
+    currency: str | None = None,
+    offerings: list[OfferingInput] | None = None,
+    recording_default: bool | None = None,
+    sharing_default: bool | None = None,
+) -> Profile:
+    """Change the acting player's own profile; every rule is checked before anything changes."""
+    if actor.role != Role.PLAYER.value:
+        raise NotAllowed("Only players have a profile to edit.")
+    profile = get_player_profile(actor.id)
+    errors: dict[str, str] = {}
+    if display_name is not None and not 1 <= len(display_name.strip()) <= 80:
+        errors["display_name"] = "Enter a name of 1 to 80 characters."
+    if bio is not None and len(bio) > MAX_BIO_LENGTH:
+        errors["bio"] = f"Keep the bio under {MAX_BIO_LENGTH} characters."
+    if currency is not None and currency.lower() not in SUPPORTED_CURRENCIES:
+        errors["currency"] = "Choose one of: " + ", ".join(c.upper() for c in SUPPORTED_CURRENCIES) + "."
+    if offerings is not None:
+        errors.update(_check_offerings(offerings))
+        if not errors and any(o.price_amount > 0 for o in offerings) and not paid_offerings_allowed(profile):
+            errors["offerings"] = "Set up payouts before you offer paid sessions; free sessions work now."
+    if errors:
+        raise InvalidInput(errors)
+
+    if display_name is not None:
+        actor.display_name = display_name.strip()
+    if bio is not None:
+        profile.bio = bio.strip()
+    if accepts_bookings is not None:
+        profile.accepts_bookings = accepts_bookings
+    if currency is not None:
+        profile.currency = currency.lower()
+    if recording_default is not None:
+        profile.recording_default = recording_default
+    if sharing_default is not None:
+        profile.sharing_default = sharing_default
+    if offerings is not None:
+        _replace_offerings(profile, offerings)
+    if profile.verification_state == VerificationState.UNVERIFIED and profile.bio and profile.offerings:
+        # A complete profile enters the admins' verification queue by itself.
+        profile.verification_state = VerificationState.PENDING.value
+    db.session.commit()
+    return profile
+
+
+def _replace_offerings(profile: Profile, offerings: list[OfferingInput]) -> None:
+    by_duration = {o.duration_minutes: o for o in profile.offerings}
+    wanted = {o.duration_minutes: o.price_amount for o in offerings}
+    for duration, existing in by_duration.items():
+        if duration not in wanted:
+            profile.offerings.remove(existing)
+    for duration, price in wanted.items():
+        if duration in by_duration:
+            by_duration[duration].price_amount = price
+        else:
+            profile.offerings.append(Offering(duration_minutes=duration, price_amount=price))
+
+
+
+
+def verify_player(admin: User, player_id: int, *, approve: bool = True, note: str = "") -> Profile:
+    """An admin marks a player verified (listed and bookable) or rejected."""
+    if not admin.is_admin:
+        raise NotAllowed("Only administrators verify players.")
+    profile = get_player_profile(player_id)
+    if approve:
+        profile.verification_state = VerificationState.VERIFIED.value
+        profile.verified_at = utcnow()
+        profile.verified_by_id = admin.id
+    else:
+        profile.verification_state = VerificationState.REJECTED.value
+        profile.verified_at = None
+    profile.verification_note = note
+    _notify_verification(profile, approve)
+    db.session.commit()
+    return profile
+
+
+def _notify_verification(profile: Profile, approved: bool) -> None:
+    """Hook for the notifications service (queued in the same transaction)."""
+    
+    if approved:
+        notifications.queue(profile.user_id, "player_verified", dedupe_key=f"player_verified:{profile.user_id}:{profile.verified_at.isoformat()}")
+
+
+def verification_queue() -> list[Profile]:
+    """Players waiting for an admin's decision, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Profile)
+            .where(Profile.verification_state.in_([VerificationState.PENDING.value, VerificationState.UNVERIFIED.value]))
+            .join(User, User.id == Profile.user_id)
+            .order_by(User.created_at)
+            .options(selectinload(Profile.offerings), selectinload(Profile.user))
+        )
+    )

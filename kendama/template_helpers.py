@@ -1,0 +1,39 @@
+"""Filters and globals for templates: times in the viewer's zone, money, the viewer's zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request
+from flask_login import current_user
+
+from .services.money import format_money
+from .services.timezones import in_zone, is_valid_zone
+
+
+def viewer_zone() -> str:
+    """The zone to show times in: the signed-in user's, else the browser's (cookie), else UTC."""
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    cookie = request.cookies.get("tz", "") if request else ""
+    return cookie if is_valid_zone(cookie) else "UTC"
+
+
+def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", zone_name: str | None = None) -> str:
+    """A UTC instant written on the viewer's wall clock, with the zone named."""
+    if value is None:
+        return ""
+    zone_name = zone_name or viewer_zone()
+    local = in_zone(value, zone_name)
+    return f"{local.strftime(fmt)} ({zone_name})"
+
+
+def local_time(value: datetime, zone_name: str | None = None) -> str:
+    return in_zone(value, zone_name or viewer_zone()).strftime("%H:%M")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
+    app.jinja_env.globals["viewer_zone"] = viewer_zone

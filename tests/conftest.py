@@ -1,0 +1,109 @@
+"""Test fixtures: a PostgreSQL database per run, each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from kendama import create_app
+from kendama.extensions import db, limiter
+
+from . import postgres
+from .factories import PASSWORD
+
+
+class _TestSession(FlaskSession):
+    """Always use the test's connection, so its outer transaction can be rolled back."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    url = postgres.create_database()
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    # Tests hold an app context open (for factories), and Flask reuses it for each test-client
+    # request, so `g` would leak from one request into the next; a real server never does that.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run the test inside a transaction that is rolled back at the end (commits become savepoints)."""
+    if "committed" in request.keywords:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"class_": _TestSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def csrf_token_from(client) -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    response = client.get("/")
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', response.get_data(as_text=True))
+    assert match, "no CSRF token on the home page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real form (CSRF and all)."""
+
+    def sign_in(user, password_text: str = PASSWORD):
+        token = csrf_token_from(client)
+        response = client.post("/login", data={"email": user.email, "password": password_text, "csrf_token": token})
+        assert response.status_code == 303, response.data[:500]
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_token(client):
+    """An API token for a user, obtained through POST /api/tokens."""
+
+    def issue(user, password_text: str = PASSWORD) -> dict:
+        response = client.post("/api/tokens", json={"email": user.email, "password": password_text})
+        assert response.status_code == 201, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    return issue
+

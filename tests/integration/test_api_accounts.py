@@ -1,0 +1,105 @@
+"""POST /api/users, POST /api/tokens, DELETE /api/tokens/current, through HTTP on PostgreSQL."""
+
+from kendama.extensions import db
+from kendama.models import ApiToken, Profile, User
+
+from ..factories import FanFactory
+
+
+def register(client, **overrides):
+    body = {"email": "new@example.com", "password": "long-enough-pw", "display_name": "New Fan",
+            "role": "fan", "timezone": "Europe/Prague"} | overrides
+    return client.post("/api/users", json=body)
+
+
+def test_register_creates_account(client):
+    response = register(client)
+    assert response.status_code == 201
+    assert response.json == {"id": response.json["id"], "email": "new@example.com", "display_name": "New Fan",
+                             "role": "fan", "timezone": "Europe/Prague"}
+    user = db.session.get(User, response.json["id"])
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_register_player_gets_profile(client):
+    response = register(client, role="player", email="p@example.com")
+    assert response.status_code == 201
+    assert db.session.get(Profile, response.json["id"]) is not None
+
+
+def test_duplicate_email_is_409_case_insensitive(client):
+    assert register(client).status_code == 201
+    response = register(client, email="NEW@example.com")
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "email_taken"
+
+
+def test_register_bad_fields_are_422_with_messages_and_create_nothing(client):
+    before = db.session.query(User).count()
+    response = register(client, email="nope", password="short", timezone="Mars/Base", display_name="")
+    assert response.status_code == 422
+    fields = response.json["error"]["fields"]
+    assert set(fields) == {"email", "password", "timezone", "display_name"}
+    assert db.session.query(User).count() == before
+
+
+def test_register_cannot_make_admin(client):
+    response = register(client, role="admin")
+    assert response.status_code == 422
+    assert "role" in response.json["error"]["fields"]
+
+
+def test_malformed_bodies_are_400(client):
+    assert client.post("/api/users", data="not json", content_type="application/json").status_code == 400
+    assert client.post("/api/users", data="email=x").status_code == 400
+    assert client.post("/api/users", json=[1, 2]).status_code == 400
+
+
+def test_wrong_types_are_422_not_500(client):
+    response = register(client, password=12345678901)
+    assert response.status_code == 422
+    assert "password" in response.json["error"]["fields"]
+
+
+def test_token_lifecycle(client, password):
+    user = FanFactory()
+    response = client.post("/api/tokens", json={"email": user.email, "password": password})
+    assert response.status_code == 201
+    token = response.json["token"]
+    assert response.json["user"]["id"] == user.id
+    assert response.json["expires_at"].endswith("Z")
+    stored = db.session.query(ApiToken).filter_by(user_id=user.id).one()
+    assert stored.token_hash != token and len(stored.token_hash) == 64
+
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/users/me", headers=headers).json["id"] == user.id
+    assert client.delete("/api/tokens/current", headers=headers).status_code == 204
+    assert client.get("/api/users/me", headers=headers).status_code == 401
+
+
+def test_wrong_credentials_same_answer_for_unknown_email(client, password):
+    user = FanFactory()
+    wrong = client.post("/api/tokens", json={"email": user.email, "password": "wrong-password"})
+    unknown = client.post("/api/tokens", json={"email": "ghost@example.com", "password": password})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json == unknown.json
+
+
+def test_repeated_token_failures_are_rate_limited(app, client):
+    user = FanFactory()
+    app.config["RATELIMIT_LOGIN"] = "3 per minute"
+    try:
+        responses = []
+        for _ in range(4):
+            response = client.post("/api/tokens", json={"email": user.email, "password": "wrong-password"})
+            responses.append((response.status_code, response.get_json()))
+    finally:
+        app.config["RATELIMIT_LOGIN"] = "1000 per minute"
+    assert [status for status, _ in responses] == [401, 401, 401, 429]
+    assert responses[-1][1]["error"]["code"] == "rate_limited"
+
+
+def test_garbage_bearer_is_401(client):
+    response = client.get("/api/users/me", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "not_authenticated"

@@ -1,0 +1,69 @@
+"""The one rounding rule for fees and refunds, at its edges."""
+
+import pytest
+
+from kendama.services.money import fee_refund, format_money, percent_of, split_price, to_minor_units
+
+
+@pytest.mark.parametrize(
+    ("price", "percent", "fee"),
+    [
+        (1, 15, 0),  # 0.15 rounds down
+        (3, 15, 0),  # 0.45 rounds down
+        (4, 15, 1),  # 0.60 rounds up
+        (10, 15, 2),  # 1.5 rounds half up
+        (999, 15, 150),  # 149.85
+        (2500, 15, 375),
+        (0, 15, 0),
+        (100, 100, 100),
+        (333, "12.5", 42),  # 41.625
+    ],
+)
+def test_platform_fee_rounds_half_up(app, price, percent, fee):
+    split = split_price(price, percent)
+    assert split.platform_fee == fee
+    assert split.platform_fee + split.player_share == price
+
+
+def test_fee_uses_configured_percent(app):
+    with app.app_context():
+        app.config["PLATFORM_FEE_PERCENT"] = "20"
+        try:
+            assert split_price(999).platform_fee == 200  # 199.8
+        finally:
+            app.config["PLATFORM_FEE_PERCENT"] = "15"
+
+
+def test_fee_never_exceeds_price():
+    assert percent_of(1, 150) == 1
+
+
+@pytest.mark.parametrize(
+    ("fee", "refund", "paid", "expected"),
+    [
+        (150, 999, 999, 150),  # full refund returns the whole fee
+        (150, 500, 999, 75),  # 75.075
+        (0, 1, 1, 0),
+        (1, 1, 3, 0),  # 0.333
+        (2, 1, 3, 1),  # 0.666
+        (375, 1250, 2500, 188),  # 187.5 rounds half up
+    ],
+)
+def test_fee_refund_in_proportion(fee, refund, paid, expected):
+    assert fee_refund(fee, refund, paid) == expected
+
+
+def test_zero_decimal_currency_formatting_and_parsing():
+    assert format_money(1500, "jpy") == "JPY 1,500"
+    assert format_money(1500, "usd") == "USD 15.00"
+    assert format_money(0, "usd") == "Free"
+    assert to_minor_units("15", "jpy") == 15
+    assert to_minor_units("15.5", "usd") == 1550
+    with pytest.raises(ValueError):
+        to_minor_units("15.5", "jpy")
+    with pytest.raises(ValueError):
+        to_minor_units("1.234", "usd")
+    with pytest.raises(ValueError):
+        to_minor_units("abc", "usd")
+    with pytest.raises(ValueError):
+        to_minor_units("-1", "usd")
