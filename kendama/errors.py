@@ -61,15 +61,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return respond(400, "csrf_failed", "The form expired or was not sent from this site. Reload the page and try again.")
+        return respond(
+            400, "csrf_failed", "The form expired or was not sent from this site. Reload the page and try again."
+        )
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):
         # A dropped connection mid-request: the transaction is gone, nothing half-written stays.
         db.session.rollback()
         app.logger.error("database error: %s", exc)
-        return respond(503, "unavailable", "The service is briefly unavailable. Please try again in a moment.",
-                       headers={"Retry-After": "5"})
+        return respond(
+            503,
+            "unavailable",
+            "The service is briefly unavailable. Please try again in a moment.",
+            headers={"Retry-After": "5"},
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -8,7 +8,8 @@ anything that must not be lost is already a database row, and the sweep re-runs 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event

@@ -106,4 +106,3 @@ def api_token(client):
         return {"Authorization": f"Bearer {response.json['token']}"}
 
     return issue
-

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import time
+from datetime import time, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from kendama.extensions import db
 from kendama.models import (
+    LiveSession,
     Offering,
     PayoutState,
     Profile,
@@ -17,6 +18,7 @@ from kendama.models import (
     User,
     VerificationState,
     WeeklyWindow,
+    utcnow,
 )
 from kendama.services.passwords import hash_password
 
@@ -78,8 +80,25 @@ class PlayerFactory(UserFactory):
             min_notice_minutes=kwargs.get("notice", 60),
             max_days_ahead=kwargs.get("days_ahead", 60),
         )
-        availability.windows = [
-            WeeklyWindow(weekday=day, start_time=time(9), end_time=time(17)) for day in range(5)
-        ]
+        availability.windows = [WeeklyWindow(weekday=day, start_time=time(9), end_time=time(17)) for day in range(5)]
         db.session.add_all([profile, availability])
         db.session.commit()
+
+
+class LiveSessionFactory(Base):
+    """A confirmed free 30-minute session tomorrow at 10:00 UTC between a new fan and player."""
+
+    class Meta:
+        model = LiveSession
+
+    fan = factory.SubFactory(FanFactory)
+    player = factory.SubFactory(PlayerFactory)
+    starts_at = factory.LazyFunction(
+        lambda: (utcnow() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=o.duration_minutes))
+    blocked_until = factory.LazyAttribute(lambda o: o.ends_at)
+    duration_minutes = 30
+    status = "confirmed"
+    price_amount = 0
+    currency = "usd"

@@ -10,7 +10,13 @@ from flask import redirect, request, url_for
 def safe_next(default_endpoint: str = "discovery.index") -> str:
     target = request.values.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc and "\\" not in target:
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+        and "\\" not in target
+    ):
         return target
     return url_for(default_endpoint)
 

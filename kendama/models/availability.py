@@ -43,9 +43,7 @@ class WeeklyWindow(db.Model):
     __tablename__ = "availability_windows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    player_id: Mapped[int] = mapped_column(
-        ForeignKey("session_availability.player_id", ondelete="CASCADE"), index=True
-    )
+    player_id: Mapped[int] = mapped_column(ForeignKey("session_availability.player_id", ondelete="CASCADE"), index=True)
     weekday: Mapped[int] = mapped_column(SmallInteger)  # 0 = Monday
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)  # 00:00 means midnight at the end of the day
@@ -59,9 +57,7 @@ class DateOverride(db.Model):
     __tablename__ = "availability_overrides"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    player_id: Mapped[int] = mapped_column(
-        ForeignKey("session_availability.player_id", ondelete="CASCADE"), index=True
-    )
+    player_id: Mapped[int] = mapped_column(ForeignKey("session_availability.player_id", ondelete="CASCADE"), index=True)
     date: Mapped[date] = mapped_column(Date)
     start_time: Mapped[time | None] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DDL, ForeignKey, Integer, String, Text, event
+from sqlalchemy import DDL, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -128,9 +128,7 @@ event.listen(
     "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
 )
-event.listen(
-    LiveSession.__table__, "after_create", DDL(EXCLUSION_CONSTRAINT_SQL).execute_if(dialect="postgresql")
-)
+event.listen(LiveSession.__table__, "after_create", DDL(EXCLUSION_CONSTRAINT_SQL).execute_if(dialect="postgresql"))
 
 
 class ConsentRecord(db.Model):

@@ -51,9 +51,7 @@ class User(UserMixin, db.Model):
     email_feedback_requests: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    profile: Mapped[Profile | None] = relationship(
-        back_populates="user", uselist=False, foreign_keys="Profile.user_id"
-    )
+    profile: Mapped[Profile | None] = relationship(back_populates="user", uselist=False, foreign_keys="Profile.user_id")
 
     __table_args__ = (CheckConstraint("role in ('fan','player','admin')", name="role"),)
 

@@ -150,9 +150,14 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-def update_preferences(user_id: int, *, timezone: str | None = None, display_name: str | None = None,
-                       email_reminders: bool | None = None,
-                       email_feedback_requests: bool | None = None) -> User:
+def update_preferences(
+    user_id: int,
+    *,
+    timezone: str | None = None,
+    display_name: str | None = None,
+    email_reminders: bool | None = None,
+    email_feedback_requests: bool | None = None,
+) -> User:
     """Change a user's own settings (zone, name, which optional emails they get)."""
     user = db.session.get(User, user_id)
     errors = {}

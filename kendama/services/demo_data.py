@@ -28,15 +28,36 @@ class DemoPlayer:
 
 
 PLAYERS = (
-    DemoPlayer("ava@example.com", "Ava Tamaki", "Asia/Tokyo",
-               "Two-time national champion. Lunar, spacewalk and everything in between, explained slowly.",
-               ((15, 0), (30, 0)), "usd", ((9, 12), (18, 21)), True),
-    DemoPlayer("leo@example.com", "Leo Martins", "Europe/Lisbon",
-               "Freestyle judge and coach. Bring your trickiest combo and we will break it down together.",
-               ((15, 1500), (30, 2500)), "eur", ((10, 13), (15, 19)), False),
-    DemoPlayer("maya@example.com", "Maya Brooks", "America/New_York",
-               "Teaching beginners since 2015: grips, stance, and the first clean spike.",
-               ((20, 0), (30, 1800)), "usd", ((8, 11), (17, 20)), True),
+    DemoPlayer(
+        "ava@example.com",
+        "Ava Tamaki",
+        "Asia/Tokyo",
+        "Two-time national champion. Lunar, spacewalk and everything in between, explained slowly.",
+        ((15, 0), (30, 0)),
+        "usd",
+        ((9, 12), (18, 21)),
+        True,
+    ),
+    DemoPlayer(
+        "leo@example.com",
+        "Leo Martins",
+        "Europe/Lisbon",
+        "Freestyle judge and coach. Bring your trickiest combo and we will break it down together.",
+        ((15, 1500), (30, 2500)),
+        "eur",
+        ((10, 13), (15, 19)),
+        False,
+    ),
+    DemoPlayer(
+        "maya@example.com",
+        "Maya Brooks",
+        "America/New_York",
+        "Teaching beginners since 2015: grips, stance, and the first clean spike.",
+        ((20, 0), (30, 1800)),
+        "usd",
+        ((8, 11), (17, 20)),
+        True,
+    ),
 )
 
 

@@ -87,9 +87,7 @@ def search_players(search: PlayerSearch, *, page: int = 1, per_page: int = 20) -
 
 def player_card(player_id: int) -> PlayerCard:
     """One listed player, or NotFound (unverified players are not public)."""
-    profile = db.session.scalar(
-        _listed().where(Profile.user_id == player_id).options(selectinload(Profile.offerings))
-    )
+    profile = db.session.scalar(_listed().where(Profile.user_id == player_id).options(selectinload(Profile.offerings)))
     if profile is None:
         raise NotFound("No such player.")
     return PlayerCard(profile, None)

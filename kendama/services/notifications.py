@@ -7,17 +7,20 @@ worker crash) the periodic sweep finds the row by its status and due time.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Notification, utcnow
+from ..models import LiveSession, Notification, utcnow
 
 # Emails a user may turn off; everything else is transactional and always sent.
-OPTIONAL_KINDS = {"reminder_24h": "email_reminders", "reminder_1h": "email_reminders",
-                  "feedback_request": "email_feedback_requests"}
+OPTIONAL_KINDS = {
+    "reminder_24h": "email_reminders",
+    "reminder_1h": "email_reminders",
+    "feedback_request": "email_feedback_requests",
+}
 
 
 def queue(
@@ -51,3 +54,89 @@ def send_password_reset(user) -> None:
     """Queue a reset email; the signed link is minted when it is sent, never stored."""
     queue(user.id, "password_reset")
     db.session.commit()
+
+
+# --- What happened, as the rest of the domain reports it --------------------------------
+# Each adds outbox rows to the caller's transaction; kendama/services/delivery.py renders and
+# sends them. Dedupe keys carry the session's ics_sequence, so a repeat of the same event in the
+# same state adds nothing, while a later change (a reschedule) is a new message.
+
+REMINDER_OFFSETS = {"reminder_24h": timedelta(hours=24), "reminder_1h": timedelta(hours=1)}
+
+
+def _both(session: LiveSession, kind: str, payload: dict[str, Any] | None = None) -> None:
+    for user_id in (session.fan_id, session.player_id):
+        queue(
+            user_id,
+            kind,
+            session_id=session.id,
+            payload=payload,
+            dedupe_key=f"{kind}:{session.id}:{session.ics_sequence}:{user_id}",
+        )
+
+
+def on_awaiting_payment(session: LiveSession) -> None:
+    """A paid booking is held until the fan pays."""
+    queue(
+        session.fan_id,
+        "awaiting_payment",
+        session_id=session.id,
+        dedupe_key=f"awaiting_payment:{session.id}:{session.ics_sequence}",
+    )
+
+
+def on_confirmed(session: LiveSession) -> None:
+    """A booking is confirmed (free at once, paid when the payment arrives): invitations + reminders."""
+    _both(session, "booking_confirmed")
+    schedule_reminders(session)
+
+
+def on_payment_received(session: LiveSession) -> None:
+    queue(session.fan_id, "payment_received", session_id=session.id, dedupe_key=f"payment_received:{session.id}")
+
+
+def on_rescheduled(session: LiveSession, previous_start: datetime) -> None:
+    """Both sides get the new time (an updated invitation); reminders move with it."""
+    _both(session, "rescheduled", {"previous_start": previous_start.isoformat()})
+    cancel_reminders(session)
+    schedule_reminders(session)
+
+
+def on_cancelled(session: LiveSession, refund_amount: int = 0) -> None:
+    """Both sides get the cancellation (a CANCEL invitation); pending reminders are dropped."""
+    _both(session, "cancelled", {"refund_amount": refund_amount, "currency": session.currency})
+    cancel_reminders(session)
+
+
+def on_recording_ready(session: LiveSession) -> None:
+    _both(session, "recording_ready")
+
+
+def schedule_reminders(session: LiveSession) -> None:
+    """Reminder rows with due times; ones already in the past are skipped."""
+    now = utcnow()
+    for kind, offset in REMINDER_OFFSETS.items():
+        due = session.starts_at - offset
+        if due <= now:
+            continue
+        for user_id in (session.fan_id, session.player_id):
+            queue(
+                user_id,
+                kind,
+                session_id=session.id,
+                due_at=due,
+                dedupe_key=f"{kind}:{session.id}:{session.ics_sequence}:{user_id}",
+            )
+
+
+def cancel_reminders(session: LiveSession) -> None:
+    """Drop reminders of this session that have not gone out yet."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.session_id == session.id,
+            Notification.kind.in_(tuple(REMINDER_OFFSETS)),
+            Notification.status == "pending",
+        )
+        .values(status="cancelled")
+    )

@@ -27,7 +27,8 @@ class OfferingInput:
 def get_player_profile(player_id: int) -> Profile:
     """A player's profile (any state), or NotFound."""
     profile = db.session.scalar(
-        select(Profile).join(User, User.id == Profile.user_id)
+        select(Profile)
+        .join(User, User.id == Profile.user_id)
         .where(Profile.user_id == player_id, User.role == Role.PLAYER.value)
         .options(selectinload(Profile.offerings))
     )
@@ -49,7 +50,10 @@ def _check_offerings(offerings: list[OfferingInput]) -> dict[str, str]:
     seen: set[int] = set()
     for index, offering in enumerate(offerings):
         key = f"offerings.{index}"
-        if not isinstance(offering.duration_minutes, int) or not MIN_DURATION <= offering.duration_minutes <= MAX_DURATION:
+        if (
+            not isinstance(offering.duration_minutes, int)
+            or not MIN_DURATION <= offering.duration_minutes <= MAX_DURATION
+        ):
             errors[f"{key}.duration_minutes"] = f"Sessions last {MIN_DURATION} to {MAX_DURATION} minutes."
         elif offering.duration_minutes in seen:
             errors[f"{key}.duration_minutes"] = "Each duration can be offered once."
@@ -127,8 +131,6 @@ def _replace_offerings(profile: Profile, offerings: list[OfferingInput]) -> None
             profile.offerings.append(Offering(duration_minutes=duration, price_amount=price))
 
 
-
-
 def verify_player(admin: User, player_id: int, *, approve: bool = True, note: str = "") -> Profile:
     """An admin marks a player verified (listed and bookable) or rejected."""
     if not admin.is_admin:
@@ -148,10 +150,10 @@ def verify_player(admin: User, player_id: int, *, approve: bool = True, note: st
 
 
 def _notify_verification(profile: Profile, approved: bool) -> None:
-    """Hook for the notifications service (queued in the same transaction)."""
-    
+    """Tell the player, in the same transaction as the decision."""
     if approved:
-        notifications.queue(profile.user_id, "player_verified", dedupe_key=f"player_verified:{profile.user_id}:{profile.verified_at.isoformat()}")
+        stamp = profile.verified_at.isoformat()
+        notifications.queue(profile.user_id, "player_verified", dedupe_key=f"player_verified:{profile.user_id}:{stamp}")
 
 
 def verification_queue() -> list[Profile]:
@@ -159,7 +161,9 @@ def verification_queue() -> list[Profile]:
     return list(
         db.session.scalars(
             select(Profile)
-            .where(Profile.verification_state.in_([VerificationState.PENDING.value, VerificationState.UNVERIFIED.value]))
+            .where(
+                Profile.verification_state.in_([VerificationState.PENDING.value, VerificationState.UNVERIFIED.value])
+            )
             .join(User, User.id == Profile.user_id)
             .order_by(User.created_at)
             .options(selectinload(Profile.offerings), selectinload(Profile.user))

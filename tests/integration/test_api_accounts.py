@@ -7,16 +7,26 @@ from ..factories import FanFactory
 
 
 def register(client, **overrides):
-    body = {"email": "new@example.com", "password": "long-enough-pw", "display_name": "New Fan",
-            "role": "fan", "timezone": "Europe/Prague"} | overrides
+    body = {
+        "email": "new@example.com",
+        "password": "long-enough-pw",
+        "display_name": "New Fan",
+        "role": "fan",
+        "timezone": "Europe/Prague",
+    } | overrides
     return client.post("/api/users", json=body)
 
 
 def test_register_creates_account(client):
     response = register(client)
     assert response.status_code == 201
-    assert response.json == {"id": response.json["id"], "email": "new@example.com", "display_name": "New Fan",
-                             "role": "fan", "timezone": "Europe/Prague"}
+    assert response.json == {
+        "id": response.json["id"],
+        "email": "new@example.com",
+        "display_name": "New Fan",
+        "role": "fan",
+        "timezone": "Europe/Prague",
+    }
     user = db.session.get(User, response.json["id"])
     assert user.password_hash.startswith("$argon2id$")
 

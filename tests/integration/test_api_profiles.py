@@ -9,11 +9,16 @@ from ..factories import AdminFactory, FanFactory, PlayerFactory
 def test_player_updates_profile_and_free_offerings(client, api_token):
     player = PlayerFactory()
     headers = api_token(player)
-    response = client.put("/api/users/me/profile", headers=headers, json={
-        "bio": "Spikes and lunars.", "offerings": [{"duration_minutes": 15, "price_amount": 0},
-                                                    {"duration_minutes": 30, "price_amount": 0}],
-        "accepts_bookings": True, "recording_default": True,
-    })
+    response = client.put(
+        "/api/users/me/profile",
+        headers=headers,
+        json={
+            "bio": "Spikes and lunars.",
+            "offerings": [{"duration_minutes": 15, "price_amount": 0}, {"duration_minutes": 30, "price_amount": 0}],
+            "accepts_bookings": True,
+            "recording_default": True,
+        },
+    )
     assert response.status_code == 200, response.json
     assert [o["duration_minutes"] for o in response.json["offerings"]] == [15, 30]
     assert response.json["bio"] == "Spikes and lunars."
@@ -22,8 +27,11 @@ def test_player_updates_profile_and_free_offerings(client, api_token):
 
 def test_paid_offering_needs_payouts(client, api_token):
     player = PlayerFactory()
-    response = client.put("/api/users/me/profile", headers=api_token(player),
-                          json={"offerings": [{"duration_minutes": 30, "price_amount": 2500}]})
+    response = client.put(
+        "/api/users/me/profile",
+        headers=api_token(player),
+        json={"offerings": [{"duration_minutes": 30, "price_amount": 2500}]},
+    )
     assert response.status_code == 422
     assert "offerings" in response.json["error"]["fields"]
     assert [o.price_amount for o in db.session.get(Profile, player.id).offerings] == [0]
@@ -31,24 +39,33 @@ def test_paid_offering_needs_payouts(client, api_token):
 
 def test_paid_offering_allowed_with_charges_enabled(client, api_token):
     player = PlayerFactory(setup__paid=True)
-    response = client.put("/api/users/me/profile", headers=api_token(player),
-                          json={"offerings": [{"duration_minutes": 20, "price_amount": 999}]})
+    response = client.put(
+        "/api/users/me/profile",
+        headers=api_token(player),
+        json={"offerings": [{"duration_minutes": 20, "price_amount": 999}]},
+    )
     assert response.status_code == 200
     assert response.json["offerings"] == [{"duration_minutes": 20, "price": {"amount": 999, "currency": "usd"}}]
 
 
 def test_profile_validation_is_422_and_changes_nothing(client, api_token):
     player = PlayerFactory()
-    response = client.put("/api/users/me/profile", headers=api_token(player), json={
-        "bio": "changed", "offerings": [{"duration_minutes": 45, "price_amount": -1}], "currency": "zzz"})
+    response = client.put(
+        "/api/users/me/profile",
+        headers=api_token(player),
+        json={"bio": "changed", "offerings": [{"duration_minutes": 45, "price_amount": -1}], "currency": "zzz"},
+    )
     assert response.status_code == 422
     assert db.session.get(Profile, player.id).bio == "Teaches kendama."
 
 
 def test_duplicate_durations_rejected(client, api_token):
     player = PlayerFactory()
-    response = client.put("/api/users/me/profile", headers=api_token(player), json={
-        "offerings": [{"duration_minutes": 15, "price_amount": 0}, {"duration_minutes": 15, "price_amount": 0}]})
+    response = client.put(
+        "/api/users/me/profile",
+        headers=api_token(player),
+        json={"offerings": [{"duration_minutes": 15, "price_amount": 0}, {"duration_minutes": 15, "price_amount": 0}]},
+    )
     assert response.status_code == 422
 
 

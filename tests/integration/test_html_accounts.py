@@ -14,8 +14,17 @@ def post_form(client, url, data):
 
 
 def test_register_sign_out_sign_in(client):
-    response = post_form(client, "/register", {"display_name": "Nia", "email": "nia@example.com",
-                                               "password": "long-enough-pw", "role": "fan", "timezone": "Asia/Tokyo"})
+    response = post_form(
+        client,
+        "/register",
+        {
+            "display_name": "Nia",
+            "email": "nia@example.com",
+            "password": "long-enough-pw",
+            "role": "fan",
+            "timezone": "Asia/Tokyo",
+        },
+    )
     assert response.status_code == 303
     assert client.get("/dashboard/").status_code == 200
     assert post_form(client, "/logout", {}).status_code == 303
@@ -25,8 +34,9 @@ def test_register_sign_out_sign_in(client):
 
 
 def test_register_errors_are_shown_by_field(client):
-    response = post_form(client, "/register", {"display_name": "", "email": "bad", "password": "short",
-                                               "role": "fan", "timezone": "UTC"})
+    response = post_form(
+        client, "/register", {"display_name": "", "email": "bad", "password": "short", "role": "fan", "timezone": "UTC"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="error-summary"' in html
@@ -35,8 +45,17 @@ def test_register_errors_are_shown_by_field(client):
 
 def test_duplicate_registration_shows_error(client):
     FanFactory(email="taken@example.com")
-    response = post_form(client, "/register", {"display_name": "X", "email": "taken@example.com",
-                                               "password": "long-enough-pw", "role": "fan", "timezone": "UTC"})
+    response = post_form(
+        client,
+        "/register",
+        {
+            "display_name": "X",
+            "email": "taken@example.com",
+            "password": "long-enough-pw",
+            "role": "fan",
+            "timezone": "UTC",
+        },
+    )
     assert response.status_code == 409
     assert "already exists" in response.get_data(as_text=True)
 
@@ -60,8 +79,10 @@ def test_login_rate_limit(app, client):
     user = FanFactory()
     app.config["RATELIMIT_LOGIN"] = "2 per minute"
     try:
-        codes = [post_form(client, "/login", {"email": user.email, "password": "wrong-password"}).status_code
-                 for _ in range(3)]
+        codes = [
+            post_form(client, "/login", {"email": user.email, "password": "wrong-password"}).status_code
+            for _ in range(3)
+        ]
     finally:
         app.config["RATELIMIT_LOGIN"] = "1000 per minute"
     assert codes == [401, 401, 429]
@@ -70,8 +91,10 @@ def test_login_rate_limit(app, client):
 def test_open_redirect_in_next_is_ignored(client, password):
     user = FanFactory()
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        response = client.post(f"/login?next={target}", data={"email": user.email, "password": password,
-                                                              "csrf_token": csrf_token_from(client)})
+        response = client.post(
+            f"/login?next={target}",
+            data={"email": user.email, "password": password, "csrf_token": csrf_token_from(client)},
+        )
         assert response.status_code == 303
         assert "evil" not in response.headers["Location"]
         post_form(client, "/logout", {})
@@ -91,8 +114,11 @@ def test_change_password_signs_out_other_sessions(app, login, password):
     other.post("/login", data={"email": user.email, "password": password, "csrf_token": csrf_token_from(other)})
     assert other.get("/dashboard/").status_code == 200
     client = login(user)
-    response = post_form(client, "/account/password", {"pw-current_password": password,
-                                                       "pw-new_password": "a-brand-new-pw", "pw-confirm": "a-brand-new-pw"})
+    response = post_form(
+        client,
+        "/account/password",
+        {"pw-current_password": password, "pw-new_password": "a-brand-new-pw", "pw-confirm": "a-brand-new-pw"},
+    )
     assert response.status_code == 303
     assert client.get("/dashboard/").status_code == 200
     assert other.get("/dashboard/").status_code == 302
@@ -105,7 +131,9 @@ def test_password_reset_by_emailed_link(app, client):
     response = post_form(client, "/password/forgot", {"email": user.email})
     assert response.status_code == 303
     token = accounts.password_reset_token(db.session.get(User, user.id))
-    response = post_form(client, f"/password/reset/{token}", {"password": "reset-password-1", "confirm": "reset-password-1"})
+    response = post_form(
+        client, f"/password/reset/{token}", {"password": "reset-password-1", "confirm": "reset-password-1"}
+    )
     assert response.status_code == 303
     assert accounts.authenticate(user.email, "reset-password-1") is not None
     again = post_form(client, f"/password/reset/{token}", {"password": "another-pass-2", "confirm": "another-pass-2"})
@@ -113,7 +141,9 @@ def test_password_reset_by_emailed_link(app, client):
 
 
 def test_tampered_reset_link_is_refused(client):
-    response = post_form(client, "/password/reset/not-a-token", {"password": "reset-password-1", "confirm": "reset-password-1"})
+    response = post_form(
+        client, "/password/reset/not-a-token", {"password": "reset-password-1", "confirm": "reset-password-1"}
+    )
     assert response.status_code == 403
 
 
@@ -122,9 +152,20 @@ def test_player_edits_profile_and_rates(client, login):
     login(player)
     page = client.get("/dashboard/profile")
     assert page.status_code == 200
-    response = post_form(client, "/dashboard/profile", {
-        "display_name": "Kenji", "bio": "Lunar specialist", "accepts_bookings": "y", "currency": "eur",
-        "offer_15": "y", "price_15": "0", "offer_30": "y", "price_30": "24.50"})
+    response = post_form(
+        client,
+        "/dashboard/profile",
+        {
+            "display_name": "Kenji",
+            "bio": "Lunar specialist",
+            "accepts_bookings": "y",
+            "currency": "eur",
+            "offer_15": "y",
+            "price_15": "0",
+            "offer_30": "y",
+            "price_30": "24.50",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     profile = db.session.get(Profile, player.id)
     assert {(o.duration_minutes, o.price_amount) for o in profile.offerings} == {(15, 0), (30, 2450)}
@@ -133,8 +174,9 @@ def test_player_edits_profile_and_rates(client, login):
 
 def test_bad_price_shows_field_error(client, login):
     login(PlayerFactory())
-    response = post_form(client, "/dashboard/profile", {"display_name": "K", "currency": "usd",
-                                                        "offer_30": "y", "price_30": "lots"})
+    response = post_form(
+        client, "/dashboard/profile", {"display_name": "K", "currency": "usd", "offer_30": "y", "price_30": "lots"}
+    )
     assert response.status_code == 422
     assert "Enter an amount" in response.get_data(as_text=True)
 
@@ -145,14 +187,29 @@ def test_avatar_upload_is_validated(client, login):
     login(PlayerFactory())
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     fake = b"<script>alert(1)</script>"
-    bad = client.post("/dashboard/profile", data={"csrf_token": csrf_token_from(client), "display_name": "K",
-                                                   "currency": "usd", "avatar": (io.BytesIO(fake), "x.png")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        "/dashboard/profile",
+        data={
+            "csrf_token": csrf_token_from(client),
+            "display_name": "K",
+            "currency": "usd",
+            "avatar": (io.BytesIO(fake), "x.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422
-    good = client.post("/dashboard/profile", data={"csrf_token": csrf_token_from(client), "display_name": "K",
-                                                    "currency": "usd", "offer_30": "y", "price_30": "0",
-                                                    "avatar": (io.BytesIO(png), "me.png")},
-                       content_type="multipart/form-data")
+    good = client.post(
+        "/dashboard/profile",
+        data={
+            "csrf_token": csrf_token_from(client),
+            "display_name": "K",
+            "currency": "usd",
+            "offer_30": "y",
+            "price_30": "0",
+            "avatar": (io.BytesIO(png), "me.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert good.status_code == 303
 
 

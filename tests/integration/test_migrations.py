@@ -30,8 +30,9 @@ def test_upgrade_matches_models_then_downgrades(scratch_app):
         engine = create_engine(url)
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}), db.metadata)
-            constraint = connection.execute(text(
-                "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_sessions_player_no_overlap'")).scalar()
+            constraint = connection.execute(
+                text("SELECT count(*) FROM pg_constraint WHERE conname = 'ex_sessions_player_no_overlap'")
+            ).scalar()
         assert diff == [], diff
         assert constraint == 1
         downgrade(revision="base")

@@ -20,7 +20,13 @@ def test_every_api_route_is_documented(app, client):
 
 def test_contract_endpoints_present(client):
     paths = client.get("/api/openapi.json").json["paths"]
-    for path, method in [("/api/users", "post"), ("/api/tokens", "post"), ("/api/tokens/current", "delete"),
-                         ("/api/players", "get"), ("/api/players/{player_id}", "get"),
-                         ("/api/users/me/profile", "put"), ("/api/admin/players/{player_id}/verify", "post")]:
+    for path, method in [
+        ("/api/users", "post"),
+        ("/api/tokens", "post"),
+        ("/api/tokens/current", "delete"),
+        ("/api/players", "get"),
+        ("/api/players/{player_id}", "get"),
+        ("/api/users/me/profile", "put"),
+        ("/api/admin/players/{player_id}/verify", "post"),
+    ]:
         assert method in paths[path], (path, method)

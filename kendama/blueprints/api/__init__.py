@@ -4,5 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import access  # noqa: E402,F401  (request checks for every API call)
-from . import accounts, admin, openapi, players, profile  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    access,  # noqa: E402,F401  (request checks for every API call)
+    accounts,
+    admin,
+    openapi,
+    players,
+    profile,
+)

@@ -17,8 +17,14 @@ from .spec import operation
 
 @bp.post("/users")
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
-@operation("Create a fan or player account", tag="auth", body=RegisterIn, responses={201: UserOut},
-           errors=(409, 429), auth=False)
+@operation(
+    "Create a fan or player account",
+    tag="auth",
+    body=RegisterIn,
+    responses={201: UserOut},
+    errors=(409, 429),
+    auth=False,
+)
 def create_user():
     data = parse_body(RegisterIn)
     user = accounts.register_user(data.email, data.password, data.display_name, data.role, data.timezone)
@@ -28,8 +34,14 @@ def create_user():
 @bp.post("/tokens")
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOKENS"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=lambda response: response.status_code == 401)
-@operation("Exchange email and password for an API token", tag="auth", body=TokenIn, responses={201: TokenOut},
-           errors=(401, 429), auth=False)
+@operation(
+    "Exchange email and password for an API token",
+    tag="auth",
+    body=TokenIn,
+    responses={201: TokenOut},
+    errors=(401, 429),
+    auth=False,
+)
 def create_token():
     data = parse_body(TokenIn)
     user = accounts.authenticate(data.email, data.password)

@@ -8,7 +8,7 @@ from flask import abort, request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
-from ...services.errors import InvalidInput, NotAuthenticated, NotAllowed, ServiceError
+from ...services.errors import InvalidInput, NotAllowed, NotAuthenticated, ServiceError
 
 Model = TypeVar("Model", bound=BaseModel)
 MAX_PER_PAGE = 100

@@ -47,8 +47,18 @@ def _query_parameters(model, components) -> list[dict]:
 
 def _pagination_parameters() -> list[dict]:
     return [
-        {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
-        {"name": "per_page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100000},
+        },
+        {
+            "name": "per_page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+        },
     ]
 
 
@@ -98,8 +108,11 @@ def build_document() -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = entry
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Kendama Live Sessions API", "version": "1.0.0",
-                 "description": "Book live one-on-one kendama lessons. See docs/api.md."},
+        "info": {
+            "title": "Kendama Live Sessions API",
+            "version": "1.0.0",
+            "description": "Book live one-on-one kendama lessons. See docs/api.md.",
+        },
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
         "components": {

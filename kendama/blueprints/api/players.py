@@ -13,8 +13,14 @@ from .spec import operation
 
 
 @bp.get("/players")
-@operation("Verified players who take bookings", tag="players", query=PlayerQuery, responses={200: PlayerPage},
-           auth=False, paginated=True)
+@operation(
+    "Verified players who take bookings",
+    tag="players",
+    query=PlayerQuery,
+    responses={200: PlayerPage},
+    auth=False,
+    paginated=True,
+)
 def list_players():
     query = parse_query(PlayerQuery)
     page, per_page = pagination()

@@ -23,8 +23,9 @@ def get_profile():
 
 
 @bp.put("/users/me/profile")
-@operation("Update the signed-in player's profile", tag="profiles", body=ProfileIn, responses={200: ProfileOut},
-           errors=(403,))
+@operation(
+    "Update the signed-in player's profile", tag="profiles", body=ProfileIn, responses={200: ProfileOut}, errors=(403,)
+)
 def update_profile():
     user = require_user()
     data = parse_body(ProfileIn)

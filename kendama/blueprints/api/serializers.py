@@ -12,8 +12,9 @@ from .schemas import Money, OfferingOut, PlayerOut, ProfileOut, UserOut
 
 
 def user_out(user: User) -> dict:
-    return UserOut(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
-                   timezone=user.timezone).model_dump()
+    return UserOut(
+        id=user.id, email=user.email, display_name=user.display_name, role=user.role, timezone=user.timezone
+    ).model_dump()
 
 
 def avatar_url(profile: Profile) -> str | None:

@@ -36,13 +36,13 @@ class Operation:
     paginated: bool = False
 
 
-def operation(summary: str, *, tag: str, body=None, query=None, responses=None, errors=(), auth=True,
-              paginated=False) -> Callable:
+def operation(
+    summary: str, *, tag: str, body=None, query=None, responses=None, errors=(), auth=True, paginated=False
+) -> Callable:
     """Record how an API view is called and what it answers."""
 
     def decorate(view: Callable) -> Callable:
-        view._openapi = Operation(summary, tag, body, query, responses or {200: None}, tuple(errors), auth,
-                                  paginated)
+        view._openapi = Operation(summary, tag, body, query, responses or {200: None}, tuple(errors), auth, paginated)
         return view
 
     return decorate

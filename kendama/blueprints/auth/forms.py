@@ -18,13 +18,21 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)],
-                               render_kw={"autocomplete": "name"})
+    display_name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=80)], render_kw={"autocomplete": "name"}
+    )
     email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
-    password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=1024)],
-                             render_kw={"autocomplete": "new-password"})
-    role = RadioField("I want to", choices=[("fan", "Book lessons (fan)"), ("player", "Teach lessons (player)")],
-                      default="fan", validators=[DataRequired()])
+    password = PasswordField(
+        "Password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    role = RadioField(
+        "I want to",
+        choices=[("fan", "Book lessons (fan)"), ("player", "Teach lessons (player)")],
+        default="fan",
+        validators=[DataRequired()],
+    )
     timezone = SelectField("Time zone", validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
@@ -33,13 +41,19 @@ class RegisterForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password (at least 10 characters)",
-                                 validators=[DataRequired(), Length(min=10, max=1024)],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new_password", "The passwords do not match.")],
-                            render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", "The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -47,10 +61,16 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=1024)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords do not match.")],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", "The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class SettingsForm(FlaskForm):

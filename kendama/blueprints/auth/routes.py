@@ -20,8 +20,11 @@ def _sign_in(user, remember: bool = False) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
-               deduct_when=lambda response: response.status_code != 303)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 303,
+)
 def login():
     if current_user.is_authenticated:
         return see_other(safe_next("dashboard.index"))
@@ -57,8 +60,9 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.email.data, form.password.data, form.display_name.data,
-                                          form.role.data, form.timezone.data)
+            user = accounts.register_user(
+                form.email.data, form.password.data, form.display_name.data, form.role.data, form.timezone.data
+            )
         except ServiceError as exc:
             apply_service_errors(form, exc)
             status = exc.status
@@ -79,9 +83,13 @@ def settings():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.update_preferences(current_user.id, timezone=form.timezone.data, display_name=form.display_name.data,
-                                        email_reminders=form.email_reminders.data,
-                                        email_feedback_requests=form.email_feedback_requests.data)
+            accounts.update_preferences(
+                current_user.id,
+                timezone=form.timezone.data,
+                display_name=form.display_name.data,
+                email_reminders=form.email_reminders.data,
+                email_feedback_requests=form.email_feedback_requests.data,
+            )
         except ServiceError as exc:
             apply_service_errors(form, exc)
             status = exc.status

@@ -24,8 +24,11 @@ def add_offering_fields(form_class):
     """One 'offer' checkbox and one price box per duration, generated so they stay in step."""
     for minutes in OFFERED_DURATIONS:
         setattr(form_class, f"offer_{minutes}", BooleanField(f"Offer {minutes}-minute sessions"))
-        setattr(form_class, f"price_{minutes}", StringField(f"Price for {minutes} minutes (0 = free)",
-                                                            validators=[Optional(), Length(max=12)]))
+        setattr(
+            form_class,
+            f"price_{minutes}",
+            StringField(f"Price for {minutes} minutes (0 = free)", validators=[Optional(), Length(max=12)]),
+        )
     return form_class
 
 
