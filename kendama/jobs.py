@@ -1,14 +1,16 @@
-"""Background jobs and the one helper that enqueues them after a commit.
+"""Background jobs, and the one helper that enqueues them after a commit.
 
 Jobs take primitive ids and call services. With Redis reachable they go to RQ; otherwise
-(the embedded default, or Redis down) they run inline at the end of the request. Either way,
-anything that must not be lost is already a database row, and the sweep re-runs what was dropped.
+(the embedded default, or Redis down at start) they run inline once the request's response is
+ready. Anything that must not be lost is already a database row before its job is enqueued, so a
+dropped job is found again by the periodic sweep.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -17,86 +19,92 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
+PendingJob = tuple[Callable[..., Any], tuple[Any, ...]]
 
-def _queue():
-    """The RQ queue, or None when jobs must run inline."""
+
+def enqueue(func: Callable[..., Any], *args: Any) -> None:
+    """Run `func(*args)` as a job now: on RQ when there is a queue, else inline."""
     from . import queueing
 
-    return queueing.default_queue()
-
-
-def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run `func(*args)` as a job: on RQ when possible, else inline right now."""
-    queue = _queue()
-    if queue is not None:
-        try:
-            queue.enqueue(func, *args, **kwargs)
-            return
-        except Exception:  # Redis went away: the sweep will find the work later
-            log.warning("could not enqueue %s; the sweep will retry", func.__name__, exc_info=True)
-            return
-    func(*args, **kwargs)
-
-
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop("outbox_pending", None)
-    if not pending or not has_app_context():
+    queue = queueing.default_queue()
+    if queue is None:
+        func(*args)
         return
-    ids = [n.id for n in pending if n.id is not None]
-    if has_request_context():
-        g.setdefault("outbox_ready", []).extend(ids)
-    else:
-        session.info.setdefault("outbox_ready", []).extend(ids)
+    try:
+        queue.enqueue(func, *args)
+    except Exception:  # Redis went away: the work is in the database and the sweep retries it
+        log.warning("could not enqueue %s%r; the sweep will pick it up", func.__name__, args, exc_info=True)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop("outbox_pending", None)
-
-
-event.listen(Session, "after_commit", _after_commit)
-event.listen(Session, "after_soft_rollback", lambda session, previous: _after_rollback(session))
-
-
-def dispatch_ready(session: Session | None = None) -> None:
-    """Hand the notifications committed so far to the job runner (called after the commit)."""
+def after_commit(func: Callable[..., Any], *args: Any) -> None:
+    """Enqueue `func(*args)` once the current transaction commits (dropped on rollback)."""
     from .extensions import db
 
-    ids: list[int] = []
+    db.session.info.setdefault("jobs_pending", []).append((func, args))
+
+
+def _on_commit(session: Session) -> None:
+    pending: list[PendingJob] = session.info.pop("jobs_pending", [])
+    if not pending:
+        return
+    # No SQL may run inside this event, so the jobs wait for the end of the request (or for
+    # dispatch_committed() outside a request).
     if has_request_context():
-        ids.extend(g.pop("outbox_ready", []))
-    session = session or db.session()
-    ids.extend(session.info.pop("outbox_ready", []))
-    for notification_id in ids:
-        enqueue(send_notification, notification_id)
+        g.setdefault("jobs_ready", []).extend(pending)
+    else:
+        session.info.setdefault("jobs_ready", []).extend(pending)
 
 
-def send_notification(notification_id: int) -> None:
-    """Job: deliver one outbox row (at most once)."""
-    from .services import delivery
-
-    with _app_context():
-        delivery.deliver(notification_id)
+def _on_rollback(session: Session, _previous_transaction=None) -> None:
+    session.info.pop("jobs_pending", None)
 
 
-def _app_context():
-    """The current app context, or a new one when running in a worker."""
+event.listen(Session, "after_commit", _on_commit)
+event.listen(Session, "after_soft_rollback", _on_rollback)
+
+
+def dispatch_committed() -> None:
+    """Enqueue the jobs of transactions that have committed (called outside the commit event)."""
+    from .extensions import db
+
+    ready: list[PendingJob] = []
+    if has_request_context():
+        ready.extend(g.pop("jobs_ready", []))
+    ready.extend(db.session().info.pop("jobs_ready", []))
+    for func, args in ready:
+        enqueue(func, *args)
+
+
+def app_context():
+    """The current app context, or a new one in a worker process."""
     if has_app_context():
-        from contextlib import nullcontext
-
         return nullcontext()
     from . import create_app
 
     return create_app().app_context()
 
 
+def send_notification(notification_id: int) -> None:
+    """Job: deliver one outbox row (at most once)."""
+    from .services import delivery
+
+    with app_context():
+        delivery.deliver(notification_id)
+        dispatch_committed()
+
+
 def init_app(app) -> None:
-    """Dispatch what a request committed once the response is ready."""
+    """Dispatch what a request committed once its response is ready."""
 
     @app.after_request
     def _dispatch(response):
-        if g.get("outbox_ready"):
+        if g.get("jobs_ready"):
             try:
-                dispatch_ready()
-            except Exception:  # never fail a request that already committed
-                current_app.logger.exception("dispatching the outbox failed; the sweep will retry")
+                dispatch_committed()
+            except Exception:  # never fail a request whose work is already committed
+                current_app.logger.exception("dispatching jobs failed; the sweep will retry")
         return response
+
+
+# (job, seconds between runs); areas add their sweeps here.
+PERIODIC_JOBS: list[tuple[Callable[[], None], int]] = []

@@ -1,8 +1,8 @@
 """The notification outbox: rows written in the caller's transaction, sent after commit.
 
-`queue()` only adds a row to the current transaction. When that transaction commits, the
-row's id is handed to the job runner (kendama/jobs.py); if that hand-off is lost (Redis down,
-worker crash) the periodic sweep finds the row by its status and due time.
+`queue()` only adds a row to the current transaction. When that transaction commits, a row that
+is due now is handed to the job runner (kendama/jobs.py); later ones (reminders) and any hand-off
+that is lost (Redis down, worker crash) are found by the periodic sweep by status and due time.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from .. import jobs
 from ..extensions import db
 from ..models import LiveSession, Notification, utcnow
 
@@ -46,7 +47,9 @@ def queue(
         dedupe_key=dedupe_key,
     )
     db.session.add(notification)
-    db.session.info.setdefault("outbox_pending", []).append(notification)
+    if notification.due_at <= utcnow():
+        db.session.flush([notification])
+        jobs.after_commit(jobs.send_notification, notification.id)
     return notification
 
 
