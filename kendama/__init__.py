@@ -32,7 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def configure_environment(app: Flask) -> None:
     """Fill in what the embedded default derives, and refuse unsafe production settings."""
     os.makedirs(app.instance_path, exist_ok=True)
-    production = app.config["ENV_NAME"] == "production"
+    production = app.config["PRODUCTION"]
     if not app.config.get("SECRET_KEY"):
         if production:
             raise RuntimeError("SECRET_KEY must be set in production.")
@@ -88,9 +88,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from . import security
+    from . import request_logging, security
 
     security.init_app(app)
+    request_logging.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -97,6 +97,7 @@ class Config:
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
 
     # Sandboxes: served under /_sandbox/ when no real key is configured (never in production)
+    PRODUCTION = False  # true for production and staging: no sandboxes, secure cookies, HSTS
     SANDBOXES_ALLOWED = True
     JOBS_INLINE = False  # forced inline; otherwise inline only when Redis is unreachable
     DEV_MAIL_OUTBOX = False
@@ -133,14 +134,26 @@ class ProductionConfig(Config):
     """Production: everything from the environment; sandboxes refused; secure cookies."""
 
     ENV_NAME = "production"
+    PRODUCTION = True
     SANDBOXES_ALLOWED = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
 
+class StagingConfig(ProductionConfig):
+    """The first rollout step: production settings with Stripe test keys and Daily's test domain.
+
+    Everything is configured exactly as in production (no sandboxes; real PostgreSQL, Redis, SMTP);
+    only the keys differ: `sk_test_...` for Stripe and a Daily test domain's API key.
+    """
+
+    ENV_NAME = "staging"
+
+
 CONFIGS = {
     "development": DevelopmentConfig,
+    "staging": StagingConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
 }

@@ -31,7 +31,8 @@ def enqueue(func: Callable[..., Any], *args: Any) -> None:
         func(*args)
         return
     try:
-        queue.enqueue(func, *args)
+        # The request id travels with the job so its logs can be tied to the request.
+        queue.enqueue(func, *args, meta={"request_id": g.get("request_id") if has_app_context() else None})
     except Exception:  # Redis went away: the work is in the database and the sweep retries it
         log.warning("could not enqueue %s%r; the sweep will pick it up", func.__name__, args, exc_info=True)
 

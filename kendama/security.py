@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["ENV_NAME"] == "production":
+        if app.config["PRODUCTION"]:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if request.path.startswith(("/api/", "/account", "/dashboard", "/admin")):
             headers.setdefault("Cache-Control", "no-store")

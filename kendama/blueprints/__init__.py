@@ -10,6 +10,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .auth import bp as auth
     from .dashboard import bp as dashboard
     from .discovery import bp as discovery
+    from .ops import bp as ops
 
     return [
         (discovery, None),
@@ -17,4 +18,5 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (dashboard, "/dashboard"),
         (admin, "/admin"),
         (api, "/api"),
+        (ops, None),
     ]

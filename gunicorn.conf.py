@@ -1,0 +1,29 @@
+"""gunicorn settings for production: `gunicorn app:app` reads this file from the project root."""
+
+import os
+
+from kendama.request_logging import configure_logging
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+# Threads suit this I/O-bound app (database, Redis, Stripe, video API) and keep memory low:
+# one process per core, a few threads each.
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so slow leaks in any library cannot grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = None  # the app writes one structured JSON line per request instead
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    configure_logging()
+
+
+def post_worker_init(worker):
+    configure_logging()
