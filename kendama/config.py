@@ -74,6 +74,8 @@ class Config:
     POLICY_RESCHEDULE_HOURS = _int("POLICY_RESCHEDULE_HOURS", 24)
     POLICY_MAX_RESCHEDULES = _int("POLICY_MAX_RESCHEDULES", 2)
     BOOKING_HOLD_MINUTES = _int("BOOKING_HOLD_MINUTES", 30)
+    # Rollout switch position until an admin sets one: off | beta | everyone
+    LIVE_SESSIONS_DEFAULT = os.environ.get("LIVE_SESSIONS_DEFAULT", "everyone")
 
     # Security
     SESSION_COOKIE_HTTPONLY = True
@@ -136,6 +138,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     PRODUCTION = True
     SANDBOXES_ALLOWED = False
+    LIVE_SESSIONS_DEFAULT = os.environ.get("LIVE_SESSIONS_DEFAULT", "off")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

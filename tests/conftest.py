@@ -88,6 +88,7 @@ def login(client):
     """Sign a user in through the real form (CSRF and all)."""
 
     def sign_in(user, password_text: str = PASSWORD):
+        client.delete_cookie("session")  # whoever was signed in before is signed out
         token = csrf_token_from(client)
         response = client.post("/login", data={"email": user.email, "password": password_text, "csrf_token": token})
         assert response.status_code == 303, response.data[:500]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...services import avatars, profiles
+from ...services import avatars, feedback, profiles
 from ...services.errors import InvalidInput, NotAllowed, ServiceError
 from ...services.money import format_money, to_minor_units
 from ..form_errors import apply_service_errors
@@ -17,7 +17,7 @@ from .forms import OFFERED_DURATIONS, ProfileForm
 @bp.get("/")
 @login_required
 def index():
-    return render_template("dashboard/index.html")
+    return render_template("dashboard/index.html", awaiting_feedback=feedback.sessions_awaiting_feedback(current_user))
 
 
 def _fill_form(form: ProfileForm, profile) -> None:

@@ -1,0 +1,83 @@
+"""The rollout switch and post-session feedback."""
+
+import csv
+import io
+
+import pytest
+
+from kendama.extensions import db
+from kendama.models import SessionFeedback
+from kendama.services import feedback, rollout
+from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
+
+from ..conftest import csrf_token_from
+from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+
+
+def test_switch_states_and_allowlist():
+    admin, fan, player = AdminFactory(), FanFactory(), PlayerFactory()
+    assert rollout.may_book(fan.id, player.id)  # tests default to everyone
+    rollout.set_state(admin, "off")
+    assert not rollout.may_book(fan.id, player.id)
+    with pytest.raises(NotAllowed) as closed:
+        rollout.check_may_book(fan.id, player.id)
+    assert closed.value.code == "sessions_closed"
+    rollout.set_state(admin, "beta")
+    rollout.add_to_allowlist(admin, fan.email)
+    assert not rollout.may_book(fan.id, player.id)  # the player is not in the beta yet
+    rollout.add_to_allowlist(admin, player.email)
+    assert rollout.may_book(fan.id, player.id)
+    rollout.remove_from_allowlist(admin, fan.id)
+    assert not rollout.may_book(fan.id, player.id)
+
+
+def test_switch_rejects_bad_values_and_non_admins():
+    with pytest.raises(InvalidInput):
+        rollout.set_state(AdminFactory(), "sometimes")
+    with pytest.raises(NotAllowed):
+        rollout.set_state(FanFactory(), "off")
+    with pytest.raises(NotFound):
+        rollout.add_to_allowlist(AdminFactory(), "ghost@example.com")
+
+
+def test_admin_console_switch(client, login):
+    login(AdminFactory())
+    assert client.get("/admin/rollout").status_code == 200
+    response = client.post("/admin/rollout/state", data={"state": "beta", "csrf_token": csrf_token_from(client)})
+    assert response.status_code == 303
+    assert rollout.state() is rollout.LiveSessions.BETA
+
+
+def test_feedback_only_after_the_session_and_once():
+    session = LiveSessionFactory(status="confirmed")
+    with pytest.raises(WrongState):
+        feedback.leave_feedback(session.fan, session.id, 5, "great")
+    session.status = "completed"
+    db.session.commit()
+    with pytest.raises(InvalidInput):
+        feedback.leave_feedback(session.fan, session.id, 6)
+    feedback.leave_feedback(session.fan, session.id, 5, "=HYPERLINK(\"x\")")
+    with pytest.raises(Conflict):
+        feedback.leave_feedback(session.fan, session.id, 4)
+    feedback.leave_feedback(session.player, session.id, 4, "keen learner")
+    assert db.session.query(SessionFeedback).filter_by(session_id=session.id).count() == 2
+    with pytest.raises(NotFound):
+        feedback.leave_feedback(FanFactory(), session.id, 3)
+
+
+def test_feedback_from_dashboard_and_csv_export(client, login):
+    session = LiveSessionFactory(status="completed")
+    login(session.fan)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "How did it go?" in page
+    response = client.post(f"/dashboard/sessions/{session.id}/feedback",
+                           data={"rating": "4", "comment": "=cmd", "csrf_token": csrf_token_from(client)})
+    assert response.status_code == 303
+    assert "How did it go?" not in client.get("/dashboard/").get_data(as_text=True)
+
+    login(AdminFactory())
+    export = client.get("/admin/feedback.csv")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert rows[0]["rating"] == "4" and rows[0]["comment"] == "'=cmd" and rows[0]["author_role"] == "fan"
+    assert client.get("/admin/feedback").status_code == 200
