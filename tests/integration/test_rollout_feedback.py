@@ -81,3 +81,14 @@ def test_feedback_from_dashboard_and_csv_export(client, login):
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
     assert rows[0]["rating"] == "4" and rows[0]["comment"] == "'=cmd" and rows[0]["author_role"] == "fan"
     assert client.get("/admin/feedback").status_code == 200
+
+
+def test_feedback_api(client, api_token):
+    session = LiveSessionFactory(status="completed")
+    headers = api_token(session.player)
+    response = client.post(f"/api/sessions/{session.id}/feedback", headers=headers, json={"rating": 5})
+    assert response.status_code == 201 and response.json["rating"] == 5
+    assert client.post(f"/api/sessions/{session.id}/feedback", headers=headers, json={"rating": 5}).status_code == 409
+    assert client.post(f"/api/sessions/{session.id}/feedback", headers=api_token(FanFactory()),
+                       json={"rating": 5}).status_code == 404
+    assert client.post(f"/api/sessions/{session.id}/feedback", headers=headers, json={"rating": 9}).status_code == 422
