@@ -8,6 +8,7 @@ from . import (  # noqa: E402,F401
     access,  # noqa: E402,F401  (request checks for every API call)
     accounts,
     admin,
+    feedback,
     openapi,
     players,
     profile,
