@@ -1,0 +1,71 @@
+"""Browser tests: Debian's chromium driven by Playwright against the app on a live server."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from kendama.services import demo_data
+
+from ..live_server import serve
+
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_app():
+    """The app on a real server with the demo data (players, availability, a fan, an admin)."""
+    with serve() as server:
+        with server.app_context():
+            list(demo_data.seed())
+        yield server
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    """pytest-playwright resolves relative page.goto() paths against this."""
+    return live_app.url
+
+
+_axe = Axe()
+
+
+class PageChecker:
+    """Runs axe-core on a page in light and dark mode and saves a screenshot of each."""
+
+    def __init__(self, name_prefix: str):
+        self.prefix = name_prefix
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, page, name: str) -> None:
+        problems = []
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{name}-{scheme}.png"), full_page=True)
+            results = _axe.run(page)
+            if results.violations_count:
+                problems.append(f"[{scheme}] {results.generate_report()}")
+        page.emulate_media(color_scheme="light")
+        assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def a11y(request):
+    """`a11y.check(page, "step-name")`: zero axe violations in both colour schemes, plus screenshots."""
+    return PageChecker(re.sub(r"\W+", "-", request.node.name).strip("-"))
