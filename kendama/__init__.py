@@ -70,6 +70,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints import BLUEPRINTS
+    from .url_converters import DatabaseIdConverter
+
+    # Ids in URLs fit the database's integer column; anything larger is a plain 404.
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     for blueprint, prefix in BLUEPRINTS():
         app.register_blueprint(blueprint, url_prefix=prefix)

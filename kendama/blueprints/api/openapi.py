@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
+from ...url_converters import MAX_DATABASE_ID
 from . import bp
 from .spec import ERROR_STATUSES, input_schema_ref, schema_ref, spec_of
 
@@ -31,7 +32,7 @@ ERROR_SCHEMA = {
 def _openapi_path(rule: str) -> tuple[str, list[dict]]:
     params = []
     for converter, name in _CONVERTER.findall(rule):
-        schema = {"type": "integer", "minimum": 1} if converter == "int" else {"type": "string"}
+        schema = {"type": "integer", "minimum": 0, "maximum": MAX_DATABASE_ID} if converter == "int" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return _CONVERTER.sub(r"{\2}", rule), params
 

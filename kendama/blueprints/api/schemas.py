@@ -49,7 +49,7 @@ class PlayerQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     q: str | None = Field(default=None, max_length=100)
     free: Literal["true", "false"] | None = None
-    max_price: int | None = Field(default=None, ge=0)
+    max_price: int | None = Field(default=None, ge=0, le=2_147_483_647)
     duration: int | None = Field(default=None, ge=15, le=30)
     available_before: str | None = Field(default=None, max_length=40)
 
