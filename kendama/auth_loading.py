@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from sqlalchemy import select
 
 from .extensions import db, login_manager
@@ -46,6 +46,6 @@ def load_user_from_bearer(req) -> User | None:
     return user
 
 
-def bearer_authenticated() -> bool:
-    """True when this request was authenticated by an API token (no CSRF needed then)."""
-    return g.get("api_token") is not None or request.headers.get("Authorization", "").lower().startswith("bearer ")
+def authenticated_by_token() -> bool:
+    """True when this request's user came from an API token (no CSRF needed then)."""
+    return g.get("api_token") is not None

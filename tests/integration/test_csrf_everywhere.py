@@ -44,3 +44,12 @@ def test_cookie_authenticated_api_writes_need_the_csrf_header(client, login, pat
     response = client.put(path, json={"bio": "x"})
     assert response.status_code == 400
     assert response.json["error"]["code"] == "csrf_failed"
+
+
+def test_a_bogus_bearer_header_does_not_lift_csrf_for_a_cookie_session(client, login):
+    from ..factories import PlayerFactory
+
+    login(PlayerFactory())
+    response = client.put("/api/users/me/profile", json={"bio": "x"}, headers={"Authorization": "Bearer forged"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "csrf_failed"

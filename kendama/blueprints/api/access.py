@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from ...auth_loading import bearer_authenticated
+from ...auth_loading import authenticated_by_token
 from ...extensions import csrf
 from . import bp
 
@@ -20,6 +20,7 @@ def check_request():
         return None
     # Cookie-authenticated browsers must prove the request came from our pages; bearer
     # clients and anonymous JSON callers cannot be driven cross-site (JSON needs CORS).
-    if not bearer_authenticated() and current_user.is_authenticated:
+    # current_user is resolved first: it is what records whether a token signed the request.
+    if current_user.is_authenticated and not authenticated_by_token():
         csrf.protect()
     return None

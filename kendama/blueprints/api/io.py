@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
@@ -86,10 +86,3 @@ def require_admin():
         raise NotAllowed("Administrators only.")
     return user
 
-
-def no_content():
-    return "", 204
-
-
-def not_found():
-    abort(404)
