@@ -97,6 +97,15 @@ class Config:
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10 per hour")
     RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "20 per minute")
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
+    RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60 per minute")
+
+    # Calendars: the private feed, and players' external calendars imported by a job
+    CALENDAR_IMPORT_MAX_BYTES = _int("CALENDAR_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    CALENDAR_IMPORT_CONNECT_TIMEOUT = _int("CALENDAR_IMPORT_CONNECT_TIMEOUT", 5)
+    CALENDAR_IMPORT_READ_TIMEOUT = _int("CALENDAR_IMPORT_READ_TIMEOUT", 15)
+    CALENDAR_IMPORT_DAYS = _int("CALENDAR_IMPORT_DAYS", 62)  # the longest booking window we offer
+    # Fetching from loopback/private addresses is an SSRF hole; only local set-ups may allow it.
+    CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = False
 
     # Sandboxes: served under /_sandbox/ when no real key is configured (never in production)
     PRODUCTION = False  # true for production and staging: no sandboxes, secure cookies, HSTS
@@ -111,6 +120,7 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
     DEV_MAIL_OUTBOX = True
+    CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True
 
 
 class TestingConfig(Config):
@@ -125,11 +135,13 @@ class TestingConfig(Config):
     JOBS_INLINE = True
     DEV_MAIL_OUTBOX = True
     PASSWORD_HASH_FAST = True  # argon2 with test-sized cost so the suite stays quick
+    CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True  # tests serve calendars from 127.0.0.1
     # Generous limits so ordinary tests never trip them; rate-limit tests lower them.
     RATELIMIT_LOGIN = "1000 per minute"
     RATELIMIT_REGISTER = "1000 per minute"
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
+    RATELIMIT_CALENDAR_FEED = "1000 per minute"
 
 
 class ProductionConfig(Config):

@@ -8,6 +8,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .admin import bp as admin
     from .api import bp as api
     from .auth import bp as auth
+    from .calendar import bp as calendar
     from .dashboard import bp as dashboard
     from .discovery import bp as discovery
     from .ops import bp as ops
@@ -19,4 +20,5 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (admin, "/admin"),
         (api, "/api"),
         (ops, None),
+        (calendar, None),
     ]

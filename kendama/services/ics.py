@@ -31,13 +31,14 @@ _EVENT_STATUS = {
 }
 
 
-def _host() -> str:
+def uid_host() -> str:
+    """The host part of our UIDs (BASE_URL's host), so other code can recognise our events."""
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
 def session_uid(session: LiveSession) -> str:
     """The stable UID of a session in every calendar document."""
-    return f"session-{session.id}@{_host()}"
+    return f"session-{session.id}@{uid_host()}"
 
 
 def _absolute_url(endpoint: str, **values) -> str:
@@ -129,7 +130,7 @@ def feed_for(user: User) -> bytes:
         name="Kendama sessions",
         description=f"Live kendama sessions of {user.display_name}",
         refresh_interval=FEED_REFRESH,
-        uid=f"feed-{user.id}@{_host()}",
+        uid=f"feed-{user.id}@{uid_host()}",
         subcomponents=events,
     )
     # Outlook and older Apple clients read the refresh hint from this older property.

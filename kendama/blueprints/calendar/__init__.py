@@ -1,0 +1,7 @@
+"""The private iCalendar feed that fans and players subscribe to."""
+
+from flask import Blueprint
+
+bp = Blueprint("calendar", __name__)
+
+from . import routes  # noqa: E402,F401
