@@ -109,3 +109,23 @@ def init_app(app) -> None:
 
 # (job, seconds between runs); areas add their sweeps here.
 PERIODIC_JOBS: list[tuple[Callable[[], None], int]] = []
+
+
+def sync_calendar(player_id: int) -> None:
+    """Job: import a player's external calendar into their busy times."""
+    from .services import calendar_import
+
+    with app_context():
+        calendar_import.sync(player_id)
+
+
+def refresh_calendars() -> None:
+    """Periodic: one sync job per player with an external calendar (a slow one delays no other)."""
+    from .services import calendar_import
+
+    with app_context():
+        for player_id in calendar_import.players_to_sync():
+            enqueue(sync_calendar, player_id)
+
+
+PERIODIC_JOBS.append((refresh_calendars, 30 * 60))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from . import feedback, routes  # noqa: E402,F401
+from . import calendar_import, feedback, routes  # noqa: E402,F401

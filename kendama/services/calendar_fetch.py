@@ -1,0 +1,188 @@
+"""Fetching a calendar someone else's server hosts: bounded in time and size, and SSRF-guarded.
+
+A player gives us a URL and our server fetches it, so the URL must not be a way to reach
+addresses only our server can see (loopback, the private network, cloud metadata at
+169.254.169.254). Checking the name before connecting is not enough, as DNS can answer
+differently a moment later (rebinding); the check that decides runs on the address the socket
+actually connected to, before any request byte is sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+
+ALLOWED_SCHEMES = ("http", "https")
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+USER_AGENT = "KendamaLive-CalendarImport/1.0"
+
+
+class FetchError(Exception):
+    """Why a calendar could not be fetched, in words a player can act on."""
+
+
+class BlockedAddress(FetchError):
+    """The URL leads to an address we never fetch from."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    connect_timeout: float
+    read_timeout: float
+    # Read timeouts apply per socket read, so a server that trickles bytes needs a total limit.
+    total_seconds: float
+    allow_private: bool = False
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address (not loopback, private, link-local, ...)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_host(host: str, port: int) -> None:
+    """Refuse a host when any address it resolves to is not public (early, friendly check)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"The calendar server {host} could not be found.") from exc
+    if not infos or not all(is_public_address(info[4][0]) for info in infos):
+        raise BlockedAddress("This address points into a private network, so we cannot fetch it.")
+
+
+def _check_peer(sock: socket.socket) -> None:
+    if not is_public_address(sock.getpeername()[0]):
+        sock.close()
+        raise BlockedAddress("This address points into a private network, so we cannot fetch it.")
+
+
+class _PublicHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.sock)
+
+
+class _PublicHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.sock)
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    """A requests adapter whose connections refuse non-public peers."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+
+def _client(allow_private: bool) -> requests.Session:
+    client = requests.Session()
+    # Proxies from the environment would make the peer check see the proxy, not the target.
+    client.trust_env = False
+    client.headers.update({"User-Agent": USER_AGENT, "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1"})
+    if not allow_private:
+        adapter = _PublicOnlyAdapter(max_retries=0)
+        client.mount("http://", adapter)
+        client.mount("https://", adapter)
+    return client
+
+
+def _target(url: str, allow_private: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
+        raise FetchError("Only http and https calendar addresses can be fetched.")
+    if not allow_private:
+        check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _read_body(response: requests.Response, limits: Limits, deadline: float) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise FetchError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
+    body = bytearray()
+    # iter_content decompresses, so the cap also holds for a small gzip that unpacks huge.
+    for chunk in response.iter_content(_CHUNK):
+        body.extend(chunk)
+        if len(body) > limits.max_bytes:
+            raise FetchError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
+        if time.monotonic() > deadline:
+            raise FetchError("The calendar server took too long to send the calendar.")
+    return bytes(body)
+
+
+def fetch(url: str, limits: Limits) -> bytes:
+    """The body at `url`, following a few redirects, each hop checked like the first."""
+    deadline = time.monotonic() + limits.total_seconds
+    with _client(limits.allow_private) as client:
+        for _hop in range(MAX_REDIRECTS + 1):
+            _target(url, limits.allow_private)
+            try:
+                with client.get(
+                    url,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(limits.connect_timeout, limits.read_timeout),
+                ) as response:
+                    if response.is_redirect and response.headers.get("Location"):
+                        url = urljoin(url, response.headers["Location"])
+                        continue
+                    if response.status_code != 200:
+                        raise FetchError(f"The calendar server answered with HTTP status {response.status_code}.")
+                    return _read_body(response, limits, deadline)
+            except requests.exceptions.RequestException as exc:
+                raise _explain(exc) from exc
+    raise FetchError("The calendar address redirects too many times.")
+
+
+def _explain(exc: requests.exceptions.RequestException) -> FetchError:
+    """A player-facing reason for a failed download."""
+    # urllib3's NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError: ask first.
+    if _caused_by(exc, (NewConnectionError,)):
+        return FetchError("Could not connect to the calendar server.")
+    if _caused_by(exc, (requests.exceptions.Timeout, ReadTimeoutError, ConnectTimeoutError, TimeoutError)):
+        return FetchError("The calendar server did not answer in time.")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return FetchError("Could not connect to the calendar server.")
+    return FetchError("The calendar could not be downloaded.")
+
+
+def _caused_by(exc: BaseException, types: tuple[type[BaseException], ...]) -> bool:
+    """Whether `exc` or anything it wraps (requests and urllib3 nest their errors) is one of `types`."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, types):
+            return True
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        pending.extend(
+            e
+            for e in (getattr(current, "reason", None), current.__cause__, current.__context__)
+            if isinstance(e, BaseException)
+        )
+    return False
