@@ -15,6 +15,7 @@ class Route:
     content_type: str = "text/calendar; charset=utf-8"
     send_length: bool = True
     stall_seconds: float = 0.0  # sleep after the headers, before the body
+    trickle_seconds: float = 0.0  # send the body one byte at a time with this pause
     location: str | None = None
 
 
@@ -48,7 +49,13 @@ def start() -> tuple[CalendarServer, ThreadingHTTPServer]:
             if route.stall_seconds:
                 time.sleep(route.stall_seconds)
             try:
-                self.wfile.write(route.body)
+                if route.trickle_seconds:
+                    for byte in route.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(route.trickle_seconds)
+                else:
+                    self.wfile.write(route.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (size cap or timeout), as the test wants
 

@@ -4,14 +4,18 @@ A player gives us a URL and our server fetches it, so the URL must not be a way 
 addresses only our server can see (loopback, the private network, cloud metadata at
 169.254.169.254). Checking the name before connecting is not enough, as DNS can answer
 differently a moment later (rebinding); the check that decides runs on the address the socket
-actually connected to, before any request byte is sent.
+actually connected to, before the TLS handshake or any request byte.
+
+Time is bounded three ways: a connect timeout, a read timeout (per socket read), and a
+wall-clock deadline for the whole download, enforced by shutting the socket down, because a
+server that trickles one byte at a time never trips a per-read timeout.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import time
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -63,49 +67,90 @@ def check_host(host: str, port: int) -> None:
         raise BlockedAddress("This address points into a private network, so we cannot fetch it.")
 
 
-def _check_peer(sock: socket.socket) -> None:
-    if not is_public_address(sock.getpeername()[0]):
+class _Download:
+    """The fetch running on this thread: whether private peers are allowed, and its sockets."""
+
+    def __init__(self, allow_private: bool, seconds: float):
+        self.allow_private = allow_private
+        self.sockets: list[socket.socket] = []
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Download:
+        _current.download = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+        _current.download = None
+
+    def _expire(self) -> None:
+        self.expired = True
+        for sock in list(self.sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+            except OSError:
+                pass
+
+    def connected(self, sock: socket.socket) -> None:
+        """Check a fresh TCP connection's peer and put it under the deadline."""
+        if not self.allow_private and not is_public_address(sock.getpeername()[0]):
+            sock.close()
+            raise BlockedAddress("This address points into a private network, so we cannot fetch it.")
+        self.sockets.append(sock)
+        if self.expired:
+            self._expire()
+
+
+_current = threading.local()
+
+
+def _connected(sock: socket.socket) -> socket.socket:
+    download: _Download | None = getattr(_current, "download", None)
+    if download is None:  # the adapter is only mounted by fetch(); refuse to run unguarded
         sock.close()
-        raise BlockedAddress("This address points into a private network, so we cannot fetch it.")
+        raise BlockedAddress("Calendar connections are only made by fetch().")
+    download.connected(sock)
+    return sock
 
 
-class _PublicHTTPConnection(HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.sock)
+# urllib3 opens the TCP socket in _new_conn, before TLS; hooking there checks the peer first.
+class _GuardedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _connected(super()._new_conn())
 
 
-class _PublicHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.sock)
+class _GuardedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _connected(super()._new_conn())
 
 
-class _PublicHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _PublicHTTPConnection
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
 
 
-class _PublicHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _PublicHTTPSConnection
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
 
 
-class _PublicOnlyAdapter(HTTPAdapter):
-    """A requests adapter whose connections refuse non-public peers."""
+class _GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose connections go through _connected()."""
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
 
 
-def _client(allow_private: bool) -> requests.Session:
+def _client() -> requests.Session:
     client = requests.Session()
     # Proxies from the environment would make the peer check see the proxy, not the target.
     client.trust_env = False
     client.headers.update({"User-Agent": USER_AGENT, "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1"})
-    if not allow_private:
-        adapter = _PublicOnlyAdapter(max_retries=0)
-        client.mount("http://", adapter)
-        client.mount("https://", adapter)
+    adapter = _GuardedAdapter(max_retries=0)
+    client.mount("http://", adapter)
+    client.mount("https://", adapter)
     return client
 
 
@@ -117,7 +162,7 @@ def _target(url: str, allow_private: bool) -> None:
         check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
 
 
-def _read_body(response: requests.Response, limits: Limits, deadline: float) -> bytes:
+def _read_body(response: requests.Response, limits: Limits, download: _Download) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
@@ -127,15 +172,14 @@ def _read_body(response: requests.Response, limits: Limits, deadline: float) -> 
         body.extend(chunk)
         if len(body) > limits.max_bytes:
             raise FetchError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
-        if time.monotonic() > deadline:
-            raise FetchError("The calendar server took too long to send the calendar.")
+        if download.expired:
+            raise _too_slow()
     return bytes(body)
 
 
 def fetch(url: str, limits: Limits) -> bytes:
     """The body at `url`, following a few redirects, each hop checked like the first."""
-    deadline = time.monotonic() + limits.total_seconds
-    with _client(limits.allow_private) as client:
+    with _Download(limits.allow_private, limits.total_seconds) as download, _client() as client:
         for _hop in range(MAX_REDIRECTS + 1):
             _target(url, limits.allow_private)
             try:
@@ -150,10 +194,14 @@ def fetch(url: str, limits: Limits) -> bytes:
                         continue
                     if response.status_code != 200:
                         raise FetchError(f"The calendar server answered with HTTP status {response.status_code}.")
-                    return _read_body(response, limits, deadline)
+                    return _read_body(response, limits, download)
             except requests.exceptions.RequestException as exc:
-                raise _explain(exc) from exc
+                raise (_too_slow() if download.expired else _explain(exc)) from exc
     raise FetchError("The calendar address redirects too many times.")
+
+
+def _too_slow() -> FetchError:
+    return FetchError("The calendar server took too long to send the calendar.")
 
 
 def _explain(exc: requests.exceptions.RequestException) -> FetchError:

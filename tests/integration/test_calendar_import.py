@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -247,6 +248,18 @@ def test_a_stalling_server_times_out(app, server, synced):
     finally:
         app.config["CALENDAR_IMPORT_READ_TIMEOUT"] = 15
     assert "did not answer in time" in error
+
+
+def test_a_server_trickling_bytes_hits_the_overall_deadline(app, server, synced):
+    """Each byte arrives well within the read timeout; only the wall-clock limit stops it."""
+    app.config.update(CALENDAR_IMPORT_CONNECT_TIMEOUT=0.2, CALENDAR_IMPORT_READ_TIMEOUT=0.3)  # 0.8 s in all
+    started = time.monotonic()
+    try:
+        error = _fail_with(server, synced, Route(NORMAL, trickle_seconds=0.05))
+    finally:
+        app.config.update(CALENDAR_IMPORT_CONNECT_TIMEOUT=5, CALENDAR_IMPORT_READ_TIMEOUT=15)
+    assert "took too long" in error
+    assert time.monotonic() - started < 3
 
 
 @pytest.mark.parametrize(
