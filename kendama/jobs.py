@@ -129,3 +129,14 @@ def refresh_calendars() -> None:
 
 
 PERIODIC_JOBS.append((refresh_calendars, 30 * 60))
+
+
+def expire_booking_holds() -> None:
+    """Periodic: cancel unpaid booking holds whose time is up, releasing their slots."""
+    from .services import booking
+
+    with app_context():
+        booking.expire_holds()
+
+
+PERIODIC_JOBS.append((expire_booking_holds, 60))

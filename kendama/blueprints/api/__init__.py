@@ -8,8 +8,10 @@ from . import (  # noqa: E402,F401
     access,  # noqa: E402,F401  (request checks for every API call)
     accounts,
     admin,
+    availability,
     feedback,
     openapi,
     players,
     profile,
+    sessions,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, send_from_directory
 
 from ...services import avatars, discovery
+from ...services import policy as cancellation_policy
 from . import bp
 
 
@@ -39,4 +40,4 @@ def avatar(player_id: int):
 
 @bp.get("/policy")
 def policy():
-    return render_template("discovery/policy.html")
+    return render_template("discovery/policy.html", policy=cancellation_policy.current())

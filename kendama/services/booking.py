@@ -1,0 +1,424 @@
+"""Booking sessions: create, reschedule, cancel, expire unpaid holds, and list them.
+
+Double booking is refused twice over: the slot check here gives a clear answer in the common
+case, and the PostgreSQL exclusion constraint over each player's active [starts_at,
+blocked_until) ranges is the real guard when two requests race; its violation becomes a 409.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from psycopg.errors import ExclusionViolation
+from sqlalchemy import and_, func, not_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_STATUSES,
+    ConsentRecord,
+    LiveSession,
+    Offering,
+    Profile,
+    SessionAvailability,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from . import discovery, notifications, policy, refunds, slots
+from .errors import InvalidInput, NotAllowed, SlotUnavailable, WrongState
+from .money import split_price
+from .profiles import paid_offerings_allowed
+from .session_access import session_for_participant, session_for_viewer
+
+MAX_NOTES = 2000
+CANCELLABLE = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value)
+_ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
+SLOT_TAKEN = "That time is no longer available. Please choose another."
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    amount: int
+    currency: str
+    status: str  # "pending" (recorded, the payment side carries it out) or "none"
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    session: LiveSession
+    refund: RefundOutcome
+
+
+@dataclass(frozen=True)
+class SlotList:
+    player_id: int
+    duration_minutes: int
+    slots: list[slots.Slot]
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    items: list[LiveSession]
+    total: int
+
+
+# --- What fans can book -------------------------------------------------------------------
+
+
+def bookable_offering(player_id: int, duration_minutes: int | None) -> tuple[Profile, Offering]:
+    """A listed player's offering of that length (their shortest when None); 404 / 422 otherwise."""
+    profile = discovery.listed_profile(player_id)
+    if duration_minutes is None:
+        return profile, profile.offerings[0]
+    for offering in profile.offerings:
+        if offering.duration_minutes == duration_minutes:
+            return profile, offering
+    offered = ", ".join(str(o.duration_minutes) for o in profile.offerings)
+    raise InvalidInput({"duration_minutes": f"This player offers sessions of {offered} minutes."})
+
+
+def offered_slots(
+    player_id: int,
+    duration_minutes: int | None,
+    range_start: datetime,
+    range_end: datetime,
+    *,
+    now: datetime | None = None,
+) -> SlotList:
+    """Free slots of a listed player for one of their durations; the range is at most 62 days."""
+    if range_end <= range_start:
+        raise InvalidInput({"to": "The end of the range must be after its start."})
+    if range_end - range_start > slots.MAX_RANGE:
+        raise InvalidInput({"to": "Ask for at most 62 days at a time."})
+    _, offering = bookable_offering(player_id, duration_minutes)
+    found = slots.bookable_slots(player_id, offering.duration_minutes, range_start, range_end, now=now)
+    return SlotList(player_id, offering.duration_minutes, found)
+
+
+# --- Creating a booking -------------------------------------------------------------------
+
+
+def create_session(
+    fan: User,
+    player_id: int,
+    start: datetime,
+    duration_minutes: int,
+    notes: str = "",
+    recording_consent: bool = False,
+    *,
+    now: datetime | None = None,
+) -> LiveSession:
+    """Book a slot: free sessions are confirmed at once, paid ones held until payment."""
+    now = now or utcnow()
+    _check_booker(fan, player_id)
+    notes = (notes or "").strip()
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
+    profile, offering = bookable_offering(player_id, duration_minutes)
+    if offering.price_amount > 0 and not paid_offerings_allowed(profile):
+        raise SlotUnavailable("This player cannot take payments right now; please try again later.")
+
+    _lock_user(fan.id)  # one booking at a time per fan, so the self-overlap check below holds
+    expire_holds(now=now, player_id=player_id, commit=False)
+    if not slots.is_bookable(player_id, duration_minutes, start, now=now):
+        raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
+    end = start + timedelta(minutes=duration_minutes)
+    if _participant_busy(fan.id, start, end, now):
+        raise SlotUnavailable(
+            "You already have a session at that time.", fields={"start": "You already have a session at that time."}
+        )
+
+    split = split_price(offering.price_amount)
+    paid = split.price > 0
+    session = LiveSession(
+        fan_id=fan.id,
+        player_id=player_id,
+        starts_at=start,
+        ends_at=end,
+        blocked_until=end + timedelta(minutes=_buffer_minutes(player_id)),
+        duration_minutes=duration_minutes,
+        status=(SessionStatus.PENDING_PAYMENT if paid else SessionStatus.CONFIRMED).value,
+        price_amount=split.price,
+        currency=profile.currency,
+        platform_fee_amount=split.platform_fee,
+        player_share_amount=split.player_share,
+        notes=notes,
+        hold_expires_at=now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]) if paid else None,
+        fan_recording_consent=bool(recording_consent),
+        player_recording_consent=profile.recording_default,
+    )
+    db.session.add(session)
+    _flush_or_slot_taken(session)
+    db.session.add_all(
+        [
+            ConsentRecord(session_id=session.id, user_id=fan.id, kind="recording", granted=bool(recording_consent)),
+            ConsentRecord(
+                session_id=session.id, user_id=player_id, kind="recording", granted=profile.recording_default
+            ),
+        ]
+    )
+    if paid:
+        notifications.on_awaiting_payment(session)
+    else:
+        notifications.on_confirmed(session)
+    db.session.commit()
+    return session
+
+
+def _check_booker(fan: User, player_id: int) -> None:
+    if fan.is_admin:
+        raise NotAllowed("Administrators cannot book sessions; sign in with a fan account.")
+    if fan.id == player_id:
+        raise InvalidInput({"player_id": "You cannot book a session with yourself."})
+
+
+def _lock_user(user_id: int) -> None:
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _buffer_minutes(player_id: int) -> int:
+    """The player's buffer now; it is fixed into blocked_until, so later changes keep old bookings."""
+    return db.session.get(SessionAvailability, player_id).buffer_minutes
+
+
+def _active_clause(now: datetime):
+    """Active sessions, not counting unpaid holds that have already expired."""
+    expired_hold = and_(LiveSession.status == SessionStatus.PENDING_PAYMENT.value, LiveSession.hold_expires_at <= now)
+    return and_(LiveSession.status.in_(_ACTIVE), not_(expired_hold))
+
+
+def _participant_busy(
+    user_id: int, start: datetime, end: datetime, now: datetime, exclude_session_id: int | None = None
+) -> bool:
+    """Whether the user (as fan or as player) has another active session overlapping [start, end)."""
+    query = select(LiveSession.id).where(
+        or_(LiveSession.fan_id == user_id, LiveSession.player_id == user_id),
+        _active_clause(now),
+        LiveSession.starts_at < end,
+        LiveSession.ends_at > start,
+    )
+    if exclude_session_id is not None:
+        query = query.where(LiveSession.id != exclude_session_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def is_overlap_violation(exc: IntegrityError) -> bool:
+    """True for the exclusion constraint's refusal (SQLSTATE 23P01), not other integrity errors."""
+    return isinstance(exc.orig, ExclusionViolation)
+
+
+def _flush_or_slot_taken(session: LiveSession) -> None:
+    """Write the row; a racing booking that got there first turns into a 409."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        if is_overlap_violation(exc):
+            raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN}) from exc
+        raise
+
+
+# --- Unpaid holds -------------------------------------------------------------------------
+
+
+def expire_holds(*, now: datetime | None = None, player_id: int | None = None, commit: bool = True) -> int:
+    """Cancel unpaid holds whose time is up (by the system), releasing their slots."""
+    now = now or utcnow()
+    statement = (
+        update(LiveSession)
+        .where(
+            LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
+            LiveSession.hold_expires_at <= now,
+        )
+        .values(
+            status=SessionStatus.CANCELLED.value,
+            cancelled_at=now,
+            cancelled_by_role="system",
+            cancellation_reason="The payment was not completed in time, so the slot was released.",
+            ics_sequence=LiveSession.ics_sequence + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if player_id is not None:
+        statement = statement.where(LiveSession.player_id == player_id)
+    count = db.session.execute(statement).rowcount
+    if commit:
+        db.session.commit()
+    return count
+
+
+# --- Reschedule and cancel ----------------------------------------------------------------
+
+
+def actor_role(session: LiveSession, actor: User) -> str:
+    """How the actor relates to the session: fan, player or admin."""
+    return session.participant_role(actor.id) or policy.ADMIN
+
+
+def reschedule(actor: User, session_id: int, new_start: datetime, *, now: datetime | None = None) -> LiveSession:
+    """Move a confirmed session to another free slot of the same player, within the policy."""
+    now = now or utcnow()
+    session = session_for_participant(actor, session_id, for_update=True)
+    if session.status != SessionStatus.CONFIRMED.value:
+        raise WrongState("Only confirmed sessions can be rescheduled.")
+    policy.check_reschedule(session, now)
+    if new_start == session.starts_at:
+        raise InvalidInput({"start": "Choose a time other than the current one."})
+    if not slots.is_bookable(
+        session.player_id, session.duration_minutes, new_start, now=now, exclude_session_id=session.id
+    ):
+        raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
+    new_end = new_start + timedelta(minutes=session.duration_minutes)
+    if _participant_busy(session.fan_id, new_start, new_end, now, exclude_session_id=session.id):
+        raise SlotUnavailable(
+            "That time does not work for both participants.",
+            fields={"start": "That time does not work for both participants."},
+        )
+
+    previous_start = session.starts_at
+    buffer = timedelta(minutes=_buffer_minutes(session.player_id))
+    session.starts_at = new_start
+    session.ends_at = new_end
+    session.blocked_until = new_end + buffer
+    session.ics_sequence += 1
+    session.reschedule_count += 1
+    # The video side makes a fresh room for the new time.
+    session.room_name = None
+    session.room_url = None
+    _flush_or_slot_taken(session)
+    notifications.on_rescheduled(session, previous_start)
+    db.session.commit()
+    return session
+
+
+def _check_cancellable(session: LiveSession, role: str, now: datetime) -> None:
+    if session.status not in CANCELLABLE:
+        raise WrongState("This session can no longer be cancelled.")
+    if role != policy.ADMIN and now >= session.starts_at:
+        raise WrongState("The session has already started, so it can no longer be cancelled.")
+
+
+def cancellation_quote(actor: User, session_id: int, *, now: datetime | None = None) -> policy.RefundQuote:
+    """What cancelling now would give back, shown before the actor confirms."""
+    now = now or utcnow()
+    session = session_for_viewer(actor, session_id)
+    role = actor_role(session, actor)
+    _check_cancellable(session, role, now)
+    return _quote(session, role, now)
+
+
+def _quote(session: LiveSession, role: str, now: datetime) -> policy.RefundQuote:
+    payment = refunds.paid_payment(session)
+    paid = payment.amount if payment is not None else 0
+    return policy.refund_quote(paid, session.currency, session.starts_at, role, now)
+
+
+def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | None = None) -> Cancellation:
+    """Cancel a session; the policy's refund is recorded in the same transaction."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if len(reason) > MAX_NOTES:
+        raise InvalidInput({"reason": f"Keep the reason under {MAX_NOTES} characters."})
+    session = session_for_viewer(actor, session_id, for_update=True)
+    role = actor_role(session, actor)
+    _check_cancellable(session, role, now)
+    quote = _quote(session, role, now)
+    refund = refunds.request_refund(session, quote.amount)
+
+    session.status = SessionStatus.CANCELLED.value
+    session.cancelled_at = now
+    session.cancelled_by_id = actor.id
+    session.cancelled_by_role = role
+    session.cancellation_reason = reason or None
+    session.hold_expires_at = None
+    session.ics_sequence += 1
+    refunded = refund.amount if refund is not None else 0
+    notifications.on_cancelled(session, refunded)
+    db.session.commit()
+    outcome = RefundOutcome(refunded, session.currency, refund.status if refund is not None else "none")
+    return Cancellation(session, outcome)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def get_session(viewer: User, session_id: int) -> LiveSession:
+    """A session its fan, its player or an admin may see (404 for anyone else)."""
+    return session_for_viewer(viewer, session_id)
+
+
+def _visible_to(viewer: User):
+    query = select(LiveSession).options(selectinload(LiveSession.fan), selectinload(LiveSession.player))
+    if not viewer.is_admin:
+        query = query.where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
+    return query
+
+
+def list_sessions(
+    viewer: User,
+    *,
+    status: str | None = None,
+    upcoming: bool | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    now: datetime | None = None,
+) -> SessionPage:
+    """The viewer's sessions (as fan or player; admins see all), newest first or, upcoming, soonest first."""
+    now = now or utcnow()
+    query = _visible_to(viewer)
+    if status is not None:
+        query = query.where(LiveSession.status == status)
+    if upcoming is True:
+        query = query.where(LiveSession.ends_at > now).order_by(LiveSession.starts_at, LiveSession.id)
+    elif upcoming is False:
+        query = query.where(LiveSession.ends_at <= now).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
+    else:
+        query = query.order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return SessionPage(items, total)
+
+
+@dataclass(frozen=True)
+class Overview:
+    upcoming: list[LiveSession]
+    past: list[LiveSession]
+
+
+def sessions_overview(viewer: User, *, now: datetime | None = None, limit: int = 50) -> Overview:
+    """The viewer's own sessions for the dashboard: active ones still to come, then the rest."""
+    now = now or utcnow()
+    own = _visible_to(viewer).where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
+    ahead = and_(_active_clause(now), LiveSession.ends_at > now)
+    upcoming = db.session.scalars(own.where(ahead).order_by(LiveSession.starts_at).limit(limit))
+    past = db.session.scalars(
+        own.where(not_(ahead)).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc()).limit(limit)
+    )
+    return Overview(list(upcoming), list(past))
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the viewer may do with a session now, and why not, for the dashboard's buttons."""
+
+    can_cancel: bool
+    can_reschedule: bool
+    reschedule_note: str | None
+
+
+def available_actions(session: LiveSession, viewer: User, *, now: datetime | None = None) -> Actions:
+    now = now or utcnow()
+    role = actor_role(session, viewer)
+    can_cancel = session.status in CANCELLABLE and (role == policy.ADMIN or now < session.starts_at)
+    note = None
+    if role == policy.ADMIN or session.status != SessionStatus.CONFIRMED.value:
+        can_reschedule = False
+    else:
+        note = policy.reschedule_refusal(session, now)
+        can_reschedule = note is None
+    return Actions(can_cancel, can_reschedule, note)

@@ -1,0 +1,36 @@
+"""Shared helpers for booking tests: future slot times and paid-session fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from kendama.extensions import db
+from kendama.models import Payment, utcnow
+
+
+def weekday_at(hour: int, minute: int = 0, zone: str = "Europe/Prague", days_ahead: int = 3) -> datetime:
+    """The first Monday-to-Friday at least `days_ahead` days from now, at hour:minute local, in UTC."""
+    tz = ZoneInfo(zone)
+    day = (utcnow() + timedelta(days=days_ahead)).astimezone(tz).date()
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+
+
+def mark_paid(session, amount: int | None = None) -> Payment:
+    """Record that the fan paid for a session, as the payment side would after Checkout."""
+    payment = Payment(
+        session_id=session.id,
+        amount=session.price_amount if amount is None else amount,
+        currency=session.currency,
+        application_fee_amount=session.platform_fee_amount,
+        status="paid",
+        idempotency_key=f"test-payment-{session.id}",
+        paid_at=utcnow(),
+    )
+    session.status = "confirmed"
+    session.hold_expires_at = None
+    db.session.add(payment)
+    db.session.commit()
+    return payment

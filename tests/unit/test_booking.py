@@ -1,0 +1,285 @@
+"""The booking service: create, holds, reschedule, cancel with the policy's refund."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kendama.extensions import db
+from kendama.models import ConsentRecord, LiveSession, Notification, Refund
+from kendama.services import booking, slots
+from kendama.services.errors import InvalidInput, NotAllowed, NotFound, PolicyViolation, SlotUnavailable, WrongState
+
+from ..booking_helpers import mark_paid, weekday_at
+from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+
+
+def kinds(session_id: int) -> list[str]:
+    return sorted(db.session.scalars(select(Notification.kind).where(Notification.session_id == session_id)))
+
+
+def test_free_booking_is_confirmed_with_notifications_and_consent():
+    fan, player = FanFactory(), PlayerFactory(setup__buffer=10)
+    start = weekday_at(10)
+    session = booking.create_session(fan, player.id, start, 30, notes=" Lunar flips ", recording_consent=True)
+    assert session.status == "confirmed" and session.hold_expires_at is None
+    assert session.ends_at == start + timedelta(minutes=30)
+    assert session.blocked_until == start + timedelta(minutes=40)
+    assert session.notes == "Lunar flips" and session.price_amount == 0
+    assert session.fan_recording_consent is True and session.player_recording_consent is False
+    consents = db.session.scalars(select(ConsentRecord).where(ConsentRecord.session_id == session.id)).all()
+    assert {(c.user_id, c.granted) for c in consents} == {(fan.id, True), (player.id, False)}
+    assert "booking_confirmed" in kinds(session.id)
+
+
+def test_paid_booking_is_held_with_the_price_split(app):
+    fan, player = FanFactory(), PlayerFactory(setup__paid=True, setup__price=999)
+    session = booking.create_session(fan, player.id, weekday_at(11), 30)
+    assert session.status == "pending_payment"
+    assert session.hold_expires_at is not None
+    held_for = session.hold_expires_at - session.created_at
+    assert abs(held_for - timedelta(minutes=app.config["BOOKING_HOLD_MINUTES"])) < timedelta(seconds=5)
+    assert (session.price_amount, session.platform_fee_amount, session.player_share_amount) == (999, 150, 849)
+    assert kinds(session.id) == ["awaiting_payment"]
+
+
+def test_taken_slot_is_409_and_the_slot_list_drops_it():
+    player = PlayerFactory()
+    start = weekday_at(10)
+    booking.create_session(FanFactory(), player.id, start, 30)
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), player.id, start + timedelta(minutes=15), 30)
+    free = slots.bookable_slots(player.id, 30, start - timedelta(hours=1), start + timedelta(hours=1))
+    assert start not in [s.start for s in free]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        weekday_at(10, 5),  # off the 15-minute grid
+        weekday_at(7),  # outside the weekly hours
+        weekday_at(16, 45),  # would end after 17:00
+    ],
+)
+def test_start_must_be_a_bookable_slot(start):
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), PlayerFactory().id, start, 30)
+
+
+def test_minimum_notice_and_booking_window():
+    player = PlayerFactory(setup__notice=60, setup__days_ahead=5)
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), player.id, weekday_at(10, days_ahead=8), 30)
+
+
+def test_duration_must_be_offered_and_player_listed():
+    with pytest.raises(InvalidInput) as error:
+        booking.create_session(FanFactory(), PlayerFactory().id, weekday_at(10), 15)
+    assert "duration_minutes" in error.value.fields
+    with pytest.raises(NotFound):
+        booking.create_session(FanFactory(), PlayerFactory(setup__verified=False).id, weekday_at(10), 30)
+
+
+def test_admins_and_self_booking_refused():
+    player = PlayerFactory()
+    with pytest.raises(NotAllowed):
+        booking.create_session(AdminFactory(), player.id, weekday_at(10), 30)
+    with pytest.raises(InvalidInput):
+        booking.create_session(player, player.id, weekday_at(10), 30)
+
+
+def test_fan_cannot_double_book_themselves():
+    fan = FanFactory()
+    start = weekday_at(10)
+    booking.create_session(fan, PlayerFactory().id, start, 30)
+    with pytest.raises(SlotUnavailable) as error:
+        booking.create_session(fan, PlayerFactory().id, start + timedelta(minutes=15), 30)
+    assert "already have a session" in error.value.message
+
+
+def test_database_constraint_turns_a_race_into_409(monkeypatch):
+    """When the slot check is beaten by a concurrent insert, the exclusion constraint answers."""
+    player = PlayerFactory()
+    start = weekday_at(10)
+    LiveSessionFactory(player=player, starts_at=start)
+    monkeypatch.setattr(slots, "is_bookable", lambda *args, **kwargs: True)
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), player.id, start, 30)
+    assert len(db.session.scalars(select(LiveSession.id).where(LiveSession.player_id == player.id)).all()) == 1
+
+
+def test_expired_hold_releases_its_slot():
+    player = PlayerFactory(setup__paid=True)
+    start = weekday_at(10)
+    held = booking.create_session(FanFactory(), player.id, start, 30)
+    later = held.hold_expires_at + timedelta(seconds=1)
+    assert start in [s.start for s in slots.bookable_slots(player.id, 30, start, start + timedelta(hours=1), now=later)]
+    second = booking.create_session(FanFactory(), player.id, start, 30, now=later)
+    db.session.refresh(held)
+    assert held.status == "cancelled" and held.cancelled_by_role == "system"
+    assert second.status == "pending_payment"
+
+
+def test_expire_holds_job_cancels_only_stale_holds():
+    player = PlayerFactory(setup__paid=True)
+    stale = booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+    fresh = booking.create_session(FanFactory(), player.id, weekday_at(12), 30)
+    fresh.hold_expires_at = stale.hold_expires_at + timedelta(hours=1)
+    db.session.commit()
+    assert booking.expire_holds(now=stale.hold_expires_at) == 1
+    db.session.refresh(stale)
+    db.session.refresh(fresh)
+    assert (stale.status, fresh.status) == ("cancelled", "pending_payment")
+
+
+def test_expire_holds_is_a_periodic_job():
+    from kendama import jobs
+
+    assert jobs.expire_booking_holds in [job for job, _ in jobs.PERIODIC_JOBS]
+
+
+# --- reschedule ---------------------------------------------------------------------------
+
+
+def test_reschedule_moves_the_session():
+    fan, player = FanFactory(), PlayerFactory(setup__buffer=5)
+    session = booking.create_session(fan, player.id, weekday_at(10), 30)
+    session.room_name, session.room_url = "old-room", "https://video.example/old-room"
+    db.session.commit()
+    # 15 minutes later overlaps the session's own old time, which does not count against it.
+    moved = booking.reschedule(fan, session.id, session.starts_at + timedelta(minutes=15))
+    assert moved.starts_at == weekday_at(10, 15)
+    assert moved.blocked_until == moved.ends_at + timedelta(minutes=5)
+    assert (moved.reschedule_count, moved.ics_sequence) == (1, 1)
+    assert moved.room_name is None and moved.room_url is None
+    assert "rescheduled" in kinds(session.id)
+
+
+def test_reschedule_limits():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    booking.reschedule(fan, session.id, weekday_at(11))
+    booking.reschedule(fan, session.id, weekday_at(12))
+    with pytest.raises(PolicyViolation):
+        booking.reschedule(fan, session.id, weekday_at(13))
+
+
+def test_reschedule_too_close_to_the_start():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    with pytest.raises(PolicyViolation):
+        booking.reschedule(fan, session.id, weekday_at(11), now=session.starts_at - timedelta(hours=23))
+
+
+def test_reschedule_into_a_taken_slot_or_by_a_stranger():
+    fan, player = FanFactory(), PlayerFactory()
+    session = booking.create_session(fan, player.id, weekday_at(10), 30)
+    booking.create_session(FanFactory(), player.id, weekday_at(14), 30)
+    with pytest.raises(SlotUnavailable):
+        booking.reschedule(fan, session.id, weekday_at(14))
+    with pytest.raises(NotFound):
+        booking.reschedule(FanFactory(), session.id, weekday_at(15))
+    with pytest.raises(NotAllowed):
+        booking.reschedule(AdminFactory(), session.id, weekday_at(15))
+
+
+def test_unpaid_hold_cannot_be_rescheduled():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
+    with pytest.raises(WrongState):
+        booking.reschedule(fan, session.id, weekday_at(11))
+
+
+# --- cancel -------------------------------------------------------------------------------
+
+
+def test_fan_cancels_early_full_refund():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
+    mark_paid(session)
+    result = booking.cancel(fan, session.id, "Exam week", now=session.starts_at - timedelta(hours=24))
+    assert (result.refund.amount, result.refund.currency, result.refund.status) == (2500, "usd", "pending")
+    assert result.session.status == "cancelled" and result.session.cancelled_by_role == "fan"
+    assert result.session.ics_sequence == 1 and result.session.cancellation_reason == "Exam week"
+    refund = db.session.scalar(select(Refund).where(Refund.session_id == session.id))
+    assert refund.amount == 2500 and refund.fee_refund_amount == session.platform_fee_amount
+    assert "cancelled" in kinds(session.id)
+
+
+def test_fan_cancels_late_partial_refund():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory(setup__paid=True, setup__price=999).id, weekday_at(10), 30)
+    mark_paid(session)
+    quote = booking.cancellation_quote(fan, session.id, now=session.starts_at - timedelta(hours=23, minutes=59))
+    assert quote.amount == 500
+    result = booking.cancel(fan, session.id, now=session.starts_at - timedelta(hours=23, minutes=59))
+    assert result.refund.amount == 500
+
+
+def test_player_cancels_last_minute_full_refund():
+    player = PlayerFactory(setup__paid=True)
+    session = booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+    mark_paid(session)
+    result = booking.cancel(player, session.id, now=session.starts_at - timedelta(minutes=5))
+    assert result.refund.amount == 2500 and result.session.cancelled_by_role == "player"
+
+
+def test_cancelling_an_unpaid_hold_refunds_nothing():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
+    result = booking.cancel(fan, session.id)
+    assert (result.refund.amount, result.refund.status) == (0, "none")
+    assert db.session.scalar(select(Refund).where(Refund.session_id == session.id)) is None
+
+
+def test_cancel_twice_or_after_the_start_is_409():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    with pytest.raises(WrongState):
+        booking.cancel(fan, session.id, now=session.starts_at + timedelta(minutes=1))
+    booking.cancel(fan, session.id)
+    with pytest.raises(WrongState):
+        booking.cancel(fan, session.id)
+
+
+def test_admin_may_cancel_strangers_may_not():
+    session = booking.create_session(FanFactory(), PlayerFactory().id, weekday_at(10), 30)
+    with pytest.raises(NotFound):
+        booking.cancel(FanFactory(), session.id)
+    assert booking.cancel(AdminFactory(), session.id).session.cancelled_by_role == "admin"
+
+
+def test_cancelled_slot_is_free_again():
+    fan, player = FanFactory(), PlayerFactory()
+    start = weekday_at(10)
+    session = booking.create_session(fan, player.id, start, 30)
+    booking.cancel(fan, session.id)
+    assert booking.create_session(FanFactory(), player.id, start, 30).status == "confirmed"
+
+
+# --- listing ------------------------------------------------------------------------------
+
+
+def test_list_sessions_filters_and_visibility():
+    fan, player = FanFactory(), PlayerFactory()
+    first = booking.create_session(fan, player.id, weekday_at(10), 30)
+    second = booking.create_session(fan, player.id, weekday_at(12), 30)
+    booking.cancel(fan, second.id)
+    LiveSessionFactory()  # someone else's
+    assert [s.id for s in booking.list_sessions(fan, upcoming=True).items] == [first.id, second.id]
+    assert [s.id for s in booking.list_sessions(player, status="cancelled").items] == [second.id]
+    assert booking.list_sessions(FanFactory()).total == 0
+    assert booking.list_sessions(AdminFactory()).total >= 3
+    overview = booking.sessions_overview(fan)
+    assert [s.id for s in overview.upcoming] == [first.id] and [s.id for s in overview.past] == [second.id]
+
+
+def test_available_actions_follow_the_policy():
+    fan = FanFactory()
+    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    actions = booking.available_actions(session, fan)
+    assert actions.can_cancel and actions.can_reschedule
+    late = booking.available_actions(session, fan, now=session.starts_at - timedelta(hours=1))
+    assert late.can_cancel and not late.can_reschedule and "24 hours" in late.reschedule_note
