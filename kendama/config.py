@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -56,6 +57,21 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Kendama Live <sessions@kendama.local>")
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # the development outbox; instance/mail when unset
+    DEV_MAIL_PAGES = False  # /dev/mail, the outbox viewer (development only)
+
+    # Jobs and the notification outbox
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "kendama")
+    PERIODIC_TICKER = False  # run PERIODIC_JOBS in a thread of the web process when jobs run inline
+    NOTIFICATION_MAX_ATTEMPTS = _int("NOTIFICATION_MAX_ATTEMPTS", 6)
+    NOTIFICATION_RETRY_SECONDS = _int("NOTIFICATION_RETRY_SECONDS", 60)  # doubles with each failed attempt
+    NOTIFICATION_RETRY_MAX_SECONDS = _int("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+    # A row still "sending" after this long belongs to a worker that died; the sweep retries it.
+    NOTIFICATION_SENDING_TIMEOUT_SECONDS = _int("NOTIFICATION_SENDING_TIMEOUT_SECONDS", 900)
+    NOTIFICATION_SWEEP_BATCH = _int("NOTIFICATION_SWEEP_BATCH", 200)
+    # Signed action links in emails (join): long enough to reach the end of the session.
+    EMAIL_ACTION_LINK_SECONDS = _int("EMAIL_ACTION_LINK_SECONDS", 2 * 24 * 3600)
 
     # Payments
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
@@ -120,6 +136,8 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
     DEV_MAIL_OUTBOX = True
+    DEV_MAIL_PAGES = True
+    PERIODIC_TICKER = True
     CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True
 
 
@@ -134,6 +152,8 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     JOBS_INLINE = True
     DEV_MAIL_OUTBOX = True
+    # Each test process keeps its own outbox, so parallel runs never read each other's mail.
+    MAIL_OUTBOX_DIR = os.path.join(tempfile.gettempdir(), f"kendama-test-mail-{os.getpid()}")
     PASSWORD_HASH_FAST = True  # argon2 with test-sized cost so the suite stays quick
     CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True  # tests serve calendars from 127.0.0.1
     # Generous limits so ordinary tests never trip them; rate-limit tests lower them.

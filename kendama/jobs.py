@@ -76,17 +76,29 @@ def dispatch_committed() -> None:
         enqueue(func, *args)
 
 
+_process_app = None
+
+
+def use_app(app) -> None:
+    """Run this process's jobs with `app` (worker.py builds it once, before work horses fork)."""
+    global _process_app
+    _process_app = app
+
+
 def app_context():
-    """The current app context, or a new one in a worker process."""
+    """The current app context, or a fresh one of this process's app in a worker."""
+    global _process_app
     if has_app_context():
         return nullcontext()
-    from . import create_app
+    if _process_app is None:  # `rq worker` without worker.py: build the app from the environment
+        from . import create_app
 
-    return create_app().app_context()
+        _process_app = create_app()
+    return _process_app.app_context()
 
 
 def send_notification(notification_id: int) -> None:
-    """Job: deliver one outbox row (at most once)."""
+    """Job: deliver one outbox row; a copy of the job finds the row claimed and does nothing."""
     from .services import delivery
 
     with app_context():
@@ -94,8 +106,19 @@ def send_notification(notification_id: int) -> None:
         dispatch_committed()
 
 
+def sweep_notifications() -> None:
+    """Periodic: send what is due (reminders), re-hand rows whose job was lost, reclaim dead sends."""
+    from .services import outbox
+
+    with app_context():
+        outbox.sweep(lambda notification_id: enqueue(send_notification, notification_id))
+
+
 def init_app(app) -> None:
-    """Dispatch what a request committed once its response is ready."""
+    """Dispatch what a request committed once its response is ready; start the dev ticker."""
+    from . import scheduling
+
+    scheduling.init_app(app)
 
     @app.after_request
     def _dispatch(response):
@@ -107,8 +130,9 @@ def init_app(app) -> None:
         return response
 
 
-# (job, seconds between runs); areas add their sweeps here.
-PERIODIC_JOBS: list[tuple[Callable[[], None], int]] = []
+# (job, seconds between runs); areas add their sweeps here. worker.py runs each once per
+# interval across all workers (kendama/scheduling.py).
+PERIODIC_JOBS: list[tuple[Callable[[], None], int]] = [(sweep_notifications, 60)]
 
 
 def sync_calendar(player_id: int) -> None:

@@ -10,7 +10,6 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "kendama"
 
 
 def redis_connection() -> Redis | None:
@@ -40,4 +39,4 @@ def init_app(app) -> None:
     except RedisError:
         log.warning("REDIS_URL is set but Redis is unreachable; jobs will run inline")
         return
-    app.extensions["kendama.queue"] = Queue(QUEUE_NAME, connection=conn)
+    app.extensions["kendama.queue"] = Queue(app.config["RQ_QUEUE"], connection=conn)

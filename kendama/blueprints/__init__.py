@@ -10,6 +10,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .auth import bp as auth
     from .calendar import bp as calendar
     from .dashboard import bp as dashboard
+    from .devmail import bp as devmail
     from .discovery import bp as discovery
     from .ops import bp as ops
 
@@ -21,4 +22,5 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (api, "/api"),
         (ops, None),
         (calendar, None),
+        (devmail, "/dev/mail"),
     ]

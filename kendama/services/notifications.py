@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..extensions import db
@@ -33,9 +34,9 @@ def queue(
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
 ) -> Notification | None:
-    """Add a notification to the current transaction (the caller commits)."""
+    """Add a notification to the current transaction (the caller commits); None if it exists already."""
     if dedupe_key is not None:
-        existing = db.session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
+        existing = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
         if existing is not None:
             return None
     notification = Notification(
@@ -46,9 +47,17 @@ def queue(
         due_at=due_at or utcnow(),
         dedupe_key=dedupe_key,
     )
-    db.session.add(notification)
+    db.session.flush()  # the caller's own pending changes fail (or not) on their own, outside the savepoint
+    try:
+        # A savepoint: when a concurrent transaction added the same dedupe key first, only this
+        # row is dropped, not the caller's change.
+        with db.session.begin_nested():
+            db.session.add(notification)
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
     if notification.due_at <= utcnow():
-        db.session.flush([notification])
         jobs.after_commit(jobs.send_notification, notification.id)
     return notification
 
@@ -65,15 +74,27 @@ def send_password_reset(user) -> None:
 # same state adds nothing, while a later change (a reschedule) is a new message.
 
 REMINDER_OFFSETS = {"reminder_24h": timedelta(hours=24), "reminder_1h": timedelta(hours=1)}
+# The feedback request goes out a little after the end, once the session has been closed.
+FEEDBACK_DELAY = timedelta(minutes=30)
+# Rows with due times tied to the session's time: they move on reschedule and go on cancel.
+SCHEDULED_KINDS = (*REMINDER_OFFSETS, "feedback_request")
+
+
+def scheduled_times(session: LiveSession) -> dict[str, datetime]:
+    """When each scheduled email of a session is due."""
+    times = {kind: session.starts_at - offset for kind, offset in REMINDER_OFFSETS.items()}
+    times["feedback_request"] = session.ends_at + FEEDBACK_DELAY
+    return times
 
 
 def _both(session: LiveSession, kind: str, payload: dict[str, Any] | None = None) -> None:
+    # The sequence lets delivery skip an email that a later change (higher SEQUENCE) overtook.
     for user_id in (session.fan_id, session.player_id):
         queue(
             user_id,
             kind,
             session_id=session.id,
-            payload=payload,
+            payload={**(payload or {}), "sequence": session.ics_sequence},
             dedupe_key=f"{kind}:{session.id}:{session.ics_sequence}:{user_id}",
         )
 
@@ -116,10 +137,13 @@ def on_recording_ready(session: LiveSession) -> None:
 
 
 def schedule_reminders(session: LiveSession) -> None:
-    """Reminder rows with due times; ones already in the past are skipped."""
+    """Reminder (and feedback request) rows with due times; ones already in the past are skipped.
+
+    Whether a user wants them is checked when they are due, so a preference changed in the
+    meantime is honoured.
+    """
     now = utcnow()
-    for kind, offset in REMINDER_OFFSETS.items():
-        due = session.starts_at - offset
+    for kind, due in scheduled_times(session).items():
         if due <= now:
             continue
         for user_id in (session.fan_id, session.player_id):
@@ -128,18 +152,23 @@ def schedule_reminders(session: LiveSession) -> None:
                 kind,
                 session_id=session.id,
                 due_at=due,
+                payload={"sequence": session.ics_sequence},
                 dedupe_key=f"{kind}:{session.id}:{session.ics_sequence}:{user_id}",
             )
 
 
 def cancel_reminders(session: LiveSession) -> None:
-    """Drop reminders of this session that have not gone out yet."""
+    """Drop the scheduled emails of this session that have not gone out yet.
+
+    Their dedupe keys are released, so rescheduling to a time (or SEQUENCE) used before can
+    schedule reminders again.
+    """
     db.session.execute(
         update(Notification)
         .where(
             Notification.session_id == session.id,
-            Notification.kind.in_(tuple(REMINDER_OFFSETS)),
-            Notification.status == "pending",
+            Notification.kind.in_(SCHEDULED_KINDS),
+            Notification.status.in_(("pending", "failed")),
         )
-        .values(status="cancelled")
+        .values(status="cancelled", dedupe_key=None)
     )

@@ -16,4 +16,4 @@ def admins_only():
         raise NotFound("We could not find that page.")
 
 
-from . import rollout, routes  # noqa: E402,F401
+from . import notifications, rollout, routes  # noqa: E402,F401

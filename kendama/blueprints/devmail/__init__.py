@@ -1,0 +1,15 @@
+"""/dev/mail: the development outbox, showing each message as it would be received."""
+
+from flask import Blueprint, abort, current_app
+
+bp = Blueprint("devmail", __name__)
+
+
+@bp.before_request
+def development_only():
+    # Outbox mail holds live reset links: never served where real users are.
+    if current_app.config["PRODUCTION"] or not current_app.config.get("DEV_MAIL_PAGES"):
+        abort(404)
+
+
+from . import routes  # noqa: E402,F401

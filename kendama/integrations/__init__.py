@@ -1,0 +1,1 @@
+"""Adapters for outside services (payments, video, mail), each with an offline sandbox."""

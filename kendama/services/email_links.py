@@ -1,0 +1,48 @@
+"""Absolute links for emails, and the signed, expiring links that let a recipient act.
+
+Emails are built in workers, without a request, so links come from BASE_URL rather than from
+the request's host. A signed link names the session and the recipient; the page it opens still
+requires that recipient to be signed in, so a forwarded email lets nobody else in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from ..models import LiveSession, User
+from . import signing
+from .errors import NotAllowed
+
+JOIN_PURPOSE = "email-join"
+# The video area's join page; until it exists, links open the dashboard (which lists sessions).
+JOIN_ENDPOINT = "video.join"
+FALLBACK_ENDPOINT = "dashboard.index"
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """BASE_URL plus the path Flask builds for `endpoint` (query arguments included)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=base.path or "/")
+    return f"{base.scheme}://{base.netloc}{adapter.build(endpoint, values, force_external=False)}"
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def join_url(session: LiveSession, user: User) -> str:
+    """A signed link to the session's join page for this recipient (the dashboard until it exists)."""
+    if not has_endpoint(JOIN_ENDPOINT):
+        return absolute_url(FALLBACK_ENDPOINT)
+    token = signing.sign(JOIN_PURPOSE, {"s": session.id, "u": user.id})
+    return absolute_url(JOIN_ENDPOINT, session_id=session.id, t=token)
+
+
+def check_join_token(token: str, session_id: int, user_id: int) -> None:
+    """Raise NotAllowed unless `token` is a live join link minted for this session and user."""
+    data = signing.unsign(JOIN_PURPOSE, token, current_app.config["EMAIL_ACTION_LINK_SECONDS"])
+    if not isinstance(data, dict) or data.get("s") != session_id or data.get("u") != user_id:
+        raise NotAllowed("This link was sent to someone else.", code="link_invalid")

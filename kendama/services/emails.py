@@ -1,0 +1,269 @@
+"""Composing the email for an outbox row: templates, the recipient's time zone, links, .ics.
+
+Each kind has an HTML template and a plain-text twin in templates/email/. Everything is read
+fresh when the email is built, so a message that waited in the outbox describes the session as
+it is now, and one that no longer applies (a reminder for a moved session, a confirmation
+overtaken by a cancellation) is skipped rather than sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_mail import Message
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
+from . import accounts, email_links, ics
+from .feedback import FEEDBACK_STATUSES
+from .money import format_money
+from .notifications import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (an unknown kind, a row without the session it needs)."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """The email is not sent, for this reason (kept on the row)."""
+
+    reason: str
+
+
+# Kinds whose email carries an invitation, and its iTIP method.
+ICS_METHODS = {"booking_confirmed": "REQUEST", "rescheduled": "REQUEST", "cancelled": "CANCEL"}
+SESSION_KINDS = {
+    "booking_confirmed",
+    "awaiting_payment",
+    "payment_received",
+    "rescheduled",
+    "cancelled",
+    "reminder_24h",
+    "reminder_1h",
+    "recording_ready",
+    "feedback_request",
+}
+ACCOUNT_KINDS = {"password_reset", "player_verified"}
+KINDS = SESSION_KINDS | ACCOUNT_KINDS
+
+
+def message_id(notification: Notification) -> str:
+    """The same Message-ID on every attempt, so a re-send after a crash can be recognised."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return f"<notification-{notification.id}.{notification.created_at:%Y%m%d%H%M%S}@{host}>"
+
+
+def compose(notification: Notification) -> Message | Skip:
+    """The Message to send for this row, or why it is skipped."""
+    if notification.kind not in KINDS:
+        raise PermanentFailure(f"No email is defined for the kind {notification.kind!r}.")
+    user = db.session.get(User, notification.user_id)
+    if user is None or not user.is_active_account:
+        return Skip("The account is closed.")
+    preference = OPTIONAL_KINDS.get(notification.kind)
+    if preference and not getattr(user, preference):
+        return Skip(f"The recipient turned these emails off ({preference}).")
+    session = db.session.get(LiveSession, notification.session_id) if notification.session_id else None
+    if notification.kind in SESSION_KINDS and session is None:
+        raise PermanentFailure("This email is about a session, and the row names none.")
+    if session is not None and (reason := _no_longer_applies(notification, session)):
+        return Skip(reason)
+    if notification.kind == "password_reset" and _reset_request_expired(notification):
+        return Skip("The reset request is older than a reset link lives; the user can ask again.")
+
+    context = _base_context(notification, user, session)
+    context.update(CONTEXTS.get(notification.kind, _no_extra)(notification, user, session))
+    subject = render_template(f"email/{notification.kind}.subject.txt", **context).strip()
+    message = Message(
+        subject=" ".join(subject.split()),
+        recipients=[(user.display_name, user.email)],
+        body=render_template(f"email/{notification.kind}.txt", **context),
+        html=render_template(f"email/{notification.kind}.html", **context),
+        extra_headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies
+    )
+    message.msgId = message_id(notification)
+    if method := ICS_METHODS.get(notification.kind):
+        message.attach(
+            filename="cancellation.ics" if method == "CANCEL" else "invitation.ics",
+            content_type=f"text/calendar; method={method}; charset=UTF-8",
+            data=ics.invitation(session, method, recipient_id=user.id),
+        )
+    return message
+
+
+def _no_longer_applies(notification: Notification, session: LiveSession) -> str | None:
+    kind = notification.kind
+    now = utcnow()
+    sequence = (notification.payload or {}).get("sequence")
+    superseded = sequence is not None and sequence < session.ics_sequence
+    if kind in REMINDER_OFFSETS:
+        if session.status != SessionStatus.CONFIRMED:
+            return "The session is no longer confirmed."
+        if notification.due_at != scheduled_times(session)[kind]:
+            return "The session moved; a reminder for the new time replaces this one."
+        if now >= session.starts_at:
+            return "The session has already started."
+    elif kind == "feedback_request":
+        if session.status not in FEEDBACK_STATUSES:
+            return "The session did not take place as booked."
+        if notification.due_at != scheduled_times(session)[kind]:
+            return "The session moved; a request for the new time replaces this one."
+        if _left_feedback(session.id, notification.user_id):
+            return "The recipient has already left feedback."
+    elif kind in ("booking_confirmed", "rescheduled"):
+        if session.status == SessionStatus.CANCELLED:
+            return "The session was cancelled since; the cancellation email says so."
+        if superseded:
+            return "The session changed since; a later email carries the new details."
+    elif kind == "awaiting_payment" and session.status != SessionStatus.PENDING_PAYMENT:
+        return "The booking is no longer waiting for payment."
+    return None
+
+
+def _left_feedback(session_id: int, user_id: int) -> bool:
+    query = select(SessionFeedback.id).where(
+        SessionFeedback.session_id == session_id, SessionFeedback.author_id == user_id
+    )
+    return db.session.scalar(query) is not None
+
+
+def _reset_request_expired(notification: Notification) -> bool:
+    lifetime = current_app.config["PASSWORD_RESET_SECONDS"]
+    return (utcnow() - notification.created_at).total_seconds() > lifetime
+
+
+def _base_context(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "notification": notification,
+        "recipient": user,
+        "zone": user.timezone,
+        "dashboard_url": email_links.absolute_url("dashboard.index"),
+        "settings_url": email_links.absolute_url("auth.settings"),
+        "home_url": email_links.absolute_url("discovery.index"),
+        "players_url": email_links.absolute_url("discovery.players"),
+        "optional": notification.kind in OPTIONAL_KINDS,
+    }
+    if session is not None:
+        role = session.participant_role(user.id)
+        context.update(
+            session=session,
+            role=role,
+            other=session.player if role == "fan" else session.fan,
+        )
+    return context
+
+
+def _no_extra(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {}
+
+
+def _open_checkout_url(session: LiveSession) -> str | None:
+    payment = db.session.scalar(
+        select(Payment)
+        .where(Payment.session_id == session.id, Payment.status == "open", Payment.checkout_url.is_not(None))
+        .order_by(Payment.created_at.desc())
+        .limit(1)
+    )
+    if payment is None or (payment.expires_at is not None and payment.expires_at <= utcnow()):
+        return None
+    return payment.checkout_url
+
+
+def _awaiting_payment(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {"checkout_url": _open_checkout_url(session)}
+
+
+def _payment_received(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    payment = db.session.scalar(
+        select(Payment)
+        .where(Payment.session_id == session.id, Payment.status == "paid")
+        .order_by(Payment.paid_at.desc())
+        .limit(1)
+    )
+    amount = payment.amount if payment is not None else session.price_amount
+    currency = payment.currency if payment is not None else session.currency
+    return {"amount": amount, "currency": currency, "paid_at": payment.paid_at if payment else None}
+
+
+def _rescheduled(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    previous = (notification.payload or {}).get("previous_start")
+    return {"previous_start": datetime.fromisoformat(previous) if previous else None}
+
+
+def _cancelled(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    payload = notification.payload or {}
+    refund = int(payload.get("refund_amount") or 0)
+    currency = payload.get("currency") or session.currency
+    role = session.participant_role(user.id)
+    other = session.player if role == "fan" else session.fan
+    return {
+        "cancel_sentence": _who_cancelled(session, user, other),
+        "refund_sentence": _refund_sentence(session, role, other, refund, currency),
+    }
+
+
+def _who_cancelled(session: LiveSession, user: User, other: User) -> str:
+    if session.cancelled_by_id == user.id:
+        sentence = "You cancelled the session."
+    elif session.cancelled_by_role == "system":
+        sentence = "The booking was cancelled because it was not paid in time."
+    elif session.cancelled_by_role == "admin":
+        sentence = "The Kendama Live team cancelled the session."
+    else:
+        sentence = f"{other.display_name} cancelled the session."
+    if session.cancellation_reason:
+        sentence += f" Reason given: {session.cancellation_reason}"
+    return sentence
+
+
+def _refund_sentence(session: LiveSession, role: str | None, other: User, refund: int, currency: str) -> str:
+    if session.price_amount == 0:
+        return "The session was free, so there is nothing to refund."
+    if session.cancelled_by_role == "system" and refund == 0:
+        return "No payment was taken." if role == "fan" else "The fan never paid, so there is no payout to change."
+    if refund > 0:
+        amount = format_money(refund, currency)
+        if role == "fan":
+            return f"You get a refund of {amount} to the card you paid with. Banks usually show it within 5 to 10 business days."
+        return f"{other.display_name} gets a refund of {amount}; your payout for this session is reduced to match."
+    if role == "fan":
+        return "Under the cancellation policy this cancellation gets no refund."
+    return (
+        f"Under the cancellation policy {other.display_name} gets no refund, and your payout for this session stands."
+    )
+
+
+def _reminder(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {"join_url": email_links.join_url(session, user), "join_opens_minutes": 10}
+
+
+def _password_reset(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    # Minted now, never stored: the token only ever exists in the email that carries it.
+    token = accounts.password_reset_token(user)
+    return {
+        "reset_url": email_links.absolute_url("auth.reset_password", token=token),
+        "valid_minutes": current_app.config["PASSWORD_RESET_SECONDS"] // 60,
+    }
+
+
+def _player_verified(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {"profile_url": email_links.absolute_url("dashboard.profile")}
+
+
+CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
+    "awaiting_payment": _awaiting_payment,
+    "payment_received": _payment_received,
+    "rescheduled": _rescheduled,
+    "cancelled": _cancelled,
+    "reminder_24h": _reminder,
+    "reminder_1h": _reminder,
+    "password_reset": _password_reset,
+    "player_verified": _player_verified,
+}

@@ -1,0 +1,71 @@
+"""The job worker: `python worker.py`.
+
+Runs an RQ worker on the app's queue (RQ_QUEUE, "kendama" by default) with RQ's scheduler, plus
+a ticker that enqueues every job in kendama.jobs.PERIODIC_JOBS once per interval across all
+workers (kendama/scheduling.py). Start as many as the load needs.
+
+`rq worker --with-scheduler --url "$REDIS_URL" kendama` also runs the queued jobs (each job
+builds the app from the environment), but only this entry point runs the periodic jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Worker
+
+from kendama import create_app, jobs
+from kendama.extensions import db
+from kendama.request_logging import configure_logging
+from kendama.scheduling import PeriodicEnqueuer
+
+log = logging.getLogger("kendama.worker")
+
+app = create_app()
+
+
+def _fresh_database_pool() -> None:
+    # A forked work horse must not share the parent's database connections.
+    with app.app_context():
+        db.engine.dispose(close=False)
+
+
+def check_configuration() -> None:
+    """Refuse to start where jobs could not run as intended."""
+    if not app.config.get("REDIS_URL"):
+        sys.exit("REDIS_URL is not set: without Redis, jobs run inline in the web process and no worker is needed.")
+    if app.config["PRODUCTION"] and not app.config.get("MAIL_SERVER"):
+        sys.exit("MAIL_SERVER is not set: production and staging send email only by SMTP.")
+
+
+def main() -> None:
+    configure_logging()
+    check_configuration()
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    try:
+        connection.ping()
+    except RedisError as exc:
+        sys.exit(f"Redis at REDIS_URL is unreachable: {exc}")
+    jobs.use_app(app)
+    os.register_at_fork(after_in_child=_fresh_database_pool)
+
+    queue_name = app.config["RQ_QUEUE"]
+    worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
+    # The ticker has its own connection: work horses fork from this process while it runs.
+    ticker_queue = Queue(queue_name, connection=Redis.from_url(app.config["REDIS_URL"]))
+    ticker = PeriodicEnqueuer(ticker_queue, owner=f"{socket.gethostname()}:{os.getpid()}")
+    ticker.start()
+    log.info("worker listening on queue %s", queue_name)
+    try:
+        worker.work(with_scheduler=True, logging_level="INFO")
+    finally:
+        ticker.stop()
+
+
+if __name__ == "__main__":
+    main()
