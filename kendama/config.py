@@ -82,6 +82,21 @@ class Config:
     DAILY_API_KEY = os.environ.get("DAILY_API_KEY")
     DAILY_WEBHOOK_SECRET = os.environ.get("DAILY_WEBHOOK_SECRET")
     DAILY_API_URL = os.environ.get("DAILY_API_URL", "https://api.daily.co/v1")
+    DAILY_TIMEOUT_SECONDS = _int("DAILY_TIMEOUT_SECONDS", 10)
+    # Where the call frame and recording downloads come from (CSP); the sandbox is same-origin.
+    VIDEO_EMBED_ORIGIN = os.environ.get("VIDEO_EMBED_ORIGIN") or ("https://*.daily.co" if DAILY_API_KEY else None)
+    VIDEO_MEDIA_ORIGIN = os.environ.get("VIDEO_MEDIA_ORIGIN") or ("https://*.amazonaws.com" if DAILY_API_KEY else None)
+    VIDEO_ROOM_PREFIX = os.environ.get("VIDEO_ROOM_PREFIX", "kendama")
+    VIDEO_JOIN_EARLY_MINUTES = _int("VIDEO_JOIN_EARLY_MINUTES", 10)
+    VIDEO_ROOM_LEAD_MINUTES = _int("VIDEO_ROOM_LEAD_MINUTES", 120)  # rooms are made this long ahead
+    VIDEO_ROOM_KEEP_MINUTES = _int("VIDEO_ROOM_KEEP_MINUTES", 180)  # after the end, for recordings to settle
+    VIDEO_SHARE_LINK_DAYS = _int("VIDEO_SHARE_LINK_DAYS", 7)
+    RATELIMIT_VIDEO_JOIN = os.environ.get("RATELIMIT_VIDEO_JOIN", "30 per minute")
+    # The offline video sandbox: its address (BASE_URL/_sandbox/video when unset), its state file
+    # (instance/video_sandbox.sqlite3 when unset), and whether it posts its webhooks itself.
+    VIDEO_SANDBOX_URL = os.environ.get("VIDEO_SANDBOX_URL")
+    VIDEO_SANDBOX_DB = os.environ.get("VIDEO_SANDBOX_DB")
+    VIDEO_SANDBOX_DELIVER_WEBHOOKS = _bool("VIDEO_SANDBOX_DELIVER_WEBHOOKS", True)
 
     # Booking policy (numbers are configuration; the rules live in services/policy.py)
     POLICY_FULL_REFUND_HOURS = _int("POLICY_FULL_REFUND_HOURS", 24)
@@ -162,6 +177,10 @@ class TestingConfig(Config):
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"
+    # Tests post the video sandbox's webhooks themselves, through the test client.
+    VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{os.getpid()}.sqlite3")
+    VIDEO_SANDBOX_DELIVER_WEBHOOKS = False
+    RATELIMIT_VIDEO_JOIN = "1000 per minute"
 
 
 class ProductionConfig(Config):

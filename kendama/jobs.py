@@ -164,3 +164,63 @@ def expire_booking_holds() -> None:
 
 
 PERIODIC_JOBS.append((expire_booking_holds, 60))
+
+
+def prepare_video_rooms() -> None:
+    """Periodic: create the video rooms of sessions starting soon (joining makes one too)."""
+    from .services import video
+
+    with app_context():
+        video.prepare_rooms()
+
+
+def finish_video_sessions() -> None:
+    """Periodic: sessions in progress whose end has passed are completed."""
+    from .services import video
+
+    with app_context():
+        video.finish_ended_sessions()
+
+
+def cleanup_video_rooms() -> None:
+    """Periodic: delete the rooms of sessions that are over."""
+    from .services import video
+
+    with app_context():
+        video.cleanup_rooms()
+
+
+def sync_session_recordings(session_id: int) -> None:
+    """Job: fetch one session's recordings and captions from the video provider."""
+    from .services import recordings
+
+    with app_context():
+        recordings.sync_session(session_id)
+        dispatch_committed()
+
+
+def sync_video_recordings() -> None:
+    """Periodic: one sync job per recent recorded session (a missed webhook is caught here)."""
+    from .services import recordings
+
+    with app_context():
+        for session_id in recordings.sessions_to_sync():
+            enqueue(sync_session_recordings, session_id)
+
+
+def delete_provider_recording(provider_recording_id: str) -> None:
+    """Job: delete a recording kept without both consents from the provider's storage."""
+    from .services import recordings
+
+    with app_context():
+        recordings.delete_at_provider(provider_recording_id)
+
+
+PERIODIC_JOBS.extend(
+    [
+        (prepare_video_rooms, 5 * 60),
+        (finish_video_sessions, 60),
+        (sync_video_recordings, 10 * 60),
+        (cleanup_video_rooms, 15 * 60),
+    ]
+)

@@ -18,13 +18,15 @@ def content_security_policy(app: Flask) -> str:
         frame_src.append(video_origin)
         script_src.append(video_origin)
         connect_src.append(video_origin)
+    # Recordings play from the provider's short-lived storage links (the app redirects there).
+    media_src = ["'self'", "blob:", *filter(None, [app.config.get("VIDEO_MEDIA_ORIGIN")])]
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src {' '.join(script_src)}",
             "style-src 'self'",
             "img-src 'self' data:",
-            "media-src 'self' blob:",
+            f"media-src {' '.join(media_src)}",
             f"connect-src {' '.join(connect_src)}",
             f"frame-src {' '.join(frame_src)}",
             "frame-ancestors 'none'",
@@ -35,6 +37,13 @@ def content_security_policy(app: Flask) -> str:
     ).strip()
 
 
+def permissions_policy(app: Flask) -> str:
+    """Camera and microphone for this origin and for the video provider's call frame."""
+    video_origin = app.config.get("VIDEO_EMBED_ORIGIN")
+    allowed = f'self "{video_origin}"' if video_origin else "self"
+    return f"camera=({allowed}), microphone=({allowed}), display-capture=({allowed}), geolocation=()"
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def set_headers(response):
@@ -43,7 +52,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
+        headers.setdefault("Permissions-Policy", permissions_policy(app))
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["PRODUCTION"]:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")

@@ -12,7 +12,9 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .dashboard import bp as dashboard
     from .devmail import bp as devmail
     from .discovery import bp as discovery
+    from ..integrations.video_sandbox import bp as video_sandbox
     from .ops import bp as ops
+    from .video import bp as video
 
     return [
         (discovery, None),
@@ -23,4 +25,6 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (ops, None),
         (calendar, None),
         (devmail, "/dev/mail"),
+        (video, None),
+        (video_sandbox, "/_sandbox/video"),
     ]

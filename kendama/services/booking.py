@@ -8,7 +8,7 @@ blocked_until) ranges is the real guard when two requests race; its violation be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from psycopg.errors import ExclusionViolation
@@ -33,6 +33,7 @@ from .errors import InvalidInput, NotAllowed, SlotUnavailable, WrongState
 from .money import split_price
 from .profiles import paid_offerings_allowed
 from .session_access import session_for_participant, session_for_viewer
+from .timezones import zone
 
 MAX_NOTES = 2000
 CANCELLABLE = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value)
@@ -97,6 +98,82 @@ def offered_slots(
     _, offering = bookable_offering(player_id, duration_minutes)
     found = slots.bookable_slots(player_id, offering.duration_minutes, range_start, range_end, now=now)
     return SlotList(player_id, offering.duration_minutes, found)
+
+
+@dataclass(frozen=True)
+class DayChoices:
+    """One page of days for a booking picker, in the viewer's zone, and the chosen day's slots."""
+
+    duration_minutes: int
+    zone_name: str
+    first_day: date
+    last_day: date
+    days: dict[date, list[slots.Slot]]  # only days with at least one free slot, in order
+    day: date | None  # the chosen day, or the first with free slots
+    earlier: date | None  # first day of the previous page, when there is one
+    later: date | None  # first day of the next page, when the booking window reaches it
+
+    @property
+    def day_slots(self) -> list[slots.Slot]:
+        return self.days.get(self.day, []) if self.day else []
+
+
+PICKER_DAYS = 7
+
+
+def day_choices(
+    player_id: int,
+    duration_minutes: int,
+    zone_name: str,
+    first_day: date | None = None,
+    day: date | None = None,
+    *,
+    exclude_session_id: int | None = None,
+    now: datetime | None = None,
+) -> DayChoices:
+    """A week of the player's free slots grouped by the viewer's local date (for the pickers)."""
+    now = now or utcnow()
+    tz = zone(zone_name)
+    today = now.astimezone(tz).date()
+    first_day = max(first_day or today, today)
+    after_last = first_day + timedelta(days=PICKER_DAYS)
+    range_start = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
+    range_end = datetime.combine(after_last, time(0), tzinfo=tz).astimezone(UTC)
+    found = slots.bookable_slots(
+        player_id, duration_minutes, range_start, range_end, now=now, exclude_session_id=exclude_session_id
+    )
+    days = slots.group_by_day(found, zone_name)
+    rules = slots.load_rules([player_id]).get(player_id)
+    window_end = rules.booking_window(now)[1] if rules else now
+    return DayChoices(
+        duration_minutes=duration_minutes,
+        zone_name=zone_name,
+        first_day=first_day,
+        last_day=after_last - timedelta(days=1),
+        days=days,
+        day=day if day in days else next(iter(days), None),
+        earlier=max(first_day - timedelta(days=PICKER_DAYS), today) if first_day > today else None,
+        later=after_last if range_end < window_end else None,
+    )
+
+
+def booking_choices(
+    player_id: int, duration_minutes: int | None, zone_name: str, first_day: date | None = None, day: date | None = None
+) -> tuple[Profile, DayChoices]:
+    """What a fan can pick on a listed player's booking page (404 / 422 as for booking)."""
+    profile, offering = bookable_offering(player_id, duration_minutes)
+    return profile, day_choices(player_id, offering.duration_minutes, zone_name, first_day, day)
+
+
+def reschedule_choices(
+    actor: User, session_id: int, zone_name: str, first_day: date | None = None, day: date | None = None
+) -> tuple[LiveSession, DayChoices]:
+    """Free slots a participant can move their session to (its own time does not block)."""
+    session = session_for_participant(actor, session_id)
+    choices = day_choices(
+        session.player_id, session.duration_minutes, zone_name, first_day, day, exclude_session_id=session.id
+    )
+    return session, choices
 
 
 # --- Creating a booking -------------------------------------------------------------------

@@ -1,0 +1,135 @@
+"""Video: join a session's call, consent to recording, its recording and share links, no-shows."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask_login import current_user
+
+from ...extensions import limiter
+from ...services import recordings, video
+from ...services.email_links import absolute_url
+from ...services.timezones import iso_utc
+from . import bp
+from .io import parse_body, require_user
+from .spec import operation
+from .video_schemas import ConsentIn, ConsentOut, JoinOut, NoShowOut, RecordingOut, RevokedOut, ShareOut
+
+
+def consent_out(state: video.ConsentState) -> dict:
+    return {
+        "recording": {"fan": state.fan_recording, "player": state.player_recording, "both": state.recording},
+        "sharing": {"fan": state.fan_sharing, "player": state.player_sharing, "both": state.sharing},
+        "changeable_until": iso_utc(state.changeable_until),
+        "changeable": state.changeable,
+    }
+
+
+def recording_out(recording, grant: recordings.FileGrant | None) -> dict:
+    ready = grant is not None
+    return {
+        "status": recording.status,
+        "duration_seconds": recording.duration_seconds,
+        "download_url": absolute_url("video.recording_media", recording_id=recording.id, sig=grant.download)
+        if ready
+        else None,
+        "captions_url": (
+            absolute_url("video.recording_captions", recording_id=recording.id, sig=grant.captions)
+            if ready and grant.captions
+            else None
+        ),
+        "expires_at": iso_utc(grant.expires_at) if ready else None,
+    }
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else "anonymous"
+
+
+@bp.post("/sessions/<int:session_id>/join")
+@limiter.limit(lambda: current_app.config["RATELIMIT_VIDEO_JOIN"], key_func=_per_user)
+@operation(
+    "A meeting token for the session's call: its fan and player only, from 10 minutes before the start to the end",
+    tag="video",
+    responses={200: JoinOut},
+    errors=(401, 403, 404, 409, 429, 503),
+)
+def join_session(session_id: int):
+    grant = video.join(require_user(), session_id)
+    return jsonify(
+        {
+            "room_url": grant.room_url,
+            "token": grant.token,
+            "expires_at": iso_utc(grant.expires_at),
+            "recording": grant.recording,
+        }
+    )
+
+
+@bp.post("/sessions/<int:session_id>/consent")
+@operation(
+    "Give or withdraw consent to recording and to sharing (changeable until the start)",
+    tag="video",
+    body=ConsentIn,
+    responses={200: ConsentOut},
+    errors=(401, 403, 404, 409, 422),
+)
+def set_consent(session_id: int):
+    user = require_user()
+    data = parse_body(ConsentIn)
+    return jsonify(consent_out(video.set_consent(user, session_id, recording=data.recording, sharing=data.sharing)))
+
+
+@bp.get("/sessions/<int:session_id>/consent")
+@operation(
+    "Both participants' consent to recording and sharing", tag="video", responses={200: ConsentOut}, errors=(401, 404)
+)
+def get_consent(session_id: int):
+    return jsonify(consent_out(video.consent_for_viewer(require_user(), session_id)))
+
+
+@bp.get("/sessions/<int:session_id>/recording")
+@operation(
+    "The session's recording with short-lived signed links; participants and admins only",
+    tag="video",
+    responses={200: RecordingOut},
+    errors=(401, 404),
+)
+def get_recording(session_id: int):
+    user = require_user()
+    recording = recordings.recording_of_session(user, session_id)
+    grant = recordings.grant_for(recording, user_id=user.id) if recording.status == recordings.READY else None
+    return jsonify(recording_out(recording, grant))
+
+
+@bp.post("/sessions/<int:session_id>/recording/share")
+@operation(
+    "A new expiring share link to the recording (the player, when both allowed sharing); earlier links stop working",
+    tag="video",
+    responses={201: ShareOut},
+    errors=(401, 403, 404, 409),
+)
+def share_recording(session_id: int):
+    link, raw = recordings.create_share_link(require_user(), session_id)
+    return jsonify(
+        {"share_url": absolute_url("video.shared_recording", token=raw), "expires_at": iso_utc(link.expires_at)}
+    ), 201
+
+
+@bp.delete("/sessions/<int:session_id>/recording/share")
+@operation(
+    "Revoke the recording's share links (the player)", tag="video", responses={200: RevokedOut}, errors=(401, 403, 404)
+)
+def revoke_share(session_id: int):
+    return jsonify({"revoked": recordings.revoke_share_links(require_user(), session_id)})
+
+
+@bp.post("/sessions/<int:session_id>/no-show")
+@operation(
+    "The player marks that the fan did not come (after the start, if the fan never joined)",
+    tag="video",
+    responses={200: NoShowOut},
+    errors=(401, 403, 404, 409),
+)
+def mark_no_show(session_id: int):
+    session = video.mark_no_show(require_user(), session_id)
+    return jsonify({"id": session.id, "status": session.status})

@@ -1,0 +1,57 @@
+"""Request and response shapes for joining, consent, recordings and share links (pydantic)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from .schemas import Strict
+
+
+class JoinOut(BaseModel):
+    room_url: str = Field(description="The call's address; open it with the token (never put the token in a URL)")
+    token: str = Field(description="Meeting token for this room, this user and this session's window")
+    expires_at: str = Field(description="When the token (and the room) stop working: the session's end")
+    recording: bool = Field(description="True when the call will be recorded (both participants consented)")
+
+
+class ConsentIn(Strict):
+    recording: bool = Field(description="Consent to the session being recorded")
+    sharing: bool | None = Field(
+        default=None,
+        description="Permission to reuse or share the recording (needs recording); omitted keeps the current choice",
+    )
+
+
+class ConsentPair(BaseModel):
+    fan: bool
+    player: bool
+    both: bool
+
+
+class ConsentOut(BaseModel):
+    recording: ConsentPair
+    sharing: ConsentPair
+    changeable_until: str
+    changeable: bool
+
+
+class RecordingOut(BaseModel):
+    status: str = Field(description="ready, in_progress or failed")
+    duration_seconds: int | None
+    download_url: str | None = Field(description="Short-lived signed link; answers with a redirect to the file")
+    captions_url: str | None = Field(description="Short-lived signed link to WebVTT captions")
+    expires_at: str | None = Field(description="When the signed links stop working")
+
+
+class ShareOut(BaseModel):
+    share_url: str
+    expires_at: str
+
+
+class RevokedOut(BaseModel):
+    revoked: int
+
+
+class NoShowOut(BaseModel):
+    id: int
+    status: str

@@ -1,0 +1,80 @@
+"""The booking page, its htmx fragments, the booking form post and the confirmation page."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from flask_login import current_user, login_required
+
+from ...services import booking
+from ...services.errors import ServiceError, SlotUnavailable
+from ...services.timezones import parse_aware
+from ...template_helpers import viewer_zone
+from ..form_errors import apply_service_errors
+from ..redirects import see_other
+from . import bp
+from .forms import BookingForm
+from .picker import context, picker_args
+
+SLOT_TAKEN = "Sorry, that time was just taken. Here are the times that are still free."
+
+
+def _render(template: str, player_id: int, form: BookingForm, status: int = 200, message: str | None = None):
+    duration, first_day, day = picker_args()
+    profile, choices = booking.booking_choices(player_id, duration, viewer_zone(), first_day, day)
+    values = context(choices, "booking.book", player_id=player_id)
+    response = render_template(
+        template,
+        profile=profile,
+        form=form,
+        message=message,
+        mode="book",
+        form_action=url_for("booking.create", player_id=player_id),
+        **values,
+    )
+    headers = {"HX-Push-Url": values["page_link"]} if template.startswith("booking/_") else {}
+    return response, status, headers
+
+
+@bp.get("/players/<int:player_id>/book")
+def book(player_id: int):
+    return _render("booking/book.html", player_id, BookingForm())
+
+
+@bp.get("/players/<int:player_id>/book/days")
+def book_days(player_id: int):
+    return _render("booking/_days.html", player_id, BookingForm())
+
+
+@bp.get("/players/<int:player_id>/book/slots")
+def book_slots(player_id: int):
+    return _render("booking/_slots.html", player_id, BookingForm())
+
+
+@bp.post("/players/<int:player_id>/book")
+@login_required
+def create(player_id: int):
+    form = BookingForm()
+    if not form.validate_on_submit():
+        return _render("booking/book.html", player_id, form, 422)
+    try:
+        session = booking.create_session(
+            current_user,
+            player_id,
+            parse_aware(form.start.data, field="start"),
+            form.duration.data,
+            notes=form.notes.data or "",
+            recording_consent=form.recording_consent.data,
+        )
+    except SlotUnavailable as exc:
+        message = SLOT_TAKEN if exc.message == booking.SLOT_TAKEN else exc.message
+        return _render("booking/book.html", player_id, form, exc.status, message=message)
+    except ServiceError as exc:
+        apply_service_errors(form, exc)
+        return _render("booking/book.html", player_id, form, exc.status)
+    return see_other(url_for("booking.booked", session_id=session.id))
+
+
+@bp.get("/sessions/<int:session_id>/booked")
+@login_required
+def booked(session_id: int):
+    return render_template("booking/booked.html", session=booking.get_session(current_user, session_id))

@@ -1,0 +1,139 @@
+"""The join page, consent and no-show forms, the recording page, share links and the signed file links."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
+from flask_login import current_user, login_required
+
+from ...services import recordings, video
+from ...services.email_links import absolute_url
+from ...services.errors import ServiceError
+from ..redirects import see_other
+from . import bp
+from .forms import ActionForm, ConsentForm
+
+SHARE_NOTICE = "video_share_link"  # the new share URL, shown once after the redirect
+
+
+@bp.app_template_global("video_window_open")
+def video_window_open(session) -> bool:
+    """For the dashboard's session rows: is the room open now?"""
+    return video.window_open(session)
+
+
+@bp.after_request
+def never_cache(response):
+    # Call passes, signed links and the access log are per person and short-lived.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.get("/sessions/<int:session_id>/join")
+@login_required
+def join(session_id: int):
+    # An email's join link carries a signed `t`; being signed in as a participant is what counts here.
+    page = video.call_page(current_user, session_id)
+    form = ConsentForm(recording=page.consent.fan_recording if page.role == "fan" else page.consent.player_recording)
+    form.sharing.data = page.consent.fan_sharing if page.role == "fan" else page.consent.player_sharing
+    return render_template("video/join.html", page=page, form=form, action_form=ActionForm())
+
+
+@bp.post("/sessions/<int:session_id>/consent")
+@login_required
+def consent(session_id: int):
+    form = ConsentForm()
+    back = url_for("video.join", session_id=session_id)
+    if not form.validate_on_submit():
+        flash("The form expired. Please try again.", "error")
+        return see_other(back)
+    try:
+        state = video.set_consent(current_user, session_id, recording=form.recording.data, sharing=form.sharing.data)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.fields.get("sharing") or exc.message, "error")
+        return see_other(back)
+    flash("Your choice is saved." + (" This session will be recorded." if state.recording else ""), "success")
+    return see_other(back)
+
+
+@bp.post("/sessions/<int:session_id>/no-show")
+@login_required
+def no_show(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        video.mark_no_show(current_user, session_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return see_other(url_for("video.join", session_id=session_id))
+    flash("Marked: the fan did not come.", "success")
+    return see_other(url_for("dashboard.index"))
+
+
+@bp.get("/sessions/<int:session_id>/recording")
+@login_required
+def recording_page(session_id: int):
+    page = recordings.recording_page(current_user, session_id)
+    notice = cookie_session.pop(SHARE_NOTICE, None)
+    new_link = notice["url"] if notice and notice.get("session_id") == session_id else None
+    return render_template("video/recording.html", page=page, new_link=new_link, action_form=ActionForm())
+
+
+@bp.post("/sessions/<int:session_id>/recording/share")
+@login_required
+def share(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        _link, raw = recordings.create_share_link(current_user, session_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        cookie_session[SHARE_NOTICE] = {
+            "session_id": session_id,
+            "url": absolute_url("video.shared_recording", token=raw),
+        }
+        flash("A new share link is ready; any earlier link no longer works.", "success")
+    return see_other(url_for("video.recording_page", session_id=session_id))
+
+
+@bp.post("/sessions/<int:session_id>/recording/share/revoke")
+@login_required
+def revoke_share(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    count = recordings.revoke_share_links(current_user, session_id)
+    flash("The share link no longer works." if count else "There was no live share link.", "success")
+    return see_other(url_for("video.recording_page", session_id=session_id))
+
+
+@bp.get("/recordings/<int:recording_id>/media")
+def recording_media(recording_id: int):
+    """A signed play or download link: logged, then redirected to a fresh provider link.
+
+    Redirecting (not streaming) keeps video bytes off our workers; the provider's link is
+    short-lived and asked for at this moment, never stored.
+    """
+    return redirect(recordings.media_link(recording_id, request.args.get("sig", "")), code=302)
+
+
+@bp.get("/recordings/<int:recording_id>/captions.vtt")
+def recording_captions(recording_id: int):
+    """Captions from our own origin, as <track> needs."""
+    text = recordings.captions(recording_id, request.args.get("sig", ""))
+    return current_app.response_class(text, mimetype="text/vtt")
+
+
+@bp.get("/recordings/shared")
+def shared_recording():
+    """A share link's page: no account needed while the link is live and sharing is still allowed."""
+    recording, grant = recordings.shared_view(request.args.get("token", ""))
+    response = current_app.make_response(render_template("video/shared.html", recording=recording, grant=grant))
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    return response

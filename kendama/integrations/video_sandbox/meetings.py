@@ -1,0 +1,314 @@
+"""What happens in a sandbox room: people join and leave, recording starts and stops, meetings end.
+
+It follows Daily's rules where the app relies on them: a token opens only its own room and only
+inside its nbf/exp window, a private room admits no one without a token, max_participants holds,
+everyone is ejected at the room's (or token's) expiry, a meeting ends when the last person
+leaves, and a finished recording comes with a small real media file and a WebVTT transcript.
+Events go out as webhooks in Daily's envelope (see webhooks.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from .store import STALE_SECONDS, Store
+
+MEDIA_KEY_PREFIX = "sandbox-recordings"
+
+
+class CallRefused(Exception):
+    """A join the real service would refuse too; `code` follows daily-js's error names."""
+
+    def __init__(self, code: str, message: str, status: int = 403):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class Meetings:
+    def __init__(self, store: Store, webhook_url: str):
+        self.store = store
+        self.webhook_url = webhook_url
+
+    # --- the call screen ------------------------------------------------------------------
+    def join(self, room_name: str, token: dict[str, Any]) -> dict:
+        now = time.time()
+        with self.store.write() as conn:
+            room = self._room(conn, room_name)
+            self._check_admission(room, token, now)
+            self._reap(conn, room, now)
+            meeting = self.store.active_meeting(conn, room_name)
+            user_id = str(token.get("user_id") or "")
+            if meeting is not None and user_id:
+                # The same person again (a reload, a second tab): the new connection replaces the old.
+                conn.execute(
+                    "UPDATE participants SET left_at = ? WHERE meeting_id = ? AND user_id = ? AND left_at IS NULL",
+                    (now, meeting["id"], user_id),
+                )
+            if meeting is not None:
+                present = len(self.store.participants(conn, meeting["id"]))
+                if present >= int(room["properties"].get("max_participants") or 200):
+                    raise CallRefused("room-full", "This room is full.")
+            if meeting is None:
+                meeting_id = str(uuid.uuid4())
+                conn.execute(
+                    "INSERT INTO meetings (id, room_name, start_ts) VALUES (?, ?, ?)", (meeting_id, room_name, now)
+                )
+                self._event(conn, "meeting.started", {"start_ts": now, "meeting_id": meeting_id, "room": room_name})
+                meeting = conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+            participant_id = str(uuid.uuid4())
+            expires = [v for v in (token.get("exp"), room["properties"].get("exp")) if v]
+            conn.execute(
+                "INSERT INTO participants (id, meeting_id, room_name, user_id, user_name, is_owner, joined_at, last_seen,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    participant_id,
+                    meeting["id"],
+                    room_name,
+                    user_id or None,
+                    str(token.get("user_name") or "Guest")[:100],
+                    1 if token.get("is_owner") else 0,
+                    now,
+                    now,
+                    min(expires) if expires else None,
+                ),
+            )
+            records = token.get("enable_recording", room["properties"].get("enable_recording")) == "cloud"
+            if records and token.get("start_cloud_recording") and not meeting["recording_id"]:
+                self._start_recording(conn, room, meeting["id"], now)
+            if token.get("is_owner") and token.get("auto_start_transcription") and not meeting["transcript_id"]:
+                self._start_transcript(conn, room, meeting["id"], now)
+            return {"participant_id": participant_id, **self._state(conn, room_name, participant_id)}
+
+    def heartbeat(self, room_name: str, participant_id: str) -> dict:
+        now = time.time()
+        with self.store.write() as conn:
+            room = self._room(conn, room_name)
+            conn.execute(
+                "UPDATE participants SET last_seen = ? WHERE id = ? AND left_at IS NULL", (now, participant_id)
+            )
+            self._reap(conn, room, now)
+            return self._state(conn, room_name, participant_id)
+
+    def leave(self, room_name: str, participant_id: str) -> dict:
+        now = time.time()
+        with self.store.write() as conn:
+            room = self._room(conn, room_name)
+            conn.execute("UPDATE participants SET left_at = ? WHERE id = ? AND left_at IS NULL", (now, participant_id))
+            self._reap(conn, room, now)
+            return self._state(conn, room_name, participant_id)
+
+    def sweep(self, room_name: str) -> None:
+        """End what has ended (everyone gone, or the room expired) before answering about a room."""
+        now = time.time()
+        with self.store.read() as conn:
+            meeting = self.store.active_meeting(conn, room_name)
+            if meeting is None:
+                return
+            stale = conn.execute(
+                "SELECT 1 FROM participants WHERE meeting_id = ? AND left_at IS NULL AND (last_seen < ? OR expires_at <= ?)",
+                (meeting["id"], now - STALE_SECONDS, now),
+            ).fetchone()
+            alive = self.store.participants(conn, meeting["id"])
+        if stale or not alive:
+            with self.store.write() as conn:
+                room = conn.execute("SELECT * FROM rooms WHERE name = ?", (room_name,)).fetchone()
+                self._reap(conn, _room_dict(room) if room else {"name": room_name, "id": "", "properties": {}}, now)
+
+    # --- REST: recordings started and stopped by the app ----------------------------------
+    def start_recording(self, room_name: str) -> None:
+        now = time.time()
+        with self.store.write() as conn:
+            room = self._room(conn, room_name)
+            self._reap(conn, room, now)
+            meeting = self.store.active_meeting(conn, room_name)
+            if meeting is None:
+                raise CallRefused("invalid-request-error", "There is no meeting in this room to record.", 400)
+            if meeting["recording_id"]:
+                raise CallRefused("invalid-request-error", "This meeting is already being recorded.", 400)
+            self._start_recording(conn, room, meeting["id"], now)
+
+    def stop_recording(self, room_name: str) -> None:
+        now = time.time()
+        with self.store.write() as conn:
+            self._room(conn, room_name)
+            meeting = self.store.active_meeting(conn, room_name)
+            if meeting is None or not meeting["recording_id"]:
+                raise CallRefused("invalid-request-error", "Nothing is being recorded in this room.", 400)
+            self._finish_recording(conn, meeting, now)
+
+    # --- internals ----------------------------------------------------------------------
+    def _room(self, conn: sqlite3.Connection, room_name: str) -> dict:
+        row = conn.execute("SELECT * FROM rooms WHERE name = ?", (room_name,)).fetchone()
+        if row is None:
+            raise CallRefused("not-found", "This room does not exist (or was deleted).", 404)
+        return _room_dict(row)
+
+    @staticmethod
+    def _check_admission(room: dict, token: dict[str, Any], now: float) -> None:
+        props = room["properties"]
+        if token.get("room_name") not in (None, room["name"]):
+            raise CallRefused("token-room-mismatch", "This meeting token is for another room.")
+        if room["privacy"] == "private" and token.get("room_name") != room["name"]:
+            raise CallRefused("not-allowed", "This room is private: a token for it is needed.")
+        if props.get("nbf") and now < props["nbf"]:
+            raise CallRefused("nbf-room", "This room is not open yet.")
+        if token.get("nbf") and now < token["nbf"]:
+            raise CallRefused("nbf-token", "This meeting token is not valid yet.")
+        if props.get("exp") and now >= props["exp"]:
+            raise CallRefused("exp-room", "This room has closed.")
+        if token.get("exp") and now >= token["exp"]:
+            raise CallRefused("exp-token", "This meeting token has expired.")
+
+    def _reap(self, conn: sqlite3.Connection, room: dict, now: float) -> None:
+        meeting = self.store.active_meeting(conn, room["name"])
+        if meeting is None:
+            return
+        conn.execute(
+            "UPDATE participants SET left_at = ? WHERE meeting_id = ? AND left_at IS NULL "
+            "AND (last_seen < ? OR expires_at <= ?)",
+            (now, meeting["id"], now - STALE_SECONDS, now),
+        )
+        if not self.store.participants(conn, meeting["id"]):
+            self._end_meeting(conn, room, meeting, now)
+
+    def _end_meeting(self, conn: sqlite3.Connection, room: dict, meeting: sqlite3.Row, now: float) -> None:
+        conn.execute("UPDATE meetings SET end_ts = ? WHERE id = ?", (now, meeting["id"]))
+        self._event(
+            conn,
+            "meeting.ended",
+            {"start_ts": meeting["start_ts"], "end_ts": now, "meeting_id": meeting["id"], "room": room["name"]},
+        )
+        if meeting["recording_id"]:
+            self._finish_recording(conn, meeting, now)
+        if meeting["transcript_id"]:
+            self._finish_transcript(conn, room, meeting, now)
+
+    def _start_recording(self, conn: sqlite3.Connection, room: dict, meeting_id: str, now: float) -> None:
+        recording_id = str(uuid.uuid4())
+        key = f"{MEDIA_KEY_PREFIX}/{room['name']}/{int(now * 1000)}"
+        conn.execute(
+            "INSERT INTO recordings (id, room_name, mtg_session_id, start_ts, status, s3key) VALUES (?, ?, ?, ?, ?, ?)",
+            (recording_id, room["name"], meeting_id, now, "in-progress", key),
+        )
+        conn.execute("UPDATE meetings SET recording_id = ? WHERE id = ?", (recording_id, meeting_id))
+        self._event(
+            conn,
+            "recording.started",
+            {
+                "action": "start-cloud-recording",
+                "recording_id": recording_id,
+                "start_ts": now,
+                "room_name": room["name"],
+            },
+        )
+
+    def _finish_recording(self, conn: sqlite3.Connection, meeting: sqlite3.Row, now: float) -> None:
+        recording = conn.execute("SELECT * FROM recordings WHERE id = ?", (meeting["recording_id"],)).fetchone()
+        conn.execute("UPDATE meetings SET recording_id = NULL WHERE id = ?", (meeting["id"],))
+        if recording is None or recording["status"] != "in-progress":
+            return
+        duration = max(1, round(now - recording["start_ts"]))
+        conn.execute(
+            "UPDATE recordings SET status = 'finished', duration = ? WHERE id = ?", (duration, recording["id"])
+        )
+        self._event(
+            conn,
+            "recording.ready-to-download",
+            {
+                "type": "cloud",
+                "recording_id": recording["id"],
+                "room_name": recording["room_name"],
+                "start_ts": recording["start_ts"],
+                "status": "finished",
+                "max_participants": 2,
+                "duration": duration,
+                "s3_key": recording["s3key"],
+            },
+        )
+
+    def _start_transcript(self, conn: sqlite3.Connection, room: dict, meeting_id: str, now: float) -> None:
+        transcript_id = str(uuid.uuid4())
+        conn.execute(
+            "INSERT INTO transcripts (id, room_id, room_name, mtg_session_id, start_ts, status) VALUES (?, ?, ?, ?, ?, ?)",
+            (transcript_id, room["id"], room["name"], meeting_id, now, "t_in_progress"),
+        )
+        conn.execute("UPDATE meetings SET transcript_id = ? WHERE id = ?", (transcript_id, meeting_id))
+        self._event(
+            conn,
+            "transcript.started",
+            {"id": transcript_id, "room_id": room["id"], "room_name": room["name"], "mtg_session_id": meeting_id},
+        )
+
+    def _finish_transcript(self, conn: sqlite3.Connection, room: dict, meeting: sqlite3.Row, now: float) -> None:
+        transcript = conn.execute("SELECT * FROM transcripts WHERE id = ?", (meeting["transcript_id"],)).fetchone()
+        if transcript is None or transcript["status"] != "t_in_progress":
+            return
+        names = [
+            row["user_name"]
+            for row in conn.execute(
+                "SELECT user_name FROM participants WHERE meeting_id = ? ORDER BY joined_at", (meeting["id"],)
+            )
+        ]
+        duration = max(1, round(now - transcript["start_ts"]))
+        vtt = transcript_vtt(room["name"], list(dict.fromkeys(names)), transcript["start_ts"])
+        conn.execute(
+            "UPDATE transcripts SET status = 't_finished', duration = ?, vtt = ? WHERE id = ?",
+            (duration, vtt, transcript["id"]),
+        )
+        self._event(
+            conn,
+            "transcript.ready-to-download",
+            {
+                "id": transcript["id"],
+                "room_id": room["id"],
+                "room_name": room["name"],
+                "mtg_session_id": meeting["id"],
+                "duration": duration,
+                "status": "t_finished",
+                "out_params": {"key": f"{MEDIA_KEY_PREFIX}/{room['name']}/{transcript['id']}.vtt"},
+            },
+        )
+
+    def _state(self, conn: sqlite3.Connection, room_name: str, participant_id: str) -> dict:
+        meeting = self.store.active_meeting(conn, room_name)
+        people = self.store.participants(conn, meeting["id"]) if meeting else []
+        me = conn.execute("SELECT left_at, expires_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        return {
+            "participants": [
+                {"name": p["user_name"], "owner": bool(p["is_owner"]), "you": p["id"] == participant_id} for p in people
+            ],
+            "recording": bool(meeting and meeting["recording_id"]),
+            "in_call": bool(me and me["left_at"] is None),
+            "expires_at": me["expires_at"] if me else None,
+        }
+
+    def _event(self, conn: sqlite3.Connection, event_type: str, payload: dict[str, Any]) -> None:
+        self.store.add_webhook(conn, self.webhook_url, event_type, payload)
+
+
+def _room_dict(row: sqlite3.Row) -> dict:
+    return {**dict(row), "properties": json.loads(row["properties"])}
+
+
+def transcript_vtt(room_name: str, names: list[str], started: float) -> str:
+    """A small, valid WebVTT file that matches the sample recording's first seconds."""
+    when = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    people = ", ".join(names) if names else "nobody"
+    cues = [
+        ("00:00:00.000", "00:00:02.000", f"Offline sandbox recording of room {room_name}, {when}."),
+        ("00:00:02.000", "00:00:04.000", f"In the call: {people}."),
+    ]
+    body = "\n\n".join(f"{i}\n{start} --> {end}\n{_vtt_text(text)}" for i, (start, end, text) in enumerate(cues, 1))
+    return f"WEBVTT\n\n{body}\n"
+
+
+def _vtt_text(text: str) -> str:
+    # Cue text is parsed for tags and entities; escape them and keep it on one line.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("-->", "->")

@@ -1,0 +1,368 @@
+"""The sandbox's HTTP face: Daily's REST endpoints the adapter uses, file links, the call screen."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, jsonify, render_template, request, send_file
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+from ...security import content_security_policy
+from . import bp, config, webhooks
+from .meetings import CallRefused, Meetings
+from .store import Store
+
+SAMPLE_MEDIA = Path(__file__).resolve().parent / "media" / "sample.webm"
+LINK_SECONDS = 3600  # Daily's access links last hours; the app asks for a new one every time anyway
+ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+ROOM_PROPERTIES = {
+    "nbf", "exp", "eject_at_room_exp", "eject_after_elapsed", "max_participants", "enable_recording",
+    "enable_prejoin_ui", "enable_knocking", "enable_transcription_storage", "lang", "start_video_off",
+    "start_audio_off",
+}  # fmt: skip
+TOKEN_PROPERTIES = {
+    "room_name", "user_name", "user_id", "is_owner", "nbf", "exp", "eject_at_token_exp", "eject_after_elapsed",
+    "enable_recording", "start_cloud_recording", "auto_start_transcription", "enable_recording_ui",
+    "redirect_on_meeting_exit", "close_tab_on_exit", "enable_prejoin_ui", "lang", "start_video_off",
+    "start_audio_off",
+}  # fmt: skip
+# Reached with a meeting token or a signed link (by the browser), not with the API key.
+PUBLIC_ENDPOINTS = {
+    "call_page",
+    "call_join",
+    "call_presence",
+    "call_leave",
+    "recording_file",
+    "transcript_file",
+    "static",
+}
+
+
+def _store() -> Store:
+    return Store(config.database_path(current_app))
+
+
+def _meetings() -> Meetings:
+    return Meetings(_store(), config.webhook_url(current_app))
+
+
+def _error(status: int, error: str, info: str):
+    return jsonify({"error": error, "info": info}), status
+
+
+def _tokens() -> URLSafeSerializer:
+    return URLSafeSerializer(config.signing_key(current_app), salt="kendama.video-sandbox.meeting-token")
+
+
+def _file_links() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config.signing_key(current_app), salt="kendama.video-sandbox.file")
+
+
+def _base() -> str:
+    return config.base_url(current_app)
+
+
+@bp.before_request
+def guard():
+    reason = config.refusal(current_app)
+    if reason:
+        return _error(404, "sandbox-disabled", reason)
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    expected = f"Bearer {config.api_key(current_app)}"
+    if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected.encode()):
+        return _error(401, "authentication-error", "Send the sandbox API key as Authorization: Bearer <key>.")
+    return None
+
+
+@bp.after_request
+def wake_deliverer(response):
+    if config.refusal(current_app) is None:
+        store = _store()
+        webhooks.notify(current_app._get_current_object(), store, Meetings(store, config.webhook_url(current_app)))
+    return response
+
+
+def _json_body() -> dict[str, Any] | None:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+# --- rooms ----------------------------------------------------------------------------
+def _room_json(room: dict) -> dict:
+    return {
+        "id": room["id"],
+        "name": room["name"],
+        "api_created": True,
+        "privacy": room["privacy"],
+        "url": f"{_base()}/call/{room['name']}",
+        "created_at": datetime.fromtimestamp(room["created_at"], UTC).isoformat().replace("+00:00", "Z"),
+        "config": room["properties"],
+    }
+
+
+@bp.post("/rooms")
+def create_room():
+    data = _json_body()
+    if data is None:
+        return _error(400, "invalid-request-error", "Send a JSON object.")
+    name = data.get("name") or f"sandbox-{int(time.time() * 1000)}"
+    properties = data.get("properties") or {}
+    if not isinstance(name, str) or not ROOM_NAME.match(name):
+        return _error(400, "invalid-request-error", "name must be 1-128 letters, digits, '-' or '_'.")
+    if data.get("privacy", "public") not in ("public", "private") or not isinstance(properties, dict):
+        return _error(400, "invalid-request-error", "privacy must be public or private; properties an object.")
+    unknown = sorted(set(properties) - ROOM_PROPERTIES)
+    if unknown:
+        return _error(400, "invalid-request-error", f"unknown room properties: {', '.join(unknown)}")
+    room = _store().create_room(name, data.get("privacy", "public"), properties)
+    if room is None:
+        return _error(400, "invalid-request-error", f"a room named {name} already exists")
+    return jsonify(_room_json(room))
+
+
+@bp.get("/rooms/<name>")
+def get_room(name: str):
+    room = _store().room(name)
+    if room is None:
+        return _error(404, "not-found", f"room {name} was not found")
+    return jsonify(_room_json(room))
+
+
+@bp.delete("/rooms/<name>")
+def delete_room(name: str):
+    if not _store().delete_room(name):
+        return _error(404, "not-found", f"room {name} was not found")
+    return jsonify({"deleted": True, "name": name})
+
+
+@bp.post("/rooms/<name>/recordings/start")
+def start_recording(name: str):
+    try:
+        _meetings().start_recording(name)
+    except CallRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
+    return jsonify({"status": "success"})
+
+
+@bp.post("/rooms/<name>/recordings/stop")
+def stop_recording(name: str):
+    try:
+        _meetings().stop_recording(name)
+    except CallRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
+    return jsonify({"status": "success"})
+
+
+# --- meeting tokens -------------------------------------------------------------------------
+@bp.post("/meeting-tokens")
+def create_token():
+    data = _json_body()
+    properties = (data or {}).get("properties")
+    if not isinstance(properties, dict):
+        return _error(400, "invalid-request-error", 'Send {"properties": {...}}.')
+    unknown = sorted(set(properties) - TOKEN_PROPERTIES)
+    if unknown:
+        return _error(400, "invalid-request-error", f"unknown token properties: {', '.join(unknown)}")
+    if len(str(properties.get("user_id", ""))) > 36:
+        return _error(400, "invalid-request-error", "user_id must be at most 36 characters.")
+    return jsonify({"token": _tokens().dumps(properties)})
+
+
+@bp.get("/meeting-tokens/<token>")
+def validate_token(token: str):
+    try:
+        properties = _tokens().loads(token)
+    except BadSignature:
+        return _error(400, "invalid-request-error", "This is not a valid meeting token.")
+    if properties.get("exp") and time.time() >= properties["exp"]:
+        return _error(400, "invalid-request-error", "This meeting token has expired.")
+    return jsonify(properties)
+
+
+# --- recordings and transcripts ----------------------------------------------------------
+def _recording_json(recording: dict) -> dict:
+    return {
+        "id": recording["id"],
+        "room_name": recording["room_name"],
+        "start_ts": int(recording["start_ts"]),
+        "status": recording["status"],
+        "max_participants": 2,
+        "duration": recording["duration"],
+        "share_token": None,
+        "s3key": recording["s3key"],
+        "mtgSessionId": recording["mtg_session_id"],
+        "tracks": [],
+    }
+
+
+@bp.get("/recordings")
+def list_recordings():
+    room_name = request.args.get("room_name")
+    if room_name:
+        _meetings().sweep(room_name)
+    items = [_recording_json(r) for r in _store().recordings(room_name)]
+    return jsonify({"total_count": len(items), "data": items})
+
+
+@bp.get("/recordings/<recording_id>")
+def get_recording(recording_id: str):
+    recording = _store().recording(recording_id)
+    if recording is None:
+        return _error(404, "not-found", "recording not found")
+    return jsonify(_recording_json(recording))
+
+
+@bp.get("/recordings/<recording_id>/access-link")
+def recording_access_link(recording_id: str):
+    recording = _store().recording(recording_id)
+    if recording is None:
+        return _error(404, "not-found", "recording not found")
+    if recording["status"] != "finished":
+        return _error(400, "invalid-request-error", "the recording is not finished")
+    sig = _file_links().dumps({"recording": recording_id})
+    return jsonify(
+        {
+            "download_link": f"{_base()}/files/recordings/{recording_id}?sig={sig}",
+            "expires": int(time.time()) + LINK_SECONDS,
+        }
+    )
+
+
+@bp.delete("/recordings/<recording_id>")
+def delete_recording(recording_id: str):
+    if not _store().delete_recording(recording_id):
+        return _error(404, "not-found", "recording not found")
+    return jsonify({"deleted": True, "id": recording_id})
+
+
+def _transcript_json(transcript: dict) -> dict:
+    return {
+        "transcriptId": transcript["id"],
+        "domainId": "sandbox",
+        "roomId": transcript["room_id"],
+        "mtgSessionId": transcript["mtg_session_id"],
+        "status": transcript["status"],
+        "duration": transcript["duration"],
+        "isVttAvailable": transcript["status"] == "t_finished",
+    }
+
+
+@bp.get("/transcript")
+def list_transcripts():
+    room_id = request.args.get("roomId")
+    if not room_id:
+        return _error(400, "invalid-request-error", "roomId is required in the sandbox.")
+    items = [_transcript_json(t) for t in _store().transcripts(room_id)]
+    return jsonify({"total_count": len(items), "data": items})
+
+
+@bp.get("/transcript/<transcript_id>")
+def get_transcript(transcript_id: str):
+    transcript = _store().transcript(transcript_id)
+    if transcript is None:
+        return _error(404, "not-found", "transcript not found")
+    return jsonify(_transcript_json(transcript))
+
+
+@bp.get("/transcript/<transcript_id>/access-link")
+def transcript_access_link(transcript_id: str):
+    transcript = _store().transcript(transcript_id)
+    if transcript is None or transcript["status"] != "t_finished":
+        return _error(404, "not-found", "transcript not found or not finished")
+    sig = _file_links().dumps({"transcript": transcript_id})
+    return jsonify(
+        {"link": f"{_base()}/files/transcripts/{transcript_id}?sig={sig}", "expires": int(time.time()) + LINK_SECONDS}
+    )
+
+
+# --- signed file links (what the presigned storage URLs are at Daily) -----------------------
+def _link_valid(kind: str, object_id: str) -> bool:
+    try:
+        data = _file_links().loads(request.args.get("sig", ""), max_age=LINK_SECONDS)
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get(kind) == object_id
+
+
+@bp.get("/files/recordings/<recording_id>")
+def recording_file(recording_id: str):
+    if not _link_valid("recording", recording_id) or _store().recording(recording_id) is None:
+        return _error(403, "access-denied", "This link is not valid (or has expired).")
+    return send_file(SAMPLE_MEDIA, mimetype="video/webm", conditional=True, max_age=0)
+
+
+@bp.get("/files/transcripts/<transcript_id>")
+def transcript_file(transcript_id: str):
+    transcript = _store().transcript(transcript_id)
+    if not _link_valid("transcript", transcript_id) or transcript is None or not transcript["vtt"]:
+        return _error(403, "access-denied", "This link is not valid (or has expired).")
+    return current_app.response_class(transcript["vtt"], mimetype="text/vtt")
+
+
+# --- the call screen ----------------------------------------------------------------------
+@bp.get("/call/<name>")
+def call_page(name: str):
+    room = _store().room(name)
+    response = current_app.make_response(
+        (render_template("video_sandbox/call.html", room_name=name, exists=room is not None), 200 if room else 404)
+    )
+    # The app's join page embeds this page; only pages of this origin may frame it.
+    policy = content_security_policy(current_app).replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    response.headers["Content-Security-Policy"] = policy
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _token_from_body(data: dict | None, name: str) -> dict:
+    try:
+        token = _tokens().loads((data or {}).get("token") or "")
+    except BadSignature as exc:
+        raise CallRefused("not-allowed", "This meeting token is not valid.") from exc
+    if token.get("room_name") != name:
+        raise CallRefused("token-room-mismatch", "This meeting token is for another room.")
+    return token
+
+
+@bp.post("/call/<name>/join")
+def call_join(name: str):
+    try:
+        return jsonify(_meetings().join(name, _token_from_body(_json_body(), name)))
+    except CallRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
+
+
+@bp.post("/call/<name>/presence")
+def call_presence(name: str):
+    data = _json_body()
+    try:
+        _token_from_body(data, name)
+        return jsonify(_meetings().heartbeat(name, str((data or {}).get("participant_id", ""))))
+    except CallRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
+
+
+@bp.post("/call/<name>/leave")
+def call_leave(name: str):
+    # A page being closed sends this with navigator.sendBeacon; read the body whatever its type.
+    data = _json_body() or _parse_loose(request.get_data(as_text=True))
+    try:
+        _token_from_body(data, name)
+        return jsonify(_meetings().leave(name, str((data or {}).get("participant_id", ""))))
+    except CallRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
+
+
+def _parse_loose(text: str) -> dict | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

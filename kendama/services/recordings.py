@@ -1,0 +1,528 @@
+"""Session recordings: syncing them from the provider, and every way of looking at one.
+
+Recordings stay in the provider's storage (or the bucket configured there), never public. The
+app keeps a row per recording (provider id, status, duration, storage key) and the transcript
+as WebVTT captions. Media is reached only through a short-lived URL signed for one viewer and
+one purpose after an authorization check; opening it logs the access and redirects to a fresh
+provider link, asked for at that moment and never stored. Captions are served from our own
+origin, as the <track> element requires.
+
+A recording is kept only if both participants consented to recording: one that arrives without
+both consents (a race with a withdrawal, a failed stop) is deleted at the provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs
+from ..extensions import db
+from ..integrations import video as video_provider
+from ..models import (
+    ConsentRecord,
+    LiveSession,
+    RecordingAccess,
+    RecordingShareLink,
+    SessionRecording,
+    SessionStatus,
+    User,
+    WebhookEvent,
+    utcnow,
+)
+from . import notifications, signing
+from .errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
+from .session_access import session_for_participant, session_for_viewer
+
+log = logging.getLogger(__name__)
+
+FILE_PURPOSE = "recording-file"
+READY, IN_PROGRESS, FAILED, DELETED = "ready", "in_progress", "failed", "deleted"
+SYNC_DAYS = 3  # how far back the periodic sync looks for recordings still settling
+
+
+class InvalidWebhook(ServiceError):
+    """Unsigned, badly signed, stale or malformed: answered 400 and nothing changes."""
+
+    status = 400
+    code = "invalid_webhook"
+
+
+@dataclass(frozen=True)
+class FileGrant:
+    """Signed tokens for one viewer of one recording: for playback, download and captions."""
+
+    play: str
+    download: str
+    captions: str | None
+    expires_at: datetime
+
+
+def _provider() -> video_provider.VideoProvider:
+    try:
+        return video_provider.provider()
+    except video_provider.VideoNotConfigured as exc:
+        raise ProviderUnavailable(str(exc), code="video_not_configured") from exc
+
+
+def _session_by_room(room_name: str | None) -> LiveSession | None:
+    if not room_name:
+        return None
+    return db.session.scalar(select(LiveSession).where(LiveSession.room_name == room_name))
+
+
+# --- The webhook ---------------------------------------------------------------------------
+
+
+def handle_webhook(headers, raw_body: bytes) -> str:
+    """Verify and apply one provider event, once. Returns processed, duplicate or check."""
+    from . import video  # video imports this module for share links
+
+    provider = _provider()
+    try:
+        event = provider.parse_webhook(headers, raw_body)
+    except video_provider.InvalidWebhook as exc:
+        raise InvalidWebhook(str(exc)) from exc
+    if event is None:
+        return "check"
+    try:
+        with db.session.begin_nested():
+            record = WebhookEvent(provider=provider.name, event_id=event.id[:255], event_type=event.type[:64])
+            db.session.add(record)
+    except IntegrityError:
+        db.session.rollback()
+        return "duplicate"
+
+    session = _session_by_room(event.room_name)
+    if event.kind == "meeting_ended" and event.room_name:
+        video.meeting_ended(event.room_name, event.ended_at)
+    elif event.kind in ("recording_started", "recording_ready", "recording_error") and session and event.recording_id:
+        status = {"recording_started": IN_PROGRESS, "recording_ready": READY, "recording_error": FAILED}[event.kind]
+        _apply(session, event.recording_id, status, event.duration_seconds, event.storage_key)
+    elif event.kind == "transcript_ready":
+        # Daily names the room in some transcript events and not in others; sync what may need it.
+        if session is not None:
+            jobs.after_commit(jobs.sync_session_recordings, session.id)
+        else:
+            jobs.after_commit(jobs.sync_video_recordings)
+    record.processed_at = utcnow()
+    db.session.commit()
+    return "processed"
+
+
+def _apply(
+    session: LiveSession,
+    provider_id: str,
+    status: str,
+    duration: int | None = None,
+    storage_key: str | None = None,
+    meeting_id: str | None = None,
+) -> SessionRecording:
+    """Create or update the row for a provider recording (never moving it backwards)."""
+    recording = db.session.scalar(
+        select(SessionRecording).where(SessionRecording.provider_recording_id == provider_id).with_for_update()
+    )
+    if recording is None:
+        try:
+            with db.session.begin_nested():
+                recording = SessionRecording(
+                    session_id=session.id, provider=_provider().name, provider_recording_id=provider_id, status=status
+                )
+                db.session.add(recording)
+        except IntegrityError:  # the sync job and a webhook raced; the other one created it
+            recording = db.session.scalar(
+                select(SessionRecording).where(SessionRecording.provider_recording_id == provider_id).with_for_update()
+            )
+    if recording.status in (DELETED, FAILED) or (recording.status == READY and status == IN_PROGRESS):
+        return recording
+    newly_ready = status == READY and recording.status != READY
+    recording.status = status
+    if duration is not None:
+        recording.duration_seconds = duration
+    if storage_key:
+        recording.storage_key = storage_key
+    if newly_ready:
+        recording.ready_at = utcnow()
+        if not session.recording_allowed:
+            _discard(recording)
+        else:
+            notifications.on_recording_ready(session)
+            jobs.after_commit(jobs.sync_session_recordings, session.id)  # its captions
+    return recording
+
+
+def _discard(recording: SessionRecording) -> None:
+    """A recording without both consents is not kept: deleted at the provider after the commit."""
+    log.warning("recording %s arrived without both consents; deleting it", recording.provider_recording_id)
+    recording.status = DELETED
+    jobs.after_commit(jobs.delete_provider_recording, recording.provider_recording_id)
+
+
+def delete_at_provider(provider_recording_id: str) -> None:
+    """Job: delete a discarded recording from the provider's storage."""
+    _provider().delete_recording(provider_recording_id)
+
+
+# --- The sync ------------------------------------------------------------------------------
+
+
+def sync_session(session_id: int) -> None:
+    """Bring the session's recordings and captions up to date from the provider."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None or not session.room_name:
+        return
+    room_name = session.room_name
+    db.session.commit()
+    provider = _provider()
+    found = provider.list_recordings(room_name)
+    session = db.session.get(LiveSession, session_id)
+    for item in found:
+        _apply(session, item.id, item.status, item.duration_seconds, item.storage_key)
+    db.session.commit()
+    _sync_captions(session_id, room_name, {item.id: item.meeting_id for item in found})
+
+
+def _sync_captions(session_id: int, room_name: str, meetings_by_recording: dict[str, str | None]) -> None:
+    waiting = db.session.scalars(
+        select(SessionRecording).where(
+            SessionRecording.session_id == session_id,
+            SessionRecording.status == READY,
+            SessionRecording.captions_vtt.is_(None),
+        )
+    ).all()
+    if not waiting:
+        return
+    db.session.commit()
+    provider = _provider()
+    transcripts = [t for t in provider.list_transcripts(room_name) if t.status == READY]
+    for recording in waiting:
+        meeting = meetings_by_recording.get(recording.provider_recording_id)
+        matches = [t for t in transcripts if meeting and t.meeting_id == meeting]
+        if not matches and len(transcripts) == 1 and len(waiting) == 1:
+            matches = transcripts  # one call, one transcript: they belong together
+        if not matches:
+            continue
+        text = provider.transcript_text(matches[0].id)
+        db.session.execute(
+            update(SessionRecording)
+            .where(SessionRecording.id == recording.id, SessionRecording.captions_vtt.is_(None))
+            .values(captions_vtt=text, provider_transcript_id=matches[0].id)
+        )
+        db.session.commit()
+
+
+def sessions_to_sync(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Recent sessions that were recorded and may still have recordings or captions to fetch."""
+    now = now or utcnow()
+    settled = select(SessionRecording.session_id).where(
+        SessionRecording.status == READY, SessionRecording.captions_vtt.is_not(None)
+    )
+    ids = db.session.scalars(
+        select(LiveSession.id)
+        .where(
+            LiveSession.room_name.is_not(None),
+            LiveSession.fan_recording_consent.is_(True),
+            LiveSession.player_recording_consent.is_(True),
+            LiveSession.started_at.is_not(None),
+            LiveSession.ends_at >= now - timedelta(days=SYNC_DAYS),
+            LiveSession.status.in_((SessionStatus.IN_PROGRESS.value, SessionStatus.COMPLETED.value)),
+            LiveSession.id.not_in(settled),
+        )
+        .order_by(LiveSession.ends_at)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    return list(ids)
+
+
+# --- Looking at a recording ------------------------------------------------------------------
+
+
+def recording_of_session(viewer: User, session_id: int) -> SessionRecording:
+    """The session's latest recording for a participant or an admin (NotFound when there is none)."""
+    session = session_for_viewer(viewer, session_id)
+    recording = db.session.scalar(
+        select(SessionRecording)
+        .where(SessionRecording.session_id == session.id, SessionRecording.status != DELETED)
+        .order_by((SessionRecording.status == READY).desc(), SessionRecording.created_at.desc())
+        .limit(1)
+    )
+    if recording is None:
+        raise NotFound("This session has no recording.", code="no_recording")
+    return recording
+
+
+def grant_for(recording: SessionRecording, *, user_id: int | None = None, share_id: int | None = None) -> FileGrant:
+    """Signed tokens (the caller checked who may see it); they expire after SIGNED_URL_SECONDS."""
+    seconds = current_app.config["SIGNED_URL_SECONDS"]
+
+    def token(action: str) -> str:
+        return signing.sign(FILE_PURPOSE, {"r": recording.id, "u": user_id, "s": share_id, "a": action})
+
+    return FileGrant(
+        play=token("play"),
+        download=token("download"),
+        captions=token("captions") if recording.captions_vtt else None,
+        expires_at=utcnow() + timedelta(seconds=seconds),
+    )
+
+
+def _open(recording_id: int, token: str, actions: tuple[str, ...]) -> tuple[SessionRecording, dict]:
+    """Check a signed token and that its holder may still look; NotFound/NotAllowed otherwise."""
+    grant = signing.unsign(FILE_PURPOSE, token, current_app.config["SIGNED_URL_SECONDS"])
+    if not isinstance(grant, dict) or grant.get("r") != recording_id or grant.get("a") not in actions:
+        raise NotAllowed("This link is not valid.", code="link_invalid")
+    recording = db.session.get(SessionRecording, recording_id)
+    if recording is None or recording.status != READY:
+        raise NotFound("No such recording.")
+    if grant.get("s") is not None:
+        _active_share_link(recording, grant["s"])
+    elif grant.get("u") is not None:
+        user = db.session.get(User, grant["u"])
+        if user is None:
+            raise NotFound("No such recording.")
+        session_for_viewer(user, recording.session_id)  # access may have ended since the link was made
+    else:
+        raise NotAllowed("This link is not valid.", code="link_invalid")
+    return recording, grant
+
+
+def _log(recording: SessionRecording, grant: dict, action: str) -> None:
+    if grant.get("s") is not None:
+        action = f"share_{action}"
+    db.session.add(RecordingAccess(recording_id=recording.id, user_id=grant.get("u"), action=action[:16]))
+
+
+def media_link(recording_id: int, token: str) -> str:
+    """Where the holder of a play or download link gets the file now (logged)."""
+    recording, grant = _open(recording_id, token, ("play", "download"))
+    db.session.commit()
+    try:
+        link = _provider().recording_link(recording.provider_recording_id)
+    except video_provider.VideoProviderError as exc:
+        log.warning("access link for recording %s failed: %s", recording.provider_recording_id, exc)
+        raise ProviderUnavailable("The recording cannot be reached right now. Please try again.") from exc
+    recording = db.session.get(SessionRecording, recording_id)
+    _log(recording, grant, grant["a"])
+    db.session.commit()
+    return link.url
+
+
+def captions(recording_id: int, token: str) -> str:
+    """The WebVTT captions for the holder of a captions link (logged)."""
+    recording, grant = _open(recording_id, token, ("captions",))
+    if not recording.captions_vtt:
+        raise NotFound("This recording has no captions yet.")
+    _log(recording, grant, "captions")
+    db.session.commit()
+    return recording.captions_vtt
+
+
+@dataclass(frozen=True)
+class RecordingPage:
+    session: LiveSession
+    recording: SessionRecording | None
+    grant: FileGrant | None
+    is_player: bool
+    share_link: RecordingShareLink | None
+
+
+def recording_page(viewer: User, session_id: int) -> RecordingPage:
+    """The session's recording page for a participant or an admin, with links signed for the viewer."""
+    session = session_for_viewer(viewer, session_id)
+    try:
+        recording = recording_of_session(viewer, session_id)
+    except NotFound:
+        recording = None
+    ready = recording is not None and recording.status == READY
+    is_player = session.player_id == viewer.id
+    return RecordingPage(
+        session=session,
+        recording=recording,
+        grant=grant_for(recording, user_id=viewer.id) if ready else None,
+        is_player=is_player,
+        share_link=active_share_link(viewer, session_id) if ready and is_player else None,
+    )
+
+
+# --- Share links -----------------------------------------------------------------------------
+
+
+def _digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def active_share_link(user: User, session_id: int, *, now: datetime | None = None) -> RecordingShareLink | None:
+    """The player's current share link for the session's recording, if any."""
+    now = now or utcnow()
+    recording = recording_of_session(user, session_id)
+    return db.session.scalar(
+        select(RecordingShareLink)
+        .where(
+            RecordingShareLink.recording_id == recording.id,
+            RecordingShareLink.revoked_at.is_(None),
+            RecordingShareLink.expires_at > now,
+        )
+        .order_by(RecordingShareLink.created_at.desc())
+        .limit(1)
+    )
+
+
+def create_share_link(user: User, session_id: int, *, now: datetime | None = None) -> tuple[RecordingShareLink, str]:
+    """A new expiring link to the recording (the player only, when both allowed sharing).
+
+    Returns the row and the raw token, which is shown once; only its digest is stored. An earlier
+    link is revoked, so there is one live link at a time.
+    """
+    now = now or utcnow()
+    session = session_for_participant(user, session_id, for_update=True)
+    if session.participant_role(user.id) != "player":
+        raise NotAllowed("Only the player can share the recording.", code="player_only")
+    if not session.sharing_allowed:
+        raise WrongState(
+            "Both participants must allow sharing before the recording can be shared.", code="sharing_not_allowed"
+        )
+    recording = recording_of_session(user, session_id)
+    if recording.status != READY:
+        raise WrongState("The recording is not ready yet.", code="recording_not_ready")
+    _revoke(select(RecordingShareLink.id).where(RecordingShareLink.recording_id == recording.id), now)
+    raw = secrets.token_urlsafe(32)
+    link = RecordingShareLink(
+        recording_id=recording.id,
+        token_hash=_digest(raw),
+        created_by_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["VIDEO_SHARE_LINK_DAYS"]),
+    )
+    db.session.add(link)
+    db.session.commit()
+    return link, raw
+
+
+def revoke_share_links(user: User, session_id: int, *, now: datetime | None = None) -> int:
+    """The player withdraws every live link to the session's recording."""
+    now = now or utcnow()
+    session = session_for_participant(user, session_id)
+    if session.participant_role(user.id) != "player":
+        raise NotAllowed("Only the player can revoke share links.", code="player_only")
+    count = revoke_share_links_of_session(session.id, now)
+    db.session.commit()
+    return count
+
+
+def revoke_share_links_of_session(session_id: int, now: datetime) -> int:
+    """Revoke in the caller's transaction (also used when a participant withdraws sharing)."""
+    return _revoke(
+        select(RecordingShareLink.id)
+        .join(SessionRecording, SessionRecording.id == RecordingShareLink.recording_id)
+        .where(SessionRecording.session_id == session_id),
+        now,
+    )
+
+
+def _revoke(link_ids, now: datetime) -> int:
+    result = db.session.execute(
+        update(RecordingShareLink)
+        .where(RecordingShareLink.id.in_(link_ids), RecordingShareLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def _active_share_link(recording: SessionRecording, link_id: int) -> RecordingShareLink:
+    link = db.session.get(RecordingShareLink, link_id)
+    if (
+        link is None
+        or link.recording_id != recording.id
+        or link.revoked_at is not None
+        or link.expires_at <= utcnow()
+        or not recording.session.sharing_allowed
+    ):
+        raise NotFound("This share link has expired or was revoked.")
+    return link
+
+
+def shared_recording(raw_token: str) -> tuple[SessionRecording, RecordingShareLink]:
+    """The recording behind a share link, while the link is live and sharing is still allowed."""
+    link = db.session.scalar(
+        select(RecordingShareLink).where(RecordingShareLink.token_hash == _digest(raw_token or ""))
+    )
+    if link is None:
+        raise NotFound("This share link has expired or was revoked.")
+    recording = db.session.get(SessionRecording, link.recording_id)
+    if recording is None or recording.status != READY:
+        raise NotFound("This share link has expired or was revoked.")
+    return recording, _active_share_link(recording, link.id)
+
+
+def shared_view(raw_token: str) -> tuple[SessionRecording, FileGrant]:
+    """The recording and links signed for a share link's holder (anyone with the link)."""
+    recording, link = shared_recording(raw_token)
+    return recording, grant_for(recording, share_id=link.id)
+
+
+# --- Oversight ---------------------------------------------------------------------------------
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise NotFound("We could not find that page.")
+
+
+def all_recordings(admin: User, *, page: int = 1, per_page: int = 50) -> tuple[list[tuple[SessionRecording, int]], int]:
+    """Every recording with its number of accesses, newest first (admins only)."""
+    _require_admin(admin)
+    accesses = (
+        select(RecordingAccess.recording_id, func.count(RecordingAccess.id).label("n"))
+        .group_by(RecordingAccess.recording_id)
+        .subquery()
+    )
+    total = db.session.scalar(select(func.count(SessionRecording.id)))
+    rows = db.session.execute(
+        select(SessionRecording, func.coalesce(accesses.c.n, 0))
+        .outerjoin(accesses, accesses.c.recording_id == SessionRecording.id)
+        .order_by(SessionRecording.created_at.desc(), SessionRecording.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return [(row[0], row[1]) for row in rows], total or 0
+
+
+@dataclass(frozen=True)
+class Oversight:
+    recording: SessionRecording
+    consents: list[ConsentRecord]
+    accesses: list[RecordingAccess]
+    share_links: list[RecordingShareLink]
+
+
+def oversight(admin: User, recording_id: int) -> Oversight:
+    """One recording with the consent history, every access and the share links (admins only)."""
+    _require_admin(admin)
+    recording = db.session.get(SessionRecording, recording_id)
+    if recording is None:
+        raise NotFound("No such recording.")
+    consents = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.session_id == recording.session_id)
+        .order_by(ConsentRecord.created_at, ConsentRecord.id)
+    ).all()
+    accesses = db.session.scalars(
+        select(RecordingAccess)
+        .where(RecordingAccess.recording_id == recording.id)
+        .order_by(RecordingAccess.created_at.desc(), RecordingAccess.id.desc())
+    ).all()
+    links = db.session.scalars(
+        select(RecordingShareLink)
+        .where(RecordingShareLink.recording_id == recording.id)
+        .order_by(RecordingShareLink.created_at.desc())
+    ).all()
+    return Oversight(recording, list(consents), list(accesses), list(links))

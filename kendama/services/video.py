@@ -1,0 +1,429 @@
+"""Live video for sessions: one private room each, join tokens, consent, and the live states.
+
+A session's room opens `VIDEO_JOIN_EARLY_MINUTES` (10) before the start and closes at the end,
+ejecting everyone; at most two people fit. Only the fan and the player get a token, scoped to
+that room, that person and that window. Whether the call is recorded is decided per token from
+the consent of both participants at join time; nobody can start a recording by hand.
+
+Provider calls never run inside a database transaction that holds row locks: the session is
+read, the call is made, then the row is locked and re-checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..integrations import video as video_provider
+from ..models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
+from . import recordings
+from .errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
+from .session_access import session_for_participant, session_for_viewer
+from .timezones import iso_utc
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE_MESSAGE = "The video service is not answering right now. Please try again in a minute."
+# Statuses whose room may be entered inside the window. A session completed early (everyone left
+# and the provider reported the meeting over) can be resumed until its end.
+JOINABLE = (SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value, SessionStatus.COMPLETED.value)
+CONSENT_OPEN = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value)
+
+
+@dataclass(frozen=True)
+class JoinGrant:
+    """What a participant's page needs to enter the call."""
+
+    room_url: str
+    token: str
+    expires_at: datetime
+    recording: bool
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Both participants' consent to recording and to reusing or sharing it, and until when it may change."""
+
+    fan_recording: bool
+    player_recording: bool
+    fan_sharing: bool
+    player_sharing: bool
+    changeable_until: datetime
+    changeable: bool
+
+    @property
+    def recording(self) -> bool:
+        return self.fan_recording and self.player_recording
+
+    @property
+    def sharing(self) -> bool:
+        return self.recording and self.fan_sharing and self.player_sharing
+
+
+def provider() -> video_provider.VideoProvider:
+    """The configured video provider, or a clear 503 when none may be used here."""
+    try:
+        return video_provider.provider()
+    except video_provider.VideoNotConfigured as exc:
+        raise ProviderUnavailable(str(exc), code="video_not_configured") from exc
+
+
+# --- Windows and rooms ---------------------------------------------------------------------
+
+
+def opens_at(session: LiveSession) -> datetime:
+    return session.starts_at - timedelta(minutes=current_app.config["VIDEO_JOIN_EARLY_MINUTES"])
+
+
+def window_open(session: LiveSession, now: datetime | None = None) -> bool:
+    """True while the room may be entered (for the Join buttons)."""
+    now = now or utcnow()
+    return session.status in JOINABLE and opens_at(session) <= now < session.ends_at
+
+
+def room_name_for(session: LiveSession) -> str:
+    """One room per session and schedule: a reschedule (new ics_sequence) gets a new room."""
+    return f"{current_app.config['VIDEO_ROOM_PREFIX']}-{session.id}-{session.ics_sequence}"
+
+
+def _create_room(session: LiveSession) -> video_provider.Room:
+    spec = video_provider.RoomSpec(name=room_name_for(session), not_before=opens_at(session), expires=session.ends_at)
+    try:
+        return provider().create_room(spec)
+    except video_provider.VideoProviderError as exc:
+        log.warning("creating room %s failed: %s", spec.name, exc)
+        raise ProviderUnavailable(UNAVAILABLE_MESSAGE, code="video_unavailable") from exc
+
+
+def _lock(session_id: int) -> LiveSession:
+    """The session row, locked and re-read (another request may have changed it meanwhile)."""
+    return db.session.scalar(
+        select(LiveSession)
+        .where(LiveSession.id == session_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _store_room(session_id: int, sequence: int, room: video_provider.Room) -> LiveSession:
+    """Save the room on the session unless the session was rescheduled while it was being made."""
+    session = _lock(session_id)
+    if session.ics_sequence != sequence:
+        db.session.rollback()
+        raise Conflict("The session was changed just now. Please try again.", code="session_changed")
+    session.room_name = room.name
+    session.room_url = room.url
+    return session
+
+
+def ensure_room(session_id: int) -> LiveSession:
+    """Create the session's room if it has none for its current schedule (idempotent)."""
+    session = db.session.get(LiveSession, session_id)
+    if session.room_url and session.room_name == room_name_for(session):
+        return session
+    sequence = session.ics_sequence
+    db.session.commit()  # no transaction stays open across the provider call
+    room = _create_room(db.session.get(LiveSession, session_id))
+    session = _store_room(session_id, sequence, room)
+    db.session.commit()
+    return session
+
+
+def prepare_rooms(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Periodic: create the rooms of sessions starting soon. Returns how many were made."""
+    now = now or utcnow()
+    lead = timedelta(minutes=current_app.config["VIDEO_ROOM_LEAD_MINUTES"])
+    ids = db.session.scalars(
+        select(LiveSession.id)
+        .where(
+            LiveSession.status.in_((SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value)),
+            LiveSession.starts_at <= now + lead,
+            LiveSession.ends_at > now,
+            LiveSession.room_url.is_(None),
+        )
+        .order_by(LiveSession.starts_at)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    made = 0
+    for session_id in ids:
+        try:
+            ensure_room(session_id)
+            made += 1
+        except (ProviderUnavailable, Conflict) as exc:  # the next run tries again; joining also makes it
+            db.session.rollback()
+            log.warning("room for session %s not made yet: %s", session_id, exc.message)
+    return made
+
+
+def cleanup_rooms(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Periodic: delete rooms once their session is over (after a pause for recordings to settle).
+
+    The room's name stays on the session (only the URL is cleared), so late webhooks and the
+    recording sync still find the session.
+    """
+    now = now or utcnow()
+    keep = timedelta(minutes=current_app.config["VIDEO_ROOM_KEEP_MINUTES"])
+    rows = db.session.execute(
+        select(LiveSession.id, LiveSession.room_name)
+        .where(
+            LiveSession.room_url.is_not(None),
+            (LiveSession.ends_at <= now - keep)
+            | LiveSession.status.in_((SessionStatus.CANCELLED.value, SessionStatus.NO_SHOW.value)),
+        )
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    deleted = 0
+    for session_id, room_name in rows:
+        try:
+            provider().delete_room(room_name)
+        except (video_provider.VideoProviderError, ProviderUnavailable) as exc:
+            log.warning("deleting room %s failed; will retry: %s", room_name, exc)
+            continue
+        db.session.execute(
+            update(LiveSession)
+            .where(LiveSession.id == session_id, LiveSession.room_name == room_name)
+            .values(room_url=None)
+        )
+        db.session.commit()
+        deleted += 1
+    return deleted
+
+
+# --- Joining -------------------------------------------------------------------------------
+
+
+def _check_joinable(session: LiveSession, now: datetime) -> None:
+    if session.status == SessionStatus.CANCELLED.value:
+        raise WrongState("This session was cancelled.", code="session_cancelled")
+    if session.status == SessionStatus.PENDING_PAYMENT.value:
+        raise WrongState(
+            "This session is waiting for payment; the room opens once it is confirmed.", code="payment_pending"
+        )
+    if session.status not in JOINABLE or now >= session.ends_at:
+        raise WrongState("This session has ended.", code="session_ended")
+    if now < opens_at(session):
+        raise WrongState(
+            f"The room opens {current_app.config['VIDEO_JOIN_EARLY_MINUTES']} minutes before the start, "
+            f"at {iso_utc(opens_at(session))}.",
+            code="too_early",
+        )
+
+
+def join(user: User, session_id: int, *, now: datetime | None = None) -> JoinGrant:
+    """A meeting token for the fan or the player, inside the window; the session goes in progress."""
+    now = now or utcnow()
+    session = session_for_participant(user, session_id)
+    _check_joinable(session, now)
+    role = session.participant_role(user.id)
+    if not (session.room_url and session.room_name == room_name_for(session)):
+        session = ensure_room(session_id)
+    room_name, room_url, sequence = session.room_name, session.room_url, session.ics_sequence
+    record = session.recording_allowed
+    not_before, expires = opens_at(session), session.ends_at
+    db.session.commit()  # the token request runs outside any transaction
+    try:
+        token = provider().join_token(
+            room_name,
+            user_id=str(user.id),
+            user_name=user.display_name,
+            is_owner=role == "player",
+            not_before=not_before,
+            expires=expires,
+            record=record,
+        )
+    except video_provider.VideoProviderError as exc:
+        log.warning("meeting token for session %s failed: %s", session_id, exc)
+        raise ProviderUnavailable(UNAVAILABLE_MESSAGE, code="video_unavailable") from exc
+
+    session = _lock(session_id)
+    if session.ics_sequence != sequence or session.status not in JOINABLE:
+        db.session.rollback()
+        raise Conflict("The session was changed just now. Please reload and try again.", code="session_changed")
+    _mark_joined(session, role, now)
+    db.session.commit()
+    return JoinGrant(room_url=room_url, token=token, expires_at=expires, recording=record)
+
+
+def _mark_joined(session: LiveSession, role: str, now: datetime) -> None:
+    if role == "fan" and session.fan_joined_at is None:
+        session.fan_joined_at = now
+    if role == "player" and session.player_joined_at is None:
+        session.player_joined_at = now
+    if session.started_at is None:
+        session.started_at = now
+    if session.status != SessionStatus.IN_PROGRESS.value:
+        session.status = SessionStatus.IN_PROGRESS.value
+        session.completed_at = None
+
+
+# --- Ending --------------------------------------------------------------------------------
+
+
+def finish_ended_sessions(*, now: datetime | None = None) -> int:
+    """Periodic: sessions in progress whose end has passed are completed (the room has closed)."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(LiveSession)
+        .where(LiveSession.status == SessionStatus.IN_PROGRESS.value, LiveSession.ends_at <= now)
+        .values(status=SessionStatus.COMPLETED.value, completed_at=LiveSession.ends_at)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def meeting_ended(room_name: str, ended_at: datetime | None) -> None:
+    """The provider says everyone left: the session is completed (resumable until its end).
+
+    Part of the webhook's transaction; the caller commits.
+    """
+    session = db.session.scalar(select(LiveSession).where(LiveSession.room_name == room_name).with_for_update())
+    if session is None or session.status != SessionStatus.IN_PROGRESS.value:
+        return
+    session.status = SessionStatus.COMPLETED.value
+    session.completed_at = min(ended_at or utcnow(), session.ends_at)
+
+
+def mark_no_show(user: User, session_id: int, *, now: datetime | None = None) -> LiveSession:
+    """The player records that the fan did not come (only after the start, only if the fan never joined)."""
+    now = now or utcnow()
+    session = session_for_participant(user, session_id, for_update=True)
+    if session.participant_role(user.id) != "player":
+        raise NotAllowed("Only the player can mark that the fan did not come.", code="player_only")
+    if session.status not in JOINABLE:
+        raise WrongState("This session cannot be marked as a no-show.", code="wrong_state")
+    if now < session.starts_at:
+        raise WrongState("You can mark a no-show once the session has started.", code="too_early")
+    if session.fan_joined_at is not None:
+        raise WrongState("The fan joined this session.", code="fan_joined")
+    session.status = SessionStatus.NO_SHOW.value
+    session.no_show_marked_at = now
+    db.session.commit()
+    return session
+
+
+# --- Consent -------------------------------------------------------------------------------
+
+
+def consent_state(session: LiveSession, *, now: datetime | None = None) -> ConsentState:
+    now = now or utcnow()
+    return ConsentState(
+        fan_recording=session.fan_recording_consent,
+        player_recording=session.player_recording_consent,
+        fan_sharing=session.fan_sharing_consent,
+        player_sharing=session.player_sharing_consent,
+        changeable_until=session.starts_at,
+        changeable=session.status in CONSENT_OPEN and now < session.starts_at,
+    )
+
+
+def consent_for_viewer(user: User, session_id: int) -> ConsentState:
+    return consent_state(session_for_viewer(user, session_id))
+
+
+def set_consent(
+    user: User, session_id: int, *, recording: bool, sharing: bool | None = None, now: datetime | None = None
+) -> ConsentState:
+    """Record this participant's consent to recording and to reuse/sharing, each with who and when.
+
+    Both may change until the start. Withdrawing the permission to share stays possible later (it
+    revokes share links at once); giving it, or changing consent to recording, does not.
+    """
+    now = now or utcnow()
+    session = session_for_participant(user, session_id, for_update=True)
+    role = session.participant_role(user.id)
+    if sharing and not recording:
+        raise InvalidInput({"sharing": "Sharing a recording needs consent to record it."})
+    current_recording = getattr(session, f"{role}_recording_consent")
+    current_sharing = getattr(session, f"{role}_sharing_consent")
+    if sharing is None:
+        sharing = current_sharing and recording
+    open_now = consent_state(session, now=now).changeable
+    if not open_now and (recording != current_recording or (sharing and not current_sharing)):
+        raise WrongState("Consent can only change before the session starts.", code="consent_locked")
+
+    was_recording = session.recording_allowed
+    _record(session, user.id, role, "recording", recording, now)
+    _record(session, user.id, role, "sharing", sharing, now)
+    if not session.sharing_allowed:
+        recordings.revoke_share_links_of_session(session.id, now)
+    db.session.commit()
+    if session.recording_allowed != was_recording:
+        _follow_live_call(session)
+    return consent_state(session, now=now)
+
+
+def _record(session: LiveSession, user_id: int, role: str, kind: str, granted: bool, now: datetime) -> None:
+    attribute = f"{role}_{kind}_consent"
+    said_before = db.session.scalar(
+        select(ConsentRecord.id)
+        .where(ConsentRecord.session_id == session.id, ConsentRecord.user_id == user_id, ConsentRecord.kind == kind)
+        .limit(1)
+    )
+    if getattr(session, attribute) == granted and said_before is not None:
+        return  # nothing new to record
+    setattr(session, attribute, granted)
+    db.session.add(ConsentRecord(session_id=session.id, user_id=user_id, kind=kind, granted=granted, created_at=now))
+
+
+def _follow_live_call(session: LiveSession) -> None:
+    """Consent changed while people may already be in the room (the last minutes before the start).
+
+    Best effort: if the provider cannot be reached, a recording made without both consents is
+    still discarded when it is synced (recordings.py), so nothing is kept against anyone's wish.
+    """
+    if not (session.room_url and (session.fan_joined_at or session.player_joined_at)):
+        return
+    try:
+        if session.recording_allowed:
+            provider().start_recording(session.room_name)
+        else:
+            provider().stop_recording(session.room_name)
+    except (video_provider.VideoProviderError, ProviderUnavailable) as exc:
+        log.warning("could not follow the consent change in room %s: %s", session.room_name, exc)
+
+
+# --- The join page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallPage:
+    """Everything the join page shows, decided here so the page and the API agree."""
+
+    session: LiveSession
+    role: str
+    other: User
+    opens_at: datetime
+    window_open: bool
+    ended: bool
+    consent: ConsentState
+    can_mark_no_show: bool
+    provider: str  # "sandbox" or "daily": which call frame the page embeds
+
+
+def call_page(user: User, session_id: int, *, now: datetime | None = None) -> CallPage:
+    now = now or utcnow()
+    session = session_for_participant(user, session_id)
+    role = session.participant_role(user.id)
+    return CallPage(
+        session=session,
+        role=role,
+        other=session.player if role == "fan" else session.fan,
+        opens_at=opens_at(session),
+        window_open=window_open(session, now),
+        ended=now >= session.ends_at or session.status not in JOINABLE,
+        consent=consent_state(session, now=now),
+        can_mark_no_show=(
+            role == "player"
+            and session.status in JOINABLE
+            and now >= session.starts_at
+            and session.fan_joined_at is None
+        ),
+        provider="sandbox" if video_provider.uses_sandbox() else "daily",
+    )

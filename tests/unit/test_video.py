@@ -1,0 +1,265 @@
+"""The video service: who may join and when, what the token grants, consent, and the live states."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kendama.extensions import db
+from kendama.models import ConsentRecord, LiveSession, utcnow
+from kendama.services import video
+from kendama.services.errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, WrongState
+
+from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..video_support import sandbox_server, session_at
+
+
+@pytest.fixture(scope="module")
+def sandbox(database_url, tmp_path_factory):
+    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def use_sandbox(app, sandbox, monkeypatch):
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
+
+
+def start_of(session):
+    return session.starts_at
+
+
+# --- The join window ---------------------------------------------------------------------------
+
+
+def test_eleven_minutes_before_the_start_is_too_early():
+    session = LiveSessionFactory()
+    with pytest.raises(WrongState) as refused:
+        video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=11))
+    assert refused.value.code == "too_early"
+    assert db.session.get(LiveSession, session.id).status == "confirmed"
+
+
+def test_ten_minutes_before_the_start_the_room_opens():
+    session = LiveSessionFactory()
+    grant = video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=10))
+    assert grant.token and grant.room_url.endswith(f"/call/kendama-{session.id}-0")
+    session = db.session.get(LiveSession, session.id)
+    assert session.status == "in_progress"
+    assert session.fan_joined_at is not None and session.player_joined_at is None
+
+
+@pytest.mark.parametrize("after_end", [timedelta(0), timedelta(minutes=5)])
+def test_at_and_after_the_end_joining_is_refused(after_end):
+    session = LiveSessionFactory()
+    with pytest.raises(WrongState) as refused:
+        video.join(session.player, session.id, now=session.ends_at + after_end)
+    assert refused.value.code == "session_ended"
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("cancelled", "session_cancelled"), ("pending_payment", "payment_pending"), ("no_show", "session_ended")],
+)
+def test_sessions_not_confirmed_cannot_be_joined(status, code):
+    session = LiveSessionFactory(status=status)
+    with pytest.raises(WrongState) as refused:
+        video.join(session.fan, session.id, now=session.starts_at)
+    assert refused.value.code == code
+
+
+# --- Who may join ------------------------------------------------------------------------------
+
+
+def test_a_stranger_and_the_fan_of_another_session_get_not_found():
+    session = LiveSessionFactory()
+    other = LiveSessionFactory()
+    for outsider in (FanFactory(), PlayerFactory(), other.fan, other.player):
+        with pytest.raises(NotFound):
+            video.join(outsider, session.id, now=session.starts_at)
+
+
+def test_an_admin_may_look_but_not_join():
+    session = LiveSessionFactory()
+    with pytest.raises(NotAllowed):
+        video.join(AdminFactory(), session.id, now=session.starts_at)
+
+
+# --- What the token grants ------------------------------------------------------------------------
+
+
+def test_tokens_are_scoped_to_the_room_the_user_and_the_window(sandbox):
+    session = LiveSessionFactory()
+    fan_grant = video.join(session.fan, session.id, now=session.starts_at)
+    player_grant = video.join(session.player, session.id, now=session.starts_at)
+    room_name = f"kendama-{session.id}-0"
+    opens = int((session.starts_at - timedelta(minutes=10)).timestamp())
+    ends = int(session.ends_at.timestamp())
+
+    fan = sandbox.token_properties(fan_grant.token)
+    assert (fan["room_name"], fan["user_id"], fan["nbf"], fan["exp"]) == (room_name, str(session.fan_id), opens, ends)
+    assert fan["eject_at_token_exp"] is True and fan["is_owner"] is False
+    player = sandbox.token_properties(player_grant.token)
+    assert (player["room_name"], player["user_id"], player["is_owner"]) == (room_name, str(session.player_id), True)
+
+    room = sandbox.api("GET", f"/rooms/{room_name}").json()
+    assert room["privacy"] == "private"
+    assert room["config"]["nbf"] == opens and room["config"]["exp"] == ends
+    assert room["config"]["max_participants"] == 2 and room["config"]["eject_at_room_exp"] is True
+
+
+@pytest.mark.parametrize(
+    ("fan_consents", "player_consents"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_recording_only_when_both_consented(sandbox, fan_consents, player_consents):
+    session = LiveSessionFactory(fan_recording_consent=fan_consents, player_recording_consent=player_consents)
+    both = fan_consents and player_consents
+    for user in (session.fan, session.player):
+        grant = video.join(user, session.id, now=session.starts_at)
+        properties = sandbox.token_properties(grant.token)
+        assert grant.recording is both
+        assert properties.get("start_cloud_recording", False) is both
+        assert properties.get("enable_recording") == ("cloud" if both else None)
+        assert properties["enable_recording_ui"] is False  # nobody records by hand
+
+
+def test_a_rescheduled_session_gets_a_new_room(sandbox):
+    session = LiveSessionFactory()
+    video.join(session.fan, session.id, now=session.starts_at)
+    session = db.session.get(LiveSession, session.id)
+    # What booking.reschedule does to the video fields.
+    session.room_name = session.room_url = None
+    session.ics_sequence += 1
+    session.status = "confirmed"
+    db.session.commit()
+    grant = video.join(session.fan, session.id, now=session.starts_at)
+    assert grant.room_url.endswith(f"/call/kendama-{session.id}-1")
+
+
+def test_a_provider_outage_is_a_clear_503(app, monkeypatch):
+    session = LiveSessionFactory()
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", "http://127.0.0.1:9/_sandbox/video")  # nothing listens
+    monkeypatch.setitem(app.config, "DAILY_TIMEOUT_SECONDS", 1)
+    with pytest.raises(ProviderUnavailable) as failed:
+        video.join(session.fan, session.id, now=session.starts_at)
+    assert failed.value.status == 503 and "try again" in failed.value.message
+    assert db.session.get(LiveSession, session.id).status == "confirmed"
+
+
+def test_without_a_key_where_sandboxes_are_refused_video_is_off(app, monkeypatch):
+    session = LiveSessionFactory()
+    monkeypatch.setitem(app.config, "SANDBOXES_ALLOWED", False)
+    with pytest.raises(ProviderUnavailable) as failed:
+        video.join(session.fan, session.id, now=session.starts_at)
+    assert failed.value.code == "video_not_configured" and "DAILY_API_KEY" in failed.value.message
+
+
+def test_with_a_real_key_the_sandbox_is_never_used(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DAILY_API_KEY", "real-key")
+    provider = video.provider()
+    assert provider.base_url == "https://api.daily.co/v1"
+    assert provider.http.headers["Authorization"] == "Bearer real-key"
+
+
+# --- Rooms made ahead and cleaned up ---------------------------------------------------------------
+
+
+def test_rooms_are_made_ahead_of_the_start_and_deleted_after(app, sandbox):
+    soon = session_at(timedelta(minutes=60))
+    later = session_at(timedelta(days=2))
+    assert video.prepare_rooms() >= 1
+    soon, later = db.session.get(LiveSession, soon.id), db.session.get(LiveSession, later.id)
+    assert soon.room_name == f"kendama-{soon.id}-0" and later.room_url is None
+    assert sandbox.api("GET", f"/rooms/{soon.room_name}").status_code == 200
+
+    keep = timedelta(minutes=app.config["VIDEO_ROOM_KEEP_MINUTES"])
+    video.cleanup_rooms(now=soon.ends_at + keep)
+    soon = db.session.get(LiveSession, soon.id)
+    assert soon.room_url is None and soon.room_name  # the name stays for late webhooks
+    assert sandbox.api("GET", f"/rooms/{soon.room_name}").status_code == 404
+
+
+def test_sessions_in_progress_are_completed_at_the_end():
+    session = LiveSessionFactory()
+    video.join(session.fan, session.id, now=session.starts_at)
+    assert video.finish_ended_sessions(now=session.ends_at - timedelta(seconds=1)) == 0
+    video.finish_ended_sessions(now=session.ends_at)
+    session = db.session.get(LiveSession, session.id)
+    assert session.status == "completed" and session.completed_at == session.ends_at
+
+
+# --- No-show -----------------------------------------------------------------------------------
+
+
+def test_the_player_marks_a_no_show_only_after_the_start_and_only_if_the_fan_never_came():
+    session = LiveSessionFactory()
+    with pytest.raises(WrongState):
+        video.mark_no_show(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
+    with pytest.raises(NotAllowed):
+        video.mark_no_show(session.fan, session.id, now=session.starts_at + timedelta(minutes=5))
+    marked = video.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
+    assert marked.status == "no_show" and marked.no_show_marked_at is not None
+
+
+def test_no_show_is_refused_when_the_fan_joined():
+    session = LiveSessionFactory()
+    video.join(session.fan, session.id, now=session.starts_at)
+    with pytest.raises(WrongState) as refused:
+        video.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
+    assert refused.value.code == "fan_joined"
+
+
+# --- Consent -----------------------------------------------------------------------------------
+
+
+def consent_rows(session_id):
+    return db.session.scalars(
+        db.select(ConsentRecord).where(ConsentRecord.session_id == session_id).order_by(ConsentRecord.id)
+    ).all()
+
+
+def test_consent_is_recorded_with_who_and_what():
+    session = LiveSessionFactory()
+    before = utcnow()
+    video.set_consent(session.fan, session.id, recording=True, sharing=True)
+    state = video.set_consent(session.player, session.id, recording=True)
+    assert state.recording and not state.sharing  # the player has not allowed sharing
+    rows = [(r.user_id, r.kind, r.granted) for r in consent_rows(session.id)]
+    assert rows == [
+        (session.fan_id, "recording", True),
+        (session.fan_id, "sharing", True),
+        (session.player_id, "recording", True),
+        (session.player_id, "sharing", False),
+    ]
+    assert all(r.created_at >= before for r in consent_rows(session.id))
+    # Saying the same again adds nothing.
+    video.set_consent(session.fan, session.id, recording=True, sharing=True)
+    assert len(consent_rows(session.id)) == 4
+
+
+def test_sharing_needs_recording():
+    session = LiveSessionFactory()
+    with pytest.raises(InvalidInput) as refused:
+        video.set_consent(session.fan, session.id, recording=False, sharing=True)
+    assert "sharing" in refused.value.fields
+
+
+def test_consent_is_locked_from_the_start_but_sharing_can_still_be_withdrawn():
+    session = LiveSessionFactory(
+        fan_recording_consent=True, player_recording_consent=True, fan_sharing_consent=True, player_sharing_consent=True
+    )
+    after_start = session.starts_at + timedelta(minutes=1)
+    with pytest.raises(WrongState) as refused:
+        video.set_consent(session.fan, session.id, recording=False, now=after_start)
+    assert refused.value.code == "consent_locked"
+    state = video.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
+    assert state.recording and not state.sharing
+    with pytest.raises(WrongState):
+        video.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+
+
+def test_strangers_cannot_consent_for_a_session():
+    session = LiveSessionFactory()
+    with pytest.raises(NotFound):
+        video.set_consent(FanFactory(), session.id, recording=True)
