@@ -39,8 +39,16 @@ class Skip:
 
 # Kinds whose email carries an invitation, and its iTIP method.
 ICS_METHODS = {"booking_confirmed": "REQUEST", "rescheduled": "REQUEST", "cancelled": "CANCEL"}
+# A full refund of a payment that could not buy the booking (payments.py), by reason.
+REFUND_KINDS = {
+    "payment_refunded_duplicate": "duplicate",
+    "payment_refunded_slot_taken": "slot_taken",
+    "payment_refunded_unavailable": "unavailable",
+}
 SESSION_KINDS = {
     "booking_confirmed",
+    "hold_expired",
+    *REFUND_KINDS,
     "awaiting_payment",
     "payment_received",
     "rescheduled",
@@ -50,7 +58,7 @@ SESSION_KINDS = {
     "recording_ready",
     "feedback_request",
 }
-ACCOUNT_KINDS = {"password_reset", "player_verified"}
+ACCOUNT_KINDS = {"password_reset", "player_verified", "payouts_restricted"}
 KINDS = SESSION_KINDS | ACCOUNT_KINDS
 
 
@@ -80,12 +88,13 @@ def compose(notification: Notification) -> Message | Skip:
 
     context = _base_context(notification, user, session)
     context.update(CONTEXTS.get(notification.kind, _no_extra)(notification, user, session))
-    subject = render_template(f"email/{notification.kind}.subject.txt", **context).strip()
+    template = "payment_refunded" if notification.kind in REFUND_KINDS else notification.kind
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
     message = Message(
         subject=" ".join(subject.split()),
         recipients=[(user.display_name, user.email)],
-        body=render_template(f"email/{notification.kind}.txt", **context),
-        html=render_template(f"email/{notification.kind}.html", **context),
+        body=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context),
         extra_headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies
     )
     message.msgId = message_id(notification)
@@ -124,6 +133,8 @@ def _no_longer_applies(notification: Notification, session: LiveSession) -> str 
             return "The session changed since; a later email carries the new details."
     elif kind == "awaiting_payment" and session.status != SessionStatus.PENDING_PAYMENT:
         return "The booking is no longer waiting for payment."
+    elif kind == "hold_expired" and session.status != SessionStatus.CANCELLED:
+        return "A late payment confirmed the booking after all."
     return None
 
 
@@ -257,6 +268,24 @@ def _player_verified(notification: Notification, user: User, session: LiveSessio
     return {"profile_url": email_links.absolute_url("dashboard.profile")}
 
 
+def _payment_refunded(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    payload = notification.payload or {}
+    return {
+        "refund_reason": REFUND_KINDS[notification.kind],
+        "amount": int(payload.get("amount") or 0),
+        "currency": payload.get("currency") or session.currency,
+    }
+
+
+def _payouts_restricted(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    payouts = "payments.payouts_page"
+    endpoint = payouts if email_links.has_endpoint(payouts) else "dashboard.profile"
+    return {
+        "currently_due": list((notification.payload or {}).get("currently_due") or []),
+        "payouts_url": email_links.absolute_url(endpoint),
+    }
+
+
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
     "awaiting_payment": _awaiting_payment,
     "payment_received": _payment_received,
@@ -266,4 +295,6 @@ CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str,
     "reminder_1h": _reminder,
     "password_reset": _password_reset,
     "player_verified": _player_verified,
+    "payouts_restricted": _payouts_restricted,
+    **dict.fromkeys(REFUND_KINDS, _payment_refunded),
 }

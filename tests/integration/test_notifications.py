@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, Payment, utcnow
-from kendama.services import accounts, delivery, email_links, notifications, outbox, profiles
+from kendama.services import accounts, delivery, email_links, emails, notifications, outbox, profiles
 from kendama.services.errors import NotAllowed, WrongState
 
 from ..conftest import csrf_token_from
@@ -193,20 +194,56 @@ def test_player_verified_email(client):
     assert 'href="http://localhost/dashboard/profile"' in message.html
 
 
-def test_every_session_kind_renders_html_and_text():
-    session = LiveSessionFactory(status="completed")
-    for kind in ("payment_received", "recording_ready"):
-        notifications.queue(session.fan_id, kind, session_id=session.id)
+# Each kind with the session state in which it is sent, and text its email must carry.
+KIND_CASES = {
+    "booking_confirmed": ("confirmed", {}, "is booked"),
+    "awaiting_payment": ("pending_payment", {}, "holding this time"),
+    "payment_received": ("confirmed", {}, "we received your payment"),
+    "rescheduled": ("confirmed", {"previous_start": "2026-01-05T10:00:00+00:00"}, "the session moved"),
+    "cancelled": ("cancelled", {"refund_amount": 0, "currency": "usd"}, "nothing to refund"),
+    "recording_ready": ("completed", {}, "ready to watch"),
+    "feedback_request": ("completed", {}, "rating from 1 to 5"),
+    "hold_expired": ("cancelled", {}, "You were not charged"),
+    "payment_refunded_duplicate": ("confirmed", {"amount": 2500, "currency": "usd"}, "paid twice"),
+    "payment_refunded_slot_taken": ("cancelled", {"amount": 2500, "currency": "usd"}, "booked by someone else"),
+    "payment_refunded_unavailable": ("cancelled", {"amount": 2500, "currency": "usd"}, "no longer available"),
+    "password_reset": (None, {}, "reset the password"),
+    "player_verified": (None, {}, "verified your player profile"),
+    "payouts_restricted": (None, {"currently_due": ["individual.id_number"]}, "individual.id_number"),
+}
+
+
+def test_every_kind_has_a_case():
+    # Reminders need a due time that matches the session's start; they have their own tests below.
+    assert set(KIND_CASES) == emails.KINDS - {"reminder_24h", "reminder_1h"}
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_CASES))
+def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
+    status, payload, phrase = KIND_CASES[kind]
+    session = LiveSessionFactory(status=status or "confirmed", fan__timezone="America/Sao_Paulo")
+    due_at = None
+    if kind == "feedback_request":  # the session was two days ago
+        session.starts_at -= timedelta(days=2)
+        session.ends_at -= timedelta(days=2)
+        session.blocked_until = session.ends_at
+        due_at = notifications.scheduled_times(session)[kind]
+    notifications.queue(session.fan_id, kind, session_id=session.id if status else None, payload=payload, due_at=due_at)
     db.session.commit()
     with mail.record_messages() as sent:
-        jobs.dispatch_committed()
-    assert {m.subject for m in sent} == {
-        f"Payment received: Free for your session with {session.player.display_name}",
-        f"The recording of your session with {session.player.display_name} is ready",
-    }
-    for message in sent:
-        assert message.body.strip() and "<h1>" in message.html
-        assert message.msgId.startswith("<notification-") and message.msgId.endswith("@localhost>")
+        send_all_due()
+    (message,) = sent
+    text, html = parts(message)
+    assert message.subject and "\n" not in message.subject
+    assert phrase in text and phrase in html
+    assert html.count("<h1>") == 1 and 'lang="en"' in html and "<img" not in html
+    # Every link is absolute, and says where it goes (no "click here").
+    links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert links and all(url.startswith(("http://localhost/", "https://")) for url, _ in links)
+    assert not any(label.strip().lower() in {"click here", "here", "link"} for _, label in links)
+    if status:
+        assert "(America/Sao_Paulo)" in text and "(America/Sao_Paulo)" in html
+    assert message.msgId.startswith("<notification-") and message.msgId.endswith("@localhost>")
 
 
 # --- Reminders ----------------------------------------------------------------------------
