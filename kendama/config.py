@@ -77,6 +77,17 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     PLATFORM_FEE_PERCENT = os.environ.get("PLATFORM_FEE_PERCENT", "15")
+    # Account events and Connect events may come from two endpoints with their own secrets.
+    STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
+    STRIPE_TIMEOUT_SECONDS = _int("STRIPE_TIMEOUT_SECONDS", 15)
+    # The offline sandbox keeps its state here (instance/stripe_sandbox.sqlite3 when unset);
+    # "wsgi" serves the adapter's calls in-process (tests without a live server), "http" by HTTP.
+    STRIPE_SANDBOX_DB = os.environ.get("STRIPE_SANDBOX_DB")
+    STRIPE_SANDBOX_TRANSPORT = "http"
+    REFUND_MAX_ATTEMPTS = _int("REFUND_MAX_ATTEMPTS", 8)
+    REFUND_RETRY_BASE_SECONDS = _int("REFUND_RETRY_BASE_SECONDS", 60)
+    # Redirects to Stripe-hosted Checkout and onboarding follow form posts (CSP form-action).
+    CSP_FORM_ACTION_EXTRA = "https://checkout.stripe.com https://connect.stripe.com"
 
     # Video
     DAILY_API_KEY = os.environ.get("DAILY_API_KEY")
@@ -177,6 +188,9 @@ class TestingConfig(Config):
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"
+    # Paid bookings reach the Stripe sandbox in-process unless a test serves the app over HTTP.
+    STRIPE_SANDBOX_TRANSPORT = "wsgi"
+    STRIPE_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-stripe-sandbox-{os.getpid()}.sqlite3")
     # Tests post the video sandbox's webhooks themselves, through the test client.
     VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{os.getpid()}.sqlite3")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = False

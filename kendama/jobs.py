@@ -224,3 +224,52 @@ PERIODIC_JOBS.extend(
         (cleanup_video_rooms, 15 * 60),
     ]
 )
+
+
+def execute_refund(refund_id: int) -> None:
+    """Job: carry out one refund at Stripe (idempotent: the row's key goes with every attempt)."""
+    from .services import refunds
+
+    with app_context():
+        refunds.execute_refund(refund_id)
+        dispatch_committed()
+
+
+def retry_refunds() -> None:
+    """Periodic: re-run refunds that failed and are due, or whose job was lost."""
+    from .services import refunds
+
+    with app_context():
+        for refund_id in refunds.due_refund_ids():
+            enqueue(execute_refund, refund_id)
+
+
+def expire_checkouts(session_id: int) -> None:
+    """Job: expire a cancelled booking's open Checkouts at Stripe, so they cannot be paid."""
+    from .services import payments
+
+    with app_context():
+        payments.close_checkouts(session_id)
+        dispatch_committed()
+
+
+def reconcile_checkouts() -> None:
+    """Periodic: settle Checkouts past their expiry whose webhook never arrived."""
+    from .services import payments
+
+    with app_context():
+        payments.reconcile_open_checkouts()
+        dispatch_committed()
+
+
+def stripe_sandbox_tick() -> None:
+    """Periodic, offline sandbox only: expire due Checkouts and (re)send its webhooks."""
+    from flask import current_app
+
+    from .integrations.stripe_sandbox import clock
+
+    with app_context():
+        clock.tick(current_app._get_current_object())
+
+
+PERIODIC_JOBS.extend([(retry_refunds, 5 * 60), (reconcile_checkouts, 5 * 60), (stripe_sandbox_tick, 60)])

@@ -13,8 +13,12 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .devmail import bp as devmail
     from .discovery import bp as discovery
     from ..integrations.video_sandbox import bp as video_sandbox
+    from ..integrations.stripe_sandbox import bp as stripe_sandbox
+    from ..integrations.stripe_sandbox.config import URL_PREFIX as STRIPE_SANDBOX_PREFIX
     from .ops import bp as ops
+    from .payments import bp as payments
     from .video import bp as video
+    from .webhooks import bp as webhooks
 
     return [
         (discovery, None),
@@ -24,6 +28,9 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (api, "/api"),
         (ops, None),
         (calendar, None),
+        (payments, None),
+        (webhooks, "/webhooks"),
+        (stripe_sandbox, STRIPE_SANDBOX_PREFIX),
         (devmail, "/dev/mail"),
         (video, None),
         (video_sandbox, "/_sandbox/video"),

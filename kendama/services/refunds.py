@@ -1,17 +1,39 @@
-"""Recording a refund the policy grants. The row is the promise; payments carry it out.
+"""Refunds: the row is the promise, a job carries it out against Stripe and retries failures.
 
 `request_refund` adds a Refund row to the caller's transaction (it does not commit), so a
-cancellation and its refund are saved together or not at all. The payment provider call happens
-afterwards in a job, which retries failures; admins see refunds that keep failing.
+cancellation and its refund are saved together or not at all; `execute_refund` runs once that
+transaction has committed. A refund that fails is retried with backoff by a periodic sweep, and
+after REFUND_MAX_ATTEMPTS it is `dead`: admins see it and can retry it by hand.
+
+Idempotency: a refund row always sends the same key to Stripe, so a retry after a timeout can
+never refund twice. Only when Stripe reports that refund as failed (the money came back) does
+the next attempt use a new key, derived from the failed refund's id.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import logging
+from datetime import datetime, timedelta
 
+from flask import current_app
+from sqlalchemy import or_, select
+
+from .. import jobs
 from ..extensions import db
-from ..models import LiveSession, Payment, Refund
+from ..integrations import stripe_gateway as gateway
+from ..models import LiveSession, Payment, Refund, User, utcnow
+from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from .money import fee_refund
+
+log = logging.getLogger(__name__)
+
+# Stripe takes only these reasons; ours are finer and travel in the metadata.
+STRIPE_REASONS = {"duplicate": "duplicate", "fraudulent": "fraudulent"}
+MAX_BACKOFF = timedelta(hours=6)
+# A pending row whose job never ran (Redis lost it) is picked up after this long.
+DROPPED_AFTER = timedelta(minutes=2)
+# A refund Stripe reported as pending is re-read after this long if no webhook settled it.
+PENDING_REREAD_AFTER = timedelta(minutes=30)
 
 
 def paid_payment(session: LiveSession) -> Payment | None:
@@ -26,24 +48,235 @@ def request_refund(session: LiveSession, amount: int, reason: str = "requested_b
     payment = paid_payment(session)
     if payment is None or amount <= 0:
         return None
+    return _add_refund(payment, amount, reason, f"refund-{session.id}-{payment.id}-{session.ics_sequence}-{amount}")
+
+
+def refund_payment(payment: Payment, reason: str) -> Refund | None:
+    """Refund whatever is left of one payment (a second payment, or one that came too late)."""
+    return _add_refund(payment, payment.amount, reason, f"refund-{payment.session_id}-{payment.id}-full-{reason}")
+
+
+def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund | None:
     amount = min(amount, payment.amount - _already_refunded(payment))
     if amount <= 0:
         return None
     refund = Refund(
-        session_id=session.id,
+        session_id=payment.session_id,
         payment_id=payment.id,
         amount=amount,
         currency=payment.currency,
         fee_refund_amount=fee_refund(payment.application_fee_amount, amount, payment.amount),
         reason=reason,
-        idempotency_key=f"refund-{session.id}-{payment.id}-{session.ics_sequence}-{amount}",
+        idempotency_key=key,
     )
     db.session.add(refund)
+    db.session.flush([refund])
+    jobs.after_commit(jobs.execute_refund, refund.id)
     return refund
 
 
 def _already_refunded(payment: Payment) -> int:
-    refunds = db.session.scalars(
-        select(Refund.amount).where(Refund.payment_id == payment.id, Refund.status != "dead")
-    )
+    refunds = db.session.scalars(select(Refund.amount).where(Refund.payment_id == payment.id, Refund.status != "dead"))
     return sum(refunds)
+
+
+def refunds_of(session: LiveSession) -> list[Refund]:
+    return list(db.session.scalars(select(Refund).where(Refund.session_id == session.id).order_by(Refund.id)))
+
+
+# --- Carrying a refund out ------------------------------------------------------------------
+
+
+def execute_refund(refund_id: int, *, now: datetime | None = None) -> Refund | None:
+    """Job: send one refund to Stripe (or re-read it), and record the outcome."""
+    now = now or utcnow()
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status in ("succeeded", "dead"):
+        return refund
+    if refund.status == "pending" and refund.provider_refund_id:
+        return _sync(refund)
+    if refund.status == "failed" and refund.next_attempt_at and refund.next_attempt_at > now:
+        return refund  # not due yet; the sweep brings it back
+    payment = db.session.get(Payment, refund.payment_id)
+    if payment is None or not payment.payment_intent_id:
+        return _give_up(refund, "The payment has no Stripe payment intent to refund.")
+    key = refund.idempotency_key
+    if refund.provider_refund_id:
+        key = f"{key}:after:{refund.provider_refund_id}"  # that refund failed; this is a new one
+    refund.attempts += 1
+    refund.last_error = None
+    request = {
+        "payment_intent": payment.payment_intent_id,
+        "amount": refund.amount,
+        "reason": STRIPE_REASONS.get(refund.reason, "requested_by_customer"),
+        "metadata": {"refund_id": str(refund.id), "session_id": str(refund.session_id), "reason": refund.reason},
+        "idempotency_key": key,
+    }
+    db.session.commit()  # the attempt is counted first; no lock is held while Stripe is called
+    try:
+        result = gateway.create_refund(**request)
+    except gateway.GatewayError as exc:
+        log.warning("refund %s failed: %s", refund_id, exc.message)
+        return _failed(db.session.get(Refund, refund_id, with_for_update=True), exc.message)
+    return _record(db.session.get(Refund, refund_id, with_for_update=True), result)
+
+
+def _sync(refund: Refund) -> Refund:
+    try:
+        result = gateway.retrieve_refund(refund.provider_refund_id)
+    except gateway.GatewayError as exc:
+        log.warning("re-reading refund %s failed: %s", refund.id, exc.message)
+        db.session.commit()
+        return refund
+    return _record(db.session.get(Refund, refund.id, with_for_update=True), result)
+
+
+def _record(refund: Refund, provider: dict) -> Refund:
+    _apply_state(refund, provider)
+    db.session.commit()
+    return refund
+
+
+def _failed(refund: Refund, message: str) -> Refund:
+    _schedule_retry(refund, message)
+    db.session.commit()
+    return refund
+
+
+def _apply_state(refund: Refund, provider: dict) -> None:
+    """Record what Stripe says about a refund of this row; news of an earlier, replaced one is ignored."""
+    previous_id = refund.provider_refund_id
+    if previous_id not in (None, provider["id"]) and refund.status != "failed":
+        return
+    refund.provider_refund_id = provider["id"]
+    status = provider["status"]
+    if status == "succeeded":
+        if refund.status != "succeeded":
+            refund.status = "succeeded"
+            refund.completed_at = utcnow()
+            refund.next_attempt_at = None
+            refund.last_error = None
+    elif status in ("failed", "canceled"):
+        if refund.status != "failed" or previous_id != provider["id"]:
+            reason = provider.get("failure_reason") or "no reason given"
+            _schedule_retry(refund, f"Stripe reported the refund {status}: {reason}.")
+    else:  # pending, requires_action: a webhook tells us when it settles
+        refund.status = "pending"
+
+
+def _schedule_retry(refund: Refund, message: str) -> None:
+    """Retry later with exponential backoff, or give up after the configured number of attempts."""
+    refund.last_error = message[:1000]
+    if refund.attempts >= current_app.config["REFUND_MAX_ATTEMPTS"]:
+        refund.status = "dead"
+        refund.next_attempt_at = None
+        log.error("refund %s is dead after %s attempts: %s", refund.id, refund.attempts, message)
+    else:
+        base = timedelta(seconds=current_app.config["REFUND_RETRY_BASE_SECONDS"])
+        refund.status = "failed"
+        refund.next_attempt_at = utcnow() + min(base * 2 ** max(refund.attempts - 1, 0), MAX_BACKOFF)
+
+
+def _give_up(refund: Refund, message: str) -> Refund:
+    refund.status = "dead"
+    refund.last_error = message
+    refund.next_attempt_at = None
+    db.session.commit()
+    return refund
+
+
+def due_refund_ids(now: datetime | None = None) -> list[int]:
+    """Refunds the sweep should (re)run: failed ones now due, and pending ones left behind."""
+    now = now or utcnow()
+    ids = list(
+        db.session.scalars(
+            select(Refund.id)
+            .where(
+                or_(
+                    (Refund.status == "failed") & (Refund.next_attempt_at <= now),
+                    (Refund.status == "pending")
+                    & Refund.provider_refund_id.is_(None)
+                    & (Refund.created_at <= now - DROPPED_AFTER),
+                    (Refund.status == "pending")
+                    & Refund.provider_refund_id.is_not(None)
+                    & (Refund.created_at <= now - PENDING_REREAD_AFTER),
+                )
+            )
+            .order_by(Refund.id)
+            .limit(200)
+        )
+    )
+    db.session.commit()
+    return ids
+
+
+def retry_now(admin: User, refund_id: int) -> Refund:
+    """An admin sends a failed or dead refund again, with a fresh set of attempts."""
+    if not admin.is_admin:
+        raise NotAllowed("Only administrators retry refunds.")
+    refund = db.session.get(Refund, refund_id, with_for_update=True)
+    if refund is None:
+        raise NotFound("No such refund.")
+    if refund.status not in ("failed", "dead"):
+        raise WrongState("Only failed refunds can be retried.")
+    refund.status = "failed"
+    refund.attempts = 0
+    refund.next_attempt_at = utcnow()
+    jobs.after_commit(jobs.execute_refund, refund.id)
+    db.session.commit()
+    return refund
+
+
+def troubled_refunds() -> list[Refund]:
+    """Refunds that need an admin's eye: failing (will retry) and dead ones, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Refund).where(Refund.status.in_(("failed", "dead"))).order_by(Refund.status, Refund.created_at)
+        )
+    )
+
+
+# --- Refund webhooks ------------------------------------------------------------------------
+
+
+def reread_provider_refund(event: dict) -> dict:
+    """The refund as Stripe has it now (refund.created / .updated / .failed may come out of order)."""
+    try:
+        return gateway.retrieve_refund(event["data"]["object"]["id"])
+    except gateway.GatewayError as exc:
+        raise ProviderUnavailable("Could not re-read the refund; Stripe will send the event again.") from exc
+
+
+def reread_charge_refunds(event: dict) -> list[dict]:
+    """charge.refunded: the current state of each of our refunds on that payment still in flight."""
+    intent = event["data"]["object"].get("payment_intent")
+    provider_ids = db.session.scalars(
+        select(Refund.provider_refund_id)
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(Payment.payment_intent_id == intent, Refund.status == "pending", Refund.provider_refund_id.is_not(None))
+    )
+    ids = list(provider_ids)
+    db.session.commit()
+    try:
+        return [gateway.retrieve_refund(provider_id) for provider_id in ids]
+    except gateway.GatewayError as exc:
+        raise ProviderUnavailable("Could not re-read the refunds; Stripe will send the event again.") from exc
+
+
+def apply_provider_refund(provider: dict) -> None:
+    """Record a refund's state on our row, found by its id or by the refund_id in its metadata."""
+    refund = db.session.scalar(select(Refund).where(Refund.provider_refund_id == provider["id"]).with_for_update())
+    if refund is None:
+        our_id = (provider.get("metadata") or {}).get("refund_id", "")
+        if not our_id.isdigit():
+            return  # not a refund this platform made
+        refund = db.session.get(Refund, int(our_id), with_for_update=True)
+        if refund is None:
+            return
+    if refund.status != "dead":
+        _apply_state(refund, provider)
+
+
+def apply_provider_refunds(providers: list[dict]) -> None:
+    for provider in providers:
+        apply_provider_refund(provider)

@@ -1,0 +1,133 @@
+"""Thin views over services/payments.py, payouts.py, refunds.py and earnings.py."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ...services import earnings, payments, payouts, refunds
+from ...services.errors import NotFound
+from ..redirects import see_other
+from . import bp
+
+# --- The fan's return from Checkout ---------------------------------------------------------
+
+
+@bp.get("/sessions/<int:session_id>/payment")
+@login_required
+def checkout_return(session_id: int):
+    """Stripe's success_url: shows the real state, which the webhook may not have reached yet."""
+    return render_template("payments/return.html", status=payments.payment_status(current_user, session_id))
+
+
+@bp.get("/sessions/<int:session_id>/payment/status")
+@login_required
+def checkout_status(session_id: int):
+    """The status fragment; it asks to be polled again while the payment is settling."""
+    return render_template("payments/_status.html", status=payments.payment_status(current_user, session_id))
+
+
+@bp.get("/sessions/<int:session_id>/payment/cancelled")
+@login_required
+def checkout_cancelled(session_id: int):
+    """Stripe's cancel_url: the fan left Checkout without paying; the slot stays held for a while."""
+    return render_template("payments/cancelled.html", status=payments.payment_status(current_user, session_id))
+
+
+@bp.post("/sessions/<int:session_id>/payment/checkout")
+@login_required
+def continue_checkout(session_id: int):
+    payment = payments.resume_checkout(current_user, session_id)
+    return see_other(payment.checkout_url)
+
+
+# --- Player payouts and earnings ------------------------------------------------------------
+
+
+@bp.get("/dashboard/payouts")
+@login_required
+def payouts_page():
+    return render_template("payments/payouts.html", profile=payouts.payout_profile(current_user))
+
+
+@bp.post("/dashboard/payouts/onboarding")
+@login_required
+def payouts_onboarding():
+    return see_other(payouts.start_onboarding(current_user))
+
+
+@bp.get("/dashboard/payouts/refresh")
+@login_required
+def payouts_refresh():
+    """Stripe's refresh_url: the onboarding link was used or expired, so mint a new one."""
+    return redirect(payouts.start_onboarding(current_user), code=303)
+
+
+@bp.get("/dashboard/payouts/return")
+@login_required
+def payouts_return():
+    """Stripe's return_url: says nothing about the outcome, so read the account's state."""
+    profile = payouts.refresh_state(current_user)
+    messages = {
+        "enabled": ("Payouts are set up. You can offer paid sessions now.", "success"),
+        "restricted": ("Stripe needs more information before you can take payments.", "error"),
+        "onboarding": ("Payout set-up is not finished yet. Continue whenever you are ready.", "info"),
+    }
+    flash(*messages.get(profile.payout_state, messages["onboarding"]))
+    return see_other(url_for("payments.payouts_page"))
+
+
+@bp.post("/dashboard/payouts/sync")
+@login_required
+def payouts_sync():
+    payouts.refresh_state(current_user)
+    flash("Payout status checked with Stripe.", "success")
+    return see_other(url_for("payments.payouts_page"))
+
+
+@bp.post("/dashboard/payouts/stripe-dashboard")
+@login_required
+def payouts_dashboard():
+    return see_other(payouts.dashboard_link(current_user))
+
+
+@bp.get("/dashboard/earnings")
+@login_required
+def earnings_page():
+    return render_template("payments/earnings.html", totals=earnings.player_earnings(current_user))
+
+
+# --- Admins -----------------------------------------------------------------------------------
+
+
+def admin_only(view):
+    @wraps(view)
+    @login_required
+    def guarded(*args, **kwargs):
+        if not current_user.is_admin:
+            raise NotFound("We could not find that page.")  # others learn nothing about the console
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.get("/admin/payments")
+@admin_only
+def admin_revenue():
+    return render_template("payments/admin_revenue.html", totals=earnings.platform_revenue(current_user))
+
+
+@bp.get("/admin/payments/refunds")
+@admin_only
+def admin_refunds():
+    return render_template("payments/admin_refunds.html", refunds=refunds.troubled_refunds())
+
+
+@bp.post("/admin/payments/refunds/<int:refund_id>/retry")
+@admin_only
+def admin_retry_refund(refund_id: int):
+    refunds.retry_now(current_user, refund_id)
+    flash(f"Refund {refund_id} is being sent again.", "success")
+    return see_other(url_for("payments.admin_refunds"))

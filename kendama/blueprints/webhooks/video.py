@@ -1,0 +1,17 @@
+"""POST /webhooks/video: the video provider's events, verified and applied once."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from ...services import recordings
+from . import bp
+
+
+@bp.post("/video")
+def video_webhook():
+    # Unsigned or badly signed: recordings.InvalidWebhook answers 400 through the one error mapping.
+    result = recordings.handle_webhook(request.headers, request.get_data(cache=False))
+    if result == "duplicate":
+        current_app.logger.info("video webhook received twice; nothing changed")
+    return jsonify({"received": True, "duplicate": result == "duplicate"})
