@@ -8,6 +8,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .admin import bp as admin
     from .api import bp as api
     from .auth import bp as auth
+    from .booking import bp as booking
     from .calendar import bp as calendar
     from .dashboard import bp as dashboard
     from .devmail import bp as devmail
@@ -23,6 +24,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     return [
         (discovery, None),
         (auth, None),
+        (booking, None),
         (dashboard, "/dashboard"),
         (admin, "/admin"),
         (api, "/api"),
