@@ -102,7 +102,7 @@ class StoredMessage:
 
     @property
     def subject(self) -> str:
-        return str(self.message.get("Subject", ""))
+        return str(self.message.get("Subject", "")).strip()
 
     @property
     def to(self) -> str:
