@@ -8,6 +8,7 @@ stays inside its rolled-back transaction.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,10 +80,13 @@ def session_at(starts_in: timedelta, *, minutes: int = 30, now: datetime | None 
     )
 
 
-def deliver_webhooks(client, sandbox: SandboxServer, *, secret: str) -> list:
-    """Post the sandbox's queued events to the app through the test client, as the sandbox would."""
+def deliver_webhooks(client, sandbox: SandboxServer, *, secret: str, room: str | None = None) -> list:
+    """Post the sandbox's queued events (of one room, if given) to the app through the test client."""
     responses = []
     for event in sandbox.store.pending_webhooks():
+        payload = json.loads(event.body)["payload"]
+        if room is not None and room not in (payload.get("room"), payload.get("room_name")):
+            continue
         body = event.body.encode()
         responses.append(client.post("/webhooks/video", data=body, headers=signed_headers(secret, body)))
         sandbox.store.mark_delivered(event.seq)

@@ -1,0 +1,330 @@
+"""Recordings end to end: a sandbox call is recorded, its webhooks are verified and applied once,
+and the recording is reached only through short-lived signed links, share links and the admin log."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+
+from kendama.extensions import db
+from kendama.integrations.video_sandbox import config as sandbox_config
+from kendama.integrations.video_sandbox.webhooks import signed_headers
+from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
+from kendama.services import video
+
+from ..factories import AdminFactory, FanFactory
+from ..video_support import deliver_webhooks, sandbox_server, session_at
+
+CONSENTED = {
+    "fan_recording_consent": True,
+    "player_recording_consent": True,
+    "fan_sharing_consent": True,
+    "player_sharing_consent": True,
+}
+
+
+@pytest.fixture(scope="module")
+def sandbox(database_url, tmp_path_factory):
+    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def use_sandbox(app, sandbox, monkeypatch):
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
+
+
+@pytest.fixture
+def secret(app):
+    return sandbox_config.webhook_secret(app)
+
+
+def hold_call(sandbox, session, *, between=None):
+    """Both participants join the sandbox call and leave again; the meeting ends."""
+    grants = [video.join(user, session.id) for user in (session.fan, session.player)]
+    people = [sandbox.call(g.room_url, "join", {"token": g.token}).json() for g in grants]
+    assert all("participant_id" in p for p in people), people
+    if between:
+        between()
+    for grant, person in zip(grants, people, strict=True):
+        sandbox.call(grant.room_url, "leave", {"token": grant.token, "participant_id": person["participant_id"]})
+    return grants[0].room_url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def recorded(client, sandbox, secret):
+    """A finished, recorded session whose webhooks have been delivered."""
+    session = session_at(timedelta(minutes=5), **CONSENTED)
+    room = hold_call(sandbox, session)
+    responses = deliver_webhooks(client, sandbox, secret=secret, room=room)
+    assert [r.status_code for r in responses] == [200] * len(responses) and len(responses) >= 5
+    return db.session.get(LiveSession, session.id)
+
+
+def recording_of(session) -> SessionRecording:
+    return db.session.scalars(db.select(SessionRecording).where(SessionRecording.session_id == session.id)).one()
+
+
+def path_of(url: str) -> str:
+    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+# --- Sync ------------------------------------------------------------------------------------------
+
+
+def test_a_finished_call_yields_a_recording_with_captions(recorded):
+    assert recorded.status == "completed" and recorded.completed_at is not None
+    recording = recording_of(recorded)
+    assert recording.status == "ready" and recording.duration_seconds >= 1
+    assert recording.storage_key.startswith("sandbox-recordings/")
+    assert recording.captions_vtt.startswith("WEBVTT")
+    assert (
+        recorded.fan.display_name in recording.captions_vtt and recorded.player.display_name in recording.captions_vtt
+    )
+    kinds = db.session.scalars(
+        db.select(Notification.user_id).where(
+            Notification.kind == "recording_ready", Notification.session_id == recorded.id
+        )
+    ).all()
+    assert sorted(kinds) == sorted([recorded.fan_id, recorded.player_id])
+
+
+def test_a_call_completed_early_can_be_resumed_until_the_end(recorded):
+    video.join(recorded.fan, recorded.id)
+    assert db.session.get(LiveSession, recorded.id).status == "in_progress"
+
+
+def test_a_recording_without_both_consents_is_discarded(client, sandbox, secret):
+    session = session_at(timedelta(minutes=5), **CONSENTED)
+
+    def consent_lost_in_a_race():
+        db.session.get(LiveSession, session.id).fan_recording_consent = False
+        db.session.commit()
+
+    room = hold_call(sandbox, session, between=consent_lost_in_a_race)
+    deliver_webhooks(client, sandbox, secret=secret, room=room)
+    recording = recording_of(session)
+    assert recording.status == "deleted"
+    assert sandbox.api("GET", f"/recordings/{recording.provider_recording_id}").status_code == 404
+    assert client.get(f"/api/sessions/{session.id}/recording").status_code in (401, 404)
+
+
+# --- The webhook ---------------------------------------------------------------------------------
+
+
+def event_body(room: str) -> bytes:
+    envelope = {
+        "version": "1.0.0",
+        "type": "meeting.ended",
+        "id": f"met-end-test-{room}",
+        "payload": {"start_ts": time.time() - 60, "end_ts": time.time(), "meeting_id": "m", "room": room},
+        "event_ts": time.time(),
+    }
+    return json.dumps(envelope).encode()
+
+
+def in_progress_session():
+    session = session_at(timedelta(minutes=5))
+    video.join(session.fan, session.id)
+    return db.session.get(LiveSession, session.id)
+
+
+def test_unsigned_badly_signed_and_stale_webhooks_are_refused(client, secret):
+    session = in_progress_session()
+    body = event_body(session.room_name)
+    good = signed_headers(secret, body)
+    stale_ts = str(int(time.time()) - 600)
+    attempts = [
+        {"Content-Type": "application/json"},
+        {**good, "X-Webhook-Signature": good["X-Webhook-Signature"][:-4] + "AAAA"},
+        signed_headers(secret, body + b" "),  # signed for another body
+        {**good, "X-Webhook-Timestamp": stale_ts},
+        {**signed_headers(secret, body), "X-Webhook-Timestamp": stale_ts},
+    ]
+    for headers in attempts:
+        response = client.post("/webhooks/video", data=body, headers=headers)
+        assert response.status_code == 400, headers
+        assert response.json["error"]["code"] == "invalid_webhook"
+    assert db.session.scalar(db.select(db.func.count(WebhookEvent.id)).where(WebhookEvent.provider == "daily")) == 0
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+
+
+def test_a_replayed_webhook_changes_nothing(client, secret):
+    session = in_progress_session()
+    body = event_body(session.room_name)
+    first = client.post("/webhooks/video", data=body, headers=signed_headers(secret, body))
+    assert first.status_code == 200 and first.json["duplicate"] is False
+    assert db.session.get(LiveSession, session.id).status == "completed"
+    video.join(session.fan, session.id)  # resumed; a replay must not complete it again
+    second = client.post("/webhooks/video", data=body, headers=signed_headers(secret, body))
+    assert second.status_code == 200 and second.json["duplicate"] is True
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+    assert db.session.scalar(db.select(db.func.count(WebhookEvent.id)).where(WebhookEvent.provider == "daily")) == 1
+
+
+def test_the_endpoint_check_is_answered_without_change(client):
+    response = client.post("/webhooks/video", json={"test": "test"})
+    assert response.status_code == 200
+    assert db.session.scalar(db.select(db.func.count(WebhookEvent.id))) == 0
+
+
+# --- Access ----------------------------------------------------------------------------------------
+
+
+def test_participants_get_short_lived_links_and_every_access_is_logged(client, api_token, recorded):
+    for user in (recorded.fan, recorded.player):
+        response = client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(user))
+        assert response.status_code == 200
+        body = response.json
+        assert body["status"] == "ready" and body["duration_seconds"] >= 1 and body["expires_at"].endswith("Z")
+
+    captions = client.get(path_of(body["captions_url"]))
+    assert captions.status_code == 200 and captions.mimetype == "text/vtt"
+    assert captions.get_data(as_text=True).startswith("WEBVTT")
+
+    media = client.get(path_of(body["download_url"]))
+    assert media.status_code == 302 and "/_sandbox/video/files/recordings/" in media.location
+    file = requests.get(media.location, timeout=10)
+    assert file.status_code == 200 and file.content[:4] == bytes.fromhex("1a45dfa3")  # a real WebM file
+
+    log = db.session.scalars(
+        db.select(RecordingAccess).where(RecordingAccess.recording_id == recording_of(recorded).id)
+    ).all()
+    assert sorted((a.user_id, a.action) for a in log) == sorted(
+        [(recorded.player_id, "captions"), (recorded.player_id, "download")]
+    )
+
+
+@pytest.mark.parametrize("who", ["stranger", "other_fan"])
+def test_strangers_and_the_fan_of_another_session_see_nothing(client, api_token, login, recorded, who):
+    outsider = FanFactory() if who == "stranger" else session_at(timedelta(days=2)).fan
+    assert client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(outsider)).status_code == 404
+    login(outsider)
+    assert client.get(f"/sessions/{recorded.id}/recording").status_code == 404
+    assert client.get(f"/sessions/{recorded.id}/join").status_code == 404
+
+
+def test_signed_links_expire_and_cannot_be_tampered_with(app, client, api_token, recorded, monkeypatch):
+    body = client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(recorded.fan)).json
+    download, captions = path_of(body["download_url"]), path_of(body["captions_url"])
+    recording_id = recording_of(recorded).id
+
+    tampered = download[:-3] + ("A" if download[-3] != "A" else "B") + download[-2:]
+    refused = [
+        tampered,
+        download.replace(f"/recordings/{recording_id}/", f"/recordings/{recording_id + 1}/"),  # another recording
+        captions.replace("/captions.vtt", "/media"),  # a captions link does not open the video
+        f"/recordings/{recording_id}/media",  # no signature at all
+    ]
+    for path in refused:
+        response = client.get(path, headers={"Accept": "application/json"})
+        assert (response.status_code, response.json["error"]["code"]) == (403, "link_invalid"), path
+    monkeypatch.setitem(app.config, "SIGNED_URL_SECONDS", -1)  # every link is now older than allowed
+    for path in (download, captions):
+        response = client.get(path, headers={"Accept": "application/json"})
+        assert (response.status_code, response.json["error"]["code"]) == (403, "link_expired")
+    assert db.session.scalar(db.select(db.func.count(RecordingAccess.id))) == 0
+
+
+# --- Pages -----------------------------------------------------------------------------------------
+
+
+def test_the_recording_page_has_an_accessible_player_with_captions(client, login, recorded):
+    login(recorded.fan)
+    html = client.get(f"/sessions/{recorded.id}/recording").get_data(as_text=True)
+    assert "<video controls" in html and '<track kind="captions" default' in html
+    assert "Download the recording" in html
+    assert "Make a share link" not in html  # sharing is the player's
+
+
+def test_the_join_page_never_puts_a_token_in_the_page(client, login):
+    session = session_at(timedelta(minutes=5))
+    grant = video.join(session.fan, session.id)  # the same person's token, as the page's POST would get it
+    login(session.fan)
+    response = client.get(f"/sessions/{session.id}/join")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'data-join-url="/api/sessions/{session.id}/join"' in html and 'data-provider="sandbox"' in html
+    assert grant.token not in html and grant.token[:20] not in html
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_join_page_posts_for_a_token_with_the_csrf_header(client, login):
+    from ..conftest import csrf_token_from
+
+    session = session_at(timedelta(minutes=5))
+    login(session.player)
+    assert client.post(f"/api/sessions/{session.id}/join").status_code == 400  # no CSRF header
+    response = client.post(f"/api/sessions/{session.id}/join", headers={"X-CSRFToken": csrf_token_from(client)})
+    assert response.status_code == 200 and response.json["room_url"].endswith(f"/call/kendama-{session.id}-0")
+
+
+# --- Share links -----------------------------------------------------------------------------------
+
+
+def test_the_player_shares_and_revokes_a_link(app, client, api_token, recorded):
+    player = api_token(recorded.player)
+    made = client.post(f"/api/sessions/{recorded.id}/recording/share", headers=player)
+    assert made.status_code == 201
+    share_path = path_of(made.json["share_url"])
+    assert "token=" in share_path
+
+    visitor = app.test_client()  # someone without an account, in their own browser
+    page = visitor.get(share_path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<track kind="captions" default' in html
+    media_path = html.split("<video", 1)[1].split('src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert visitor.get(media_path).status_code == 302
+    access = db.session.scalars(db.select(RecordingAccess.action)).all()
+    assert access == ["share_play"]
+
+    assert client.delete(f"/api/sessions/{recorded.id}/recording/share", headers=player).json == {"revoked": 1}
+    assert visitor.get(share_path).status_code == 404
+    assert visitor.get(media_path, headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_only_the_player_shares_and_only_when_both_allowed(client, api_token, recorded):
+    assert (
+        client.post(f"/api/sessions/{recorded.id}/recording/share", headers=api_token(recorded.fan)).status_code == 403
+    )
+    recorded.fan_sharing_consent = False
+    db.session.commit()
+    refused = client.post(f"/api/sessions/{recorded.id}/recording/share", headers=api_token(recorded.player))
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "sharing_not_allowed"
+
+
+def test_withdrawing_sharing_revokes_live_links(app, client, api_token, recorded):
+    made = client.post(f"/api/sessions/{recorded.id}/recording/share", headers=api_token(recorded.player))
+    withdrawn = client.post(
+        f"/api/sessions/{recorded.id}/consent",
+        json={"recording": True, "sharing": False},
+        headers=api_token(recorded.fan),
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json["sharing"]["both"] is False
+    assert app.test_client().get(path_of(made.json["share_url"])).status_code == 404
+
+
+# --- Oversight -------------------------------------------------------------------------------------
+
+
+def test_admins_see_every_recording_its_consent_and_access_log(client, api_token, login, recorded):
+    body = client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(recorded.fan)).json
+    client.get(path_of(body["captions_url"]))
+    recording = recording_of(recorded)
+
+    login(FanFactory())
+    assert client.get("/admin/recordings").status_code == 404
+    assert client.get(f"/admin/recordings/{recording.id}").status_code == 404
+
+    login(AdminFactory())
+    listing = client.get("/admin/recordings").get_data(as_text=True)
+    assert f"/admin/recordings/{recording.id}" in listing and "Both allowed" in listing
+    detail = client.get(f"/admin/recordings/{recording.id}").get_data(as_text=True)
+    assert "Access log" in detail and "captions" in detail and recorded.fan.display_name in detail
+    assert "Consent history" in detail
+    # An admin may look at any session's recording too; that look is logged as well.
+    assert client.get(f"/api/sessions/{recorded.id}/recording").status_code == 200
