@@ -16,9 +16,13 @@ from ..models import LiveSession, User
 from . import signing
 from .errors import NotAllowed
 
-JOIN_PURPOSE = "email-join"
-# The video area's join page; until it exists, links open the dashboard (which lists sessions).
-JOIN_ENDPOINT = "video.join"
+# Pages an email lets the recipient act on, by action. Until an area's page exists, the link
+# opens the dashboard, which lists the recipient's sessions.
+ACTION_ENDPOINTS = {
+    "join": "video.join",
+    "cancel": "dashboard.cancel_session",
+    "reschedule": "dashboard.reschedule_session_page",
+}
 FALLBACK_ENDPOINT = "dashboard.index"
 
 
@@ -33,16 +37,22 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
-def join_url(session: LiveSession, user: User) -> str:
-    """A signed link to the session's join page for this recipient (the dashboard until it exists)."""
-    if not has_endpoint(JOIN_ENDPOINT):
+def first_existing(*endpoints: str) -> str:
+    """The first endpoint that exists, else the dashboard."""
+    return next((endpoint for endpoint in endpoints if has_endpoint(endpoint)), FALLBACK_ENDPOINT)
+
+
+def action_url(action: str, session: LiveSession, user: User) -> str:
+    """A signed, expiring link for this recipient to `action` the session."""
+    endpoint = ACTION_ENDPOINTS[action]
+    if not has_endpoint(endpoint):
         return absolute_url(FALLBACK_ENDPOINT)
-    token = signing.sign(JOIN_PURPOSE, {"s": session.id, "u": user.id})
-    return absolute_url(JOIN_ENDPOINT, session_id=session.id, t=token)
+    token = signing.sign(f"email-{action}", {"s": session.id, "u": user.id})
+    return absolute_url(endpoint, session_id=session.id, t=token)
 
 
-def check_join_token(token: str, session_id: int, user_id: int) -> None:
-    """Raise NotAllowed unless `token` is a live join link minted for this session and user."""
-    data = signing.unsign(JOIN_PURPOSE, token, current_app.config["EMAIL_ACTION_LINK_SECONDS"])
+def check_action_token(action: str, token: str, session_id: int, user_id: int) -> None:
+    """Raise NotAllowed unless `token` is a live `action` link minted for this session and user."""
+    data = signing.unsign(f"email-{action}", token, current_app.config["EMAIL_ACTION_LINK_SECONDS"])
     if not isinstance(data, dict) or data.get("s") != session_id or data.get("u") != user_id:
         raise NotAllowed("This link was sent to someone else.", code="link_invalid")

@@ -167,6 +167,8 @@ def _base_context(notification: Notification, user: User, session: LiveSession |
             session=session,
             role=role,
             other=session.player if role == "fan" else session.fan,
+            cancel_url=email_links.action_url("cancel", session, user),
+            reschedule_url=email_links.action_url("reschedule", session, user),
         )
     return context
 
@@ -252,7 +254,7 @@ def _refund_sentence(session: LiveSession, role: str | None, other: User, refund
 
 
 def _reminder(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    return {"join_url": email_links.join_url(session, user), "join_opens_minutes": 10}
+    return {"join_url": email_links.action_url("join", session, user), "join_opens_minutes": 10}
 
 
 def _password_reset(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
@@ -278,12 +280,17 @@ def _payment_refunded(notification: Notification, user: User, session: LiveSessi
 
 
 def _payouts_restricted(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    payouts = "payments.payouts_page"
-    endpoint = payouts if email_links.has_endpoint(payouts) else "dashboard.profile"
+    endpoint = email_links.first_existing("payments.payouts_page")
     return {
         "currently_due": list((notification.payload or {}).get("currently_due") or []),
         "payouts_url": email_links.absolute_url(endpoint),
     }
+
+
+def _recording_ready(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    endpoint = email_links.first_existing("video.recording_page")
+    values = {"session_id": session.id} if endpoint != email_links.FALLBACK_ENDPOINT else {}
+    return {"recording_url": email_links.absolute_url(endpoint, **values)}
 
 
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
@@ -295,6 +302,7 @@ CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str,
     "reminder_1h": _reminder,
     "password_reset": _password_reset,
     "player_verified": _player_verified,
+    "recording_ready": _recording_ready,
     "payouts_restricted": _payouts_restricted,
     **dict.fromkeys(REFUND_KINDS, _payment_refunded),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -307,12 +308,27 @@ def test_a_due_reminder_goes_out_with_a_signed_join_link_and_honours_preferences
     # The 24-hour reminders no longer match the session's time: they were never due here.
     assert {n.status for n in rows(kind="reminder_24h")} == {"pending"}
 
-    link = next(w for w in message.body.split() if w.startswith("http://localhost/"))
-    if email_links.has_endpoint(email_links.JOIN_ENDPOINT):
-        token = link.split("t=", 1)[1]
-        email_links.check_join_token(token, session.id, session.fan_id)
-        with pytest.raises(NotAllowed):
-            email_links.check_join_token(token, session.id, session.player_id)
+    link = next(w for w in message.body.split() if f"/sessions/{session.id}/join?t=" in w)
+    assert link.startswith("http://localhost/")
+    token = parse_qs(urlsplit(link).query)["t"][0]
+    email_links.check_action_token("join", token, session.id, session.fan_id)
+    with pytest.raises(NotAllowed):
+        email_links.check_action_token("join", token, session.id, session.player_id)
+    with pytest.raises(NotAllowed):  # a join link is no cancel link
+        email_links.check_action_token("cancel", token, session.id, session.fan_id)
+
+
+@pytest.mark.parametrize("action", ["join", "cancel", "reschedule"])
+def test_email_action_links_still_require_the_recipient_to_be_signed_in(client, login, action):
+    session = LiveSessionFactory()
+    link = email_links.action_url(action, session, session.fan)
+    path = link.removeprefix("http://localhost")
+    signed_out = client.get(path)
+    assert signed_out.status_code in (302, 303) and "/login" in signed_out.headers["Location"]
+    login(FanFactory())
+    assert client.get(path).status_code == 404
+    login(session.fan)
+    assert client.get(path).status_code == 200
 
 
 def test_transactional_emails_ignore_the_reminder_preference():
