@@ -30,12 +30,13 @@ from .timezones import zone
 log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
-# Occurrences examined per sync: bounds the work a hostile RRULE (FREQ=SECONDLY) can cause.
-MAX_OCCURRENCES = 5000
+# Bounds on the work recurrences can cause (a hostile FREQ=SECONDLY, say). Expanding a series
+# steps from its DTSTART (cheap, microseconds a step); each occurrence in the window becomes a
+# component (costly, ~0.15 ms). Both limits keep a sync to a few seconds of CPU.
+MAX_RECURRENCE_STEPS = 1_000_000
+MAX_OCCURRENCES = 20000
 # Busy times from this far back still count: an appointment that began yesterday may run on.
 LOOKBACK = timedelta(days=1)
-# Occurrences come roughly in start order, but floating times are sorted before they get a zone.
-ORDER_SLACK = timedelta(days=2)
 _URL_FIELD = "calendar_import_url"
 
 
@@ -157,17 +158,62 @@ def _is_busy(event, own_uid: re.Pattern[str]) -> bool:
     return not own_uid.fullmatch(str(event.get("UID", "")))
 
 
+# Occurrences a day one rule can make at most, and the BY* parts that multiply it (RFC 5545
+# 3.3.10: a BY* part finer than FREQ expands the set; a coarser one only filters it).
+_PER_DAY = {"SECONDLY": 86400, "MINUTELY": 1440, "HOURLY": 24}
+_EXPANDING_PARTS = {"SECONDLY": (), "MINUTELY": ("BYSECOND",), "HOURLY": ("BYMINUTE", "BYSECOND")}
+
+
+def _per_day(rule) -> int:
+    """The most occurrences one RRULE can make in a day."""
+    freq = str(rule.get("FREQ", ["DAILY"])[0]).upper()
+    interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+    per_day = -(-_PER_DAY.get(freq, 1) // interval)
+    for part in _EXPANDING_PARTS.get(freq, ("BYHOUR", "BYMINUTE", "BYSECOND")):
+        per_day *= max(len(rule.get(part, [])), 1)
+    return per_day
+
+
+def _rule_cost(rule, series_start: datetime, window_start: datetime, window_end: datetime, zone_name: str):
+    """Upper bounds on (steps the expansion walks from DTSTART, occurrences inside the window)."""
+    until = _to_utc(rule["UNTIL"][0], zone_name) if rule.get("UNTIL") else window_end
+    last = min(until, window_end)
+    if series_start >= window_end or last < window_start:
+        steps_days, window_days = max((last - series_start).days + 1, 0), 0
+    else:
+        steps_days = (last - series_start).days + 1
+        window_days = (last - max(series_start, window_start)).days + 1
+    per_day = _per_day(rule)
+    count = int(rule["COUNT"][0]) if rule.get("COUNT") else None
+    steps, in_window = per_day * steps_days, per_day * window_days
+    return (min(steps, count), min(in_window, count)) if count is not None else (steps, in_window)
+
+
+def _check_size(calendar: Calendar, window_start: datetime, window_end: datetime, zone_name: str) -> None:
+    """Refuse a calendar whose recurrences would take too long to expand (FREQ=SECONDLY...)."""
+    steps = occurrences = 0
+    for event in calendar.walk("VEVENT"):
+        for rule in event.rrules:
+            rule_steps, rule_occurrences = _rule_cost(
+                rule, _to_utc(event.start, zone_name), window_start, window_end, zone_name
+            )
+            steps, occurrences = steps + rule_steps, occurrences + rule_occurrences
+            if occurrences > MAX_OCCURRENCES:
+                raise CalendarUnreadable(f"The calendar has more than {MAX_OCCURRENCES} events in the coming weeks.")
+            if steps > MAX_RECURRENCE_STEPS:
+                raise CalendarUnreadable("The calendar has a repeating event that repeats too often to read.")
+
+
 def _occurrences(
     calendar: Calendar, window_start: datetime, window_end: datetime, zone_name: str
 ) -> Iterable[Interval]:
     own_uid = re.compile(r"session-\d+@" + re.escape(ics.uid_host()))
+    _check_size(calendar, window_start, window_end, zone_name)
+    # One between() call: the library's lazy after() re-queries every series per day, which
+    # took tens of seconds on a feed of a few thousand events (benchmarks/calendar_import.py).
     query = recurring_ical_events.of(calendar, skip_bad_series=True)
-    for examined, event in enumerate(query.after(window_start)):
-        if examined >= MAX_OCCURRENCES:
-            raise CalendarUnreadable(f"The calendar has more than {MAX_OCCURRENCES} events in the coming weeks.")
+    for event in query.between(window_start, window_end):
         start, end = _to_utc(event.start, zone_name), _to_utc(event.end, zone_name)
-        if start >= window_end + ORDER_SLACK:
-            return
         if end > start and start < window_end and end > window_start and _is_busy(event, own_uid):
             yield start, end
 

@@ -297,6 +297,40 @@ def test_a_hostile_recurrence_is_bounded(server, player):
     assert busy(player) == []
 
 
+def test_long_running_and_counted_recurrences_are_read(server, player):
+    server.routes["/long.ics"] = Route(
+        ics(
+            event("since-2000", "DTSTART:20000103T070000Z", "DTEND:20000103T073000Z", "RRULE:FREQ=WEEKLY;BYDAY=MO"),
+            event("burst", "DTSTART:20261021T090000Z", "DTEND:20261021T090100Z", "RRULE:FREQ=MINUTELY;COUNT=3"),
+        )
+    )
+    connect(player, server.url("/long.ics"))
+    calendar_import.sync(player.id, now=NOW)
+    assert profile_of(player).calendar_sync_error is None
+    rows = busy(player)
+    assert (at(2026, 10, 21, 9, 0), at(2026, 10, 21, 9, 3)) in rows
+    assert (at(2026, 10, 26, 7, 0), at(2026, 10, 26, 7, 30)) in rows
+
+
+def test_a_past_series_that_would_take_minutes_to_walk_is_refused_quickly(server, player):
+    # Expanding walks from DTSTART: 31 million seconds of 2024 before reaching the window.
+    server.routes["/walk.ics"] = Route(
+        ics(
+            event(
+                "old",
+                "DTSTART:20240101T000000Z",
+                "DTEND:20240101T000001Z",
+                "RRULE:FREQ=SECONDLY;UNTIL=20250101T000000Z",
+            )
+        )
+    )
+    connect(player, server.url("/walk.ics"))
+    started = time.monotonic()
+    calendar_import.sync(player.id, now=NOW)
+    assert time.monotonic() - started < 2
+    assert "repeats too often" in profile_of(player).calendar_sync_error
+
+
 def test_a_successful_sync_clears_the_last_error(server, synced):
     _fail_with(server, synced, Route(b"nope", content_type="text/plain"))
     connect(synced, server.url("/normal.ics"))
