@@ -11,8 +11,10 @@ from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations import mail as mail_adapter
 from kendama.services import notifications
+from kendama.services.timezones import iso_utc
 
-from ..factories import LiveSessionFactory
+from ..booking_helpers import weekday_at
+from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 
 @pytest.fixture
@@ -77,3 +79,24 @@ def test_a_message_is_shown_with_its_html_sandboxed_text_and_attachment(client, 
 @pytest.mark.parametrize("key", ["missing.eml", "..%2Fsecret_key", ".incoming-x.eml", "notmail.txt"])
 def test_unknown_or_unsafe_keys_are_404(client, outbox, key):
     assert client.get(f"/dev/mail/{key}").status_code == 404
+
+
+def test_a_booking_through_the_api_lands_in_the_outbox_with_a_valid_invitation(client, api_token, outbox):
+    player, fan = PlayerFactory(), FanFactory()
+    start = weekday_at(10)
+    response = client.post(
+        "/api/sessions",
+        headers=api_token(fan),
+        json={"player_id": player.id, "start": iso_utc(start), "duration_minutes": 30, "recording_consent": False},
+    )
+    assert response.status_code == 201, response.json
+    stored = {m.to: m for m in mail_adapter.stored_messages()}
+    message = stored[f"{fan.display_name} <{fan.email}>"]
+    assert message.subject.startswith(f"Confirmed: kendama session with {player.display_name}")
+    ((filename, content_type, data),) = message.attachments()
+    assert (filename, content_type) == ("invitation.ics", "text/calendar")
+    calendar = Calendar.from_ical(data)
+    (event,) = calendar.walk("VEVENT")
+    assert calendar["METHOD"] == "REQUEST"
+    assert str(event["UID"]) == f"session-{response.json['id']}@localhost"
+    assert event.decoded("DTSTART") == start
