@@ -57,9 +57,9 @@ class InvalidWebhook(ServiceError):
 
 @dataclass(frozen=True)
 class FileGrant:
-    """Signed tokens for one viewer of one recording: for playback, download and captions."""
+    """Signed tokens for one viewer of one recording: for viewing in the page, download and captions."""
 
-    play: str
+    view: str
     download: str
     captions: str | None
     expires_at: datetime
@@ -267,7 +267,7 @@ def grant_for(recording: SessionRecording, *, user_id: int | None = None, share_
         return signing.sign(FILE_PURPOSE, {"r": recording.id, "u": user_id, "s": share_id, "a": action})
 
     return FileGrant(
-        play=token("play"),
+        view=token("view"),
         download=token("download"),
         captions=token("captions") if recording.captions_vtt else None,
         expires_at=utcnow() + timedelta(seconds=seconds),
@@ -301,8 +301,8 @@ def _log(recording: SessionRecording, grant: dict, action: str) -> None:
 
 
 def media_link(recording_id: int, token: str) -> str:
-    """Where the holder of a play or download link gets the file now (logged)."""
-    recording, grant = _open(recording_id, token, ("play", "download"))
+    """Where the holder of a view or download link gets the file now (logged)."""
+    recording, grant = _open(recording_id, token, ("view", "download"))
     db.session.commit()
     try:
         link = _provider().recording_link(recording.provider_recording_id)

@@ -280,7 +280,7 @@ def test_the_player_shares_and_revokes_a_link(app, client, api_token, recorded):
     media_path = html.split("<video", 1)[1].split('src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     assert visitor.get(media_path).status_code == 302
     access = db.session.scalars(db.select(RecordingAccess.action)).all()
-    assert access == ["share_play"]
+    assert access == ["share_view"]
 
     assert client.delete(f"/api/sessions/{recorded.id}/recording/share", headers=player).json == {"revoked": 1}
     assert visitor.get(share_path).status_code == 404

@@ -115,7 +115,7 @@ def revoke_share(session_id: int):
 
 @bp.get("/recordings/<int:recording_id>/media")
 def recording_media(recording_id: int):
-    """A signed play or download link: logged, then redirected to a fresh provider link.
+    """A signed view or download link: logged, then redirected to a fresh provider link.
 
     Redirecting (not streaming) keeps video bytes off our workers; the provider's link is
     short-lived and asked for at this moment, never stored.

@@ -19,9 +19,14 @@
 
   function handle(type, detail) {
     if (type === "joined-meeting") {
+      button.hidden = true;
       say("You are in the call.");
+      // The Join button just disappeared; keyboard users continue inside the call.
+      var frame = stage.querySelector("iframe");
+      if (frame) frame.focus();
     } else if (type === "left-meeting") {
       say("You left the call. You can join again until the session ends.");
+      button.hidden = false;
       button.disabled = false;
     } else if (type === "recording-started") {
       recordingNow.hidden = false;
@@ -31,6 +36,7 @@
       say("Recording has stopped.");
     } else if (type === "error") {
       say((detail && (detail.message || detail.errorMsg)) || "The call ran into a problem. Please try again.");
+      button.hidden = false;
       button.disabled = false;
     }
   }

@@ -1,0 +1,78 @@
+"""Two browsers, a fan and a player, meet in a session's room through the video sandbox, then both
+watch the recording with its captions: the embedded default, end to end, keyboard and axe included."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from ..factories import PASSWORD
+from ..live_server import serve
+from ..video_support import session_at
+
+pytestmark = [pytest.mark.browser, pytest.mark.committed]
+
+
+@pytest.fixture(scope="module")
+def video_app(tmp_path_factory):
+    """Its own server: the sandbox here posts its webhooks itself, as in the embedded default."""
+    state = tmp_path_factory.mktemp("video-browser") / "sandbox.sqlite3"
+    with serve({"VIDEO_SANDBOX_DB": str(state), "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True}) as server:
+        yield server
+
+
+def signed_in(browser, url: str, email: str):
+    page = browser.new_context(base_url=url).new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page.locator("h1")).to_contain_text("Hello")
+    return page
+
+
+def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, video_app, a11y):
+    with video_app.app_context():
+        session = session_at(timedelta(minutes=5), fan_recording_consent=True, player_recording_consent=True)
+        session_id, fan, player = session.id, session.fan, session.player
+    fan_page = signed_in(browser, video_app.url, fan.email)
+    player_page = signed_in(browser, video_app.url, player.email)
+
+    for page in (fan_page, player_page):
+        page.goto(f"/sessions/{session_id}/join")
+        expect(page.get_by_text("Recorded session")).to_be_visible()
+        page.get_by_role("button", name="Join the call").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#call-status")).to_have_text("You are in the call.")
+    a11y.check(player_page, "in-call")
+
+    call = player_page.frame_locator("#call-stage iframe")
+    expect(call.locator("#call-people li")).to_have_count(2)
+    expect(call.locator("#call-people")).to_contain_text(fan.display_name)
+    expect(player_page.locator("#recording-live")).to_be_visible()  # the recording indicator
+
+    for page in (fan_page, player_page):
+        page.frame_locator("#call-stage iframe").get_by_role("button", name="Leave the call").click()
+        expect(page.locator("#call-status")).to_contain_text("You left the call")
+
+    # The sandbox ends the meeting and posts the recording's webhooks; the page shows it once synced.
+    for page in (fan_page, player_page):
+        for _ in range(40):
+            page.goto(f"/sessions/{session_id}/recording")
+            if page.locator("video").count():
+                break
+            page.wait_for_timeout(250)
+        video = page.locator("video")
+        expect(video).to_have_count(1)
+        expect(page.locator('track[kind="captions"]')).to_have_attribute("default", re.compile(".*"))
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video');"
+            " return v.readyState >= 1 && v.textTracks.length && v.textTracks[0].cues && v.textTracks[0].cues.length > 0; }",
+            timeout=10_000,
+        )
+        cue = page.evaluate("() => document.querySelector('video').textTracks[0].cues[1].text")
+        assert fan.display_name in cue and player.display_name in cue
+    a11y.check(fan_page, "recording")

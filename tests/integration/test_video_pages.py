@@ -1,0 +1,66 @@
+"""The video pages through HTTP: the join page, its consent and no-show forms, the dashboard's Join button."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kendama.extensions import db
+from kendama.models import ConsentRecord, LiveSession
+
+from ..conftest import csrf_token_from
+from ..factories import AdminFactory, FanFactory
+from ..video_support import session_at
+
+
+def test_the_join_page_is_for_the_two_participants_only(client, login):
+    session = session_at(timedelta(hours=3))
+    login(FanFactory())
+    assert client.get(f"/sessions/{session.id}/join").status_code == 404
+    login(AdminFactory())
+    assert client.get(f"/sessions/{session.id}/join").status_code == 403
+    login(session.fan)
+    page = client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert "The room opens at" in page and "will <strong>not</strong> be recorded" in page
+
+
+def test_a_participant_consents_through_the_form(client, login):
+    session = session_at(timedelta(hours=3), player_recording_consent=True)
+    login(session.fan)
+    response = client.post(
+        f"/sessions/{session.id}/consent", data={"recording": "y", "csrf_token": csrf_token_from(client)}
+    )
+    assert response.status_code == 303 and response.location.endswith(f"/sessions/{session.id}/join")
+    assert db.session.get(LiveSession, session.id).recording_allowed
+    rows = db.session.scalars(db.select(ConsentRecord).where(ConsentRecord.session_id == session.id)).all()
+    assert {(r.user_id, r.kind, r.granted) for r in rows} == {
+        (session.fan_id, "recording", True),
+        (session.fan_id, "sharing", False),
+    }
+    page = client.get(response.location).get_data(as_text=True)
+    assert "This session will be recorded: you both agreed." in page
+
+
+def test_consent_without_the_csrf_token_is_refused(client, login):
+    session = session_at(timedelta(hours=3))
+    login(session.fan)
+    assert client.post(f"/sessions/{session.id}/consent", data={"recording": "y"}).status_code == 400
+    assert not db.session.get(LiveSession, session.id).fan_recording_consent
+
+
+def test_the_player_marks_a_no_show_from_the_join_page(client, login):
+    session = session_at(timedelta(minutes=-5))
+    login(session.player)
+    page = client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert "did not come: mark a no-show" in page
+    response = client.post(f"/sessions/{session.id}/no-show", data={"csrf_token": csrf_token_from(client)})
+    assert response.status_code == 303
+    assert db.session.get(LiveSession, session.id).status == "no_show"
+
+
+def test_the_dashboard_shows_join_while_the_room_is_open(client, login):
+    open_now = session_at(timedelta(minutes=5))
+    later = session_at(timedelta(days=1), fan=open_now.fan)
+    login(open_now.fan)
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert f'href="/sessions/{open_now.id}/join">Join the call' in dashboard
+    assert f'href="/sessions/{later.id}/join">Join the call' not in dashboard
