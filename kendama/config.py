@@ -132,7 +132,7 @@ class Config:
     AVATAR_MAX_BYTES = 2 * 1024 * 1024
 
     # Rate limits (Flask-Limiter); storage in Redis where there is one
-    RATELIMIT_ENABLED = True
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
@@ -188,13 +188,13 @@ class TestingConfig(Config):
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"
-    # Paid bookings reach the Stripe sandbox in-process unless a test serves the app over HTTP.
-    STRIPE_SANDBOX_TRANSPORT = "wsgi"
-    STRIPE_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-stripe-sandbox-{os.getpid()}.sqlite3")
     # Tests post the video sandbox's webhooks themselves, through the test client.
     VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{os.getpid()}.sqlite3")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = False
     RATELIMIT_VIDEO_JOIN = "1000 per minute"
+    # Paid bookings reach the Stripe sandbox in-process unless a test serves the app over HTTP.
+    STRIPE_SANDBOX_TRANSPORT = "wsgi"
+    STRIPE_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-stripe-sandbox-{os.getpid()}.sqlite3")
 
 
 class ProductionConfig(Config):
