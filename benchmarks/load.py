@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import shutil
 import subprocess
@@ -92,7 +91,6 @@ class Result:
 def seed(database_url: str) -> dict:
     """Players with availability, fans with API tokens, sessions that are live now."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
-    rng = random.Random(7)
     with app.app_context():
         db.create_all()
         players = []
