@@ -32,6 +32,7 @@ def _page(form: CalendarImportForm, status: int = 200):
             "dashboard/calendar_import.html",
             form=form,
             profile=profile,
+            pending=calendar_import.is_pending(profile),
             busy_count=calendar_import.busy_count(current_user.id),
         ),
         status,
@@ -69,8 +70,10 @@ def calendar_import_remove():
 @login_required
 def calendar_import_status():
     """The status fragment the page includes; htmx polls it while a sync is pending."""
+    profile = calendar_import.import_status(current_user)
     return render_template(
         "dashboard/_calendar_import_status.html",
-        profile=calendar_import.import_status(current_user),
+        profile=profile,
+        pending=calendar_import.is_pending(profile),
         busy_count=calendar_import.busy_count(current_user.id),
     )
