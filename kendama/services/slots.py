@@ -29,16 +29,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, not_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import DateTime, and_, literal, not_, select, type_coerce, union_all
 
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, CalendarBusyTime, LiveSession, SessionAvailability, SessionStatus, utcnow
+from ..models import (
+    ACTIVE_STATUSES,
+    CalendarBusyTime,
+    DateOverride,
+    LiveSession,
+    SessionAvailability,
+    SessionStatus,
+    WeeklyWindow,
+    utcnow,
+)
 from .timezones import zone
 
 GRID = timedelta(minutes=15)
 MAX_RANGE = timedelta(days=62)
+FIRST_LOOK = timedelta(days=7)  # next_available reads this far first
 _ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
+_PLAIN = DateTime(timezone=True)
 
 
 @dataclass(frozen=True)
@@ -65,22 +75,22 @@ class Rules:
         return now + self.min_notice, window_end
 
 
-def rules_of(availability: SessionAvailability) -> Rules:
+def _rules(row, windows: list[tuple[int, time, time]], overrides: list[tuple[date, time | None, time | None]]) -> Rules:
     weekly: dict[int, list[tuple[time, time]]] = {}
-    for window in availability.windows:
-        weekly.setdefault(window.weekday, []).append((window.start_time, window.end_time))
-    overrides: dict[date, list[tuple[time, time]]] = {}
-    for override in availability.overrides:
-        hours = overrides.setdefault(override.date, [])
-        if override.start_time is not None and override.end_time is not None:
-            hours.append((override.start_time, override.end_time))
+    for weekday, start, end in windows:
+        weekly.setdefault(weekday, []).append((start, end))
+    by_date: dict[date, list[tuple[time, time]]] = {}
+    for day, start, end in overrides:
+        hours = by_date.setdefault(day, [])
+        if start is not None and end is not None:
+            hours.append((start, end))
     return Rules(
-        zone=zone(availability.timezone),
+        zone=zone(row.timezone),
         weekly={day: tuple(sorted(hours)) for day, hours in weekly.items()},
-        overrides={day: tuple(sorted(hours)) for day, hours in overrides.items()},
-        buffer=timedelta(minutes=availability.buffer_minutes),
-        min_notice=timedelta(minutes=availability.min_notice_minutes),
-        max_days_ahead=availability.max_days_ahead,
+        overrides={day: tuple(sorted(hours)) for day, hours in by_date.items()},
+        buffer=timedelta(minutes=row.buffer_minutes),
+        min_notice=timedelta(minutes=row.min_notice_minutes),
+        max_days_ahead=row.max_days_ahead,
     )
 
 
@@ -184,15 +194,38 @@ def compute_slots(
 
 
 def load_rules(player_ids: Iterable[int]) -> dict[int, Rules]:
+    """Players' availability as Rules, in two queries (plain rows: this is on every slot request)."""
     ids = list(set(player_ids))
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(SessionAvailability)
+    rows = db.session.execute(
+        select(
+            SessionAvailability.player_id,
+            SessionAvailability.timezone,
+            SessionAvailability.buffer_minutes,
+            SessionAvailability.min_notice_minutes,
+            SessionAvailability.max_days_ahead,
+            WeeklyWindow.weekday,
+            WeeklyWindow.start_time,
+            WeeklyWindow.end_time,
+        )
+        .outerjoin(WeeklyWindow, WeeklyWindow.player_id == SessionAvailability.player_id)
         .where(SessionAvailability.player_id.in_(ids))
-        .options(selectinload(SessionAvailability.windows), selectinload(SessionAvailability.overrides))
-    )
-    return {row.player_id: rules_of(row) for row in rows}
+    ).all()
+    overrides: dict[int, list[tuple[date, time | None, time | None]]] = {}
+    for player_id, day, start, end in db.session.execute(
+        select(DateOverride.player_id, DateOverride.date, DateOverride.start_time, DateOverride.end_time).where(
+            DateOverride.player_id.in_(ids)
+        )
+    ):
+        overrides.setdefault(player_id, []).append((day, start, end))
+    first_row: dict[int, object] = {}
+    windows: dict[int, list[tuple[int, time, time]]] = {}
+    for row in rows:
+        first_row.setdefault(row.player_id, row)
+        if row.weekday is not None:
+            windows.setdefault(row.player_id, []).append((row.weekday, row.start_time, row.end_time))
+    return {pid: _rules(row, windows.get(pid, []), overrides.get(pid, [])) for pid, row in first_row.items()}
 
 
 def load_conflicts(
@@ -202,14 +235,23 @@ def load_conflicts(
     now: datetime,
     exclude_session_id: int | None = None,
 ) -> tuple[dict[int, list[tuple[datetime, datetime]]], dict[int, list[tuple[datetime, datetime]]]]:
-    """Active sessions' [starts_at, blocked_until) and imported busy times touching [lower, upper)."""
+    """Active sessions' [starts_at, blocked_until) and imported busy times touching [lower, upper).
+
+    One query for both. The instants are only compared, so they are read as the driver's aware
+    datetimes, skipping the UTC normalisation of the model's column type (a hot path).
+    """
     ids = list(set(player_ids))
     sessions: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
     busy: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
     if not ids:
         return sessions, busy
     expired_hold = and_(LiveSession.status == SessionStatus.PENDING_PAYMENT.value, LiveSession.hold_expires_at <= now)
-    query = select(LiveSession.player_id, LiveSession.starts_at, LiveSession.blocked_until).where(
+    session_rows = select(
+        literal(0).label("kind"),
+        LiveSession.player_id,
+        type_coerce(LiveSession.starts_at, _PLAIN).label("starts_at"),
+        type_coerce(LiveSession.blocked_until, _PLAIN).label("ends_at"),
+    ).where(
         LiveSession.player_id.in_(ids),
         LiveSession.status.in_(_ACTIVE),
         not_(expired_hold),
@@ -217,17 +259,25 @@ def load_conflicts(
         LiveSession.blocked_until > lower,
     )
     if exclude_session_id is not None:
-        query = query.where(LiveSession.id != exclude_session_id)
-    for player_id, starts_at, blocked_until in db.session.execute(query):
-        sessions[player_id].append((starts_at, blocked_until))
-    busy_query = select(CalendarBusyTime.player_id, CalendarBusyTime.starts_at, CalendarBusyTime.ends_at).where(
+        session_rows = session_rows.where(LiveSession.id != exclude_session_id)
+    busy_rows = select(
+        literal(1).label("kind"),
+        CalendarBusyTime.player_id,
+        type_coerce(CalendarBusyTime.starts_at, _PLAIN).label("starts_at"),
+        type_coerce(CalendarBusyTime.ends_at, _PLAIN).label("ends_at"),
+    ).where(
         CalendarBusyTime.player_id.in_(ids),
         CalendarBusyTime.starts_at < upper,
         CalendarBusyTime.ends_at > lower,
     )
-    for player_id, starts_at, ends_at in db.session.execute(busy_query):
-        busy[player_id].append((starts_at, ends_at))
+    for kind, player_id, starts_at, ends_at in db.session.execute(union_all(session_rows, busy_rows)):
+        (busy if kind else sessions)[player_id].append((_aware(starts_at), _aware(ends_at)))
     return sessions, busy
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive UTC; PostgreSQL aware datetimes pass through untouched."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _margin(rules: Rules, duration: timedelta) -> timedelta:
@@ -284,27 +334,35 @@ def next_available(
     before: datetime | None = None,
     now: datetime | None = None,
 ) -> dict[int, datetime | None]:
-    """Each player's first free start for their duration (in `durations`), in five queries.
+    """Each player's first free start for their duration (in `durations`), in at most four queries.
 
-    Looks as far as each player's booking window reaches (or up to `before`).
+    Looks as far as each player's booking window reaches (or up to `before`): first over the
+    next week, then, only for players with nothing free in it, over the rest of their window,
+    so a page of busy players does not read months of sessions it does not need.
     """
     now = now or utcnow()
-    ids = [pid for pid in set(player_ids) if pid in durations]
-    result: dict[int, datetime | None] = {pid: None for pid in player_ids}
-    rules_by_player = load_rules(ids)
-    if not rules_by_player:
-        return result
+    result: dict[int, datetime | None] = dict.fromkeys(player_ids)
+    rules_by_player = load_rules(pid for pid in result if pid in durations)
     horizons = {pid: rules.booking_window(now)[1] for pid, rules in rules_by_player.items()}
     if before is not None:
         horizons = {pid: min(end, before) for pid, end in horizons.items()}
-    longest = max(_margin(rules, timedelta(minutes=durations[pid])) for pid, rules in rules_by_player.items())
-    sessions, busy = load_conflicts(rules_by_player, now - longest, max(horizons.values()) + longest, now)
-    for pid, rules in rules_by_player.items():
-        found = compute_slots(
-            rules, timedelta(minutes=durations[pid]), now, horizons[pid], now, sessions[pid], busy[pid]
-        )
-        first = next(found, None)
-        result[pid] = first.start if first else None
+    pending = {pid for pid, end in horizons.items() if end > now}
+    start = now
+    for end_of_look in (now + FIRST_LOOK, None):
+        if not pending:
+            break
+        ends = {pid: horizons[pid] if end_of_look is None else min(horizons[pid], end_of_look) for pid in pending}
+        margin = max(timedelta(minutes=durations[pid]) + rules_by_player[pid].buffer for pid in pending)
+        sessions, busy = load_conflicts(pending, start - margin, max(ends.values()) + margin, now)
+        for pid in list(pending):
+            duration = timedelta(minutes=durations[pid])
+            first = next(
+                compute_slots(rules_by_player[pid], duration, start, ends[pid], now, sessions[pid], busy[pid]), None
+            )
+            if first is not None or ends[pid] >= horizons[pid]:
+                result[pid] = first.start if first else None
+                pending.discard(pid)
+        start = end_of_look
     return result
 
 

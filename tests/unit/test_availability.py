@@ -153,7 +153,7 @@ def test_next_available_uses_a_fixed_number_of_queries():
         db.session.expire_all()
         statements.clear()
         first = slots.next_available(many, dict.fromkeys(many, 30))
-        assert len(statements) == with_few == 5  # availability, windows, overrides, sessions, busy
+        assert len(statements) == with_few == 3  # rules, overrides, conflicts of the first week
     finally:
         stop()
     assert all(first[pid] is not None for pid in many)
@@ -165,6 +165,32 @@ def test_next_available_is_the_first_free_slot():
     LiveSessionFactory(player=player, starts_at=weekday_at(9))
     found = slots.next_available([player.id], {player.id: 30}, now=now)
     assert found[player.id] == weekday_at(9, 30)
+
+
+def test_next_available_looks_past_a_full_first_week():
+    player = PlayerFactory(setup__notice=0)
+    today = utcnow().date()
+    availability.set_availability(
+        player,
+        rules(
+            timezone="UTC",
+            weekly=[WeeklyInput(day, "09:00", "17:00") for day in range(7)],
+            overrides=[OverrideInput((today + timedelta(days=n)).isoformat()) for n in range(10)],
+            buffer_minutes=0,
+            min_notice_minutes=0,
+            max_days_ahead=30,
+        ),
+    )
+    player_id = player.id
+    statements, stop = count_queries()
+    try:
+        found = slots.next_available([player_id], {player_id: 30})
+    finally:
+        stop()
+    assert found[player_id] == datetime.combine(today + timedelta(days=10), time(9), tzinfo=UTC)
+    assert len(statements) == 4  # rules, overrides, the first week, the rest of the window
+    nothing = slots.next_available([player_id], {player_id: 30}, before=utcnow() + timedelta(days=9))
+    assert nothing[player_id] is None
 
 
 def test_discovery_fills_next_available_and_filters_by_it():
