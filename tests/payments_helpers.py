@@ -9,11 +9,12 @@ from itertools import count
 from urllib.parse import urlsplit
 
 import requests
+from flask import current_app
 from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import config as sandbox_config
-from kendama.integrations.stripe_sandbox import store
+from kendama.integrations.stripe_sandbox import delivery, store
 from kendama.models import LiveSession, Payment, Refund, utcnow
 from kendama.services.money import split_price
 
@@ -52,13 +53,26 @@ def held_session(
 
 
 def pay(checkout_url: str, card: str = GOOD_CARD, name: str = "Finn Fan") -> requests.Response:
-    """Fill in the sandbox's hosted checkout page as a fan would (no redirects followed)."""
-    return requests.post(
+    """Fill in the sandbox's hosted checkout page as a fan would (no redirects followed).
+
+    The sandbox sends the webhook before it redirects, unless another delivery run has already
+    picked the event up; either way this returns once the app has taken the event.
+    """
+    response = requests.post(
         checkout_url,
         data={"card_number": card, "card_expiry": "12 / 34", "card_cvc": "123", "cardholder_name": name},
         allow_redirects=False,
         timeout=30,
     )
+    checkout_id = urlsplit(checkout_url).path.rsplit("/", 1)[-1]
+    assert wait_for(lambda: events_settled(checkout_id)), f"events of {checkout_id} were not delivered"
+    return response
+
+
+def events_settled(object_id: str) -> bool:
+    """Every sandbox event about this object has been accepted by the app."""
+    path = sandbox_config.database_path(current_app)
+    return all(e["delivered"] for e in store.events(path) if e["event"]["data"]["object"].get("id") == object_id)
 
 
 def wait_for(check, timeout: float = 10.0):
@@ -96,9 +110,11 @@ def delivered_events(server, event_type: str) -> list[dict]:
     return [e["event"] for e in store.events(sandbox_path(server), event_type=event_type)]
 
 
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+def post_signed(server, body: str) -> requests.Response:
+    """Send a webhook body to the app signed with the sandbox's secret, as the sandbox would."""
+    secret = store.webhook_secret(sandbox_path(server))
+    headers = {"Content-Type": "application/json", "Stripe-Signature": delivery.signature_header(secret, body)}
+    return requests.post(f"{server.url}/webhooks/stripe", data=body, headers=headers, timeout=10)
 
 
 class Browser(requests.Session):
@@ -109,9 +125,17 @@ class Browser(requests.Session):
         self.base = server.url
 
     def request(self, method, url, *args, **kwargs):
-        kwargs.setdefault("allow_redirects", False)
         kwargs.setdefault("timeout", 30)
         return super().request(method, url if url.startswith("http") else self.base + url, *args, **kwargs)
+
+    def get(self, url, **kwargs):
+        """No redirects followed unless asked: tests look at each 303."""
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url, data=None, json=None, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("POST", url, data=data, json=json, **kwargs)
 
     def login(self, user) -> Browser:
         token = csrf_from(self.get("/login").text)

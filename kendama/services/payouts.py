@@ -70,6 +70,8 @@ def start_onboarding(player: User) -> str:
 def dashboard_link(player: User) -> str:
     """A single-use link into the player's Stripe Express dashboard (payouts, balances)."""
     profile = _player_profile(player)
+    _adopt_in_sandbox(profile)
+    db.session.commit()
     if profile.payout_account_id is None or profile.payout_state == PayoutState.ONBOARDING:
         raise WrongState("Finish setting up payouts first.")
     try:
@@ -132,21 +134,27 @@ def _apply_state(profile: Profile, account: dict) -> None:
 
 
 def destination_account(player_id: int) -> str:
-    """The connected account a paid booking's money goes to; refused while charges are off.
-
-    With the offline sandbox, a player marked ready whose account the sandbox has never seen
-    (demo data, test factories, a deleted sandbox file) gets a ready sandbox account, so
-    destination charges work there as they would on Stripe.
-    """
+    """The connected account a paid booking's money goes to; refused while charges are off."""
     profile = db.session.get(Profile, player_id)
     if profile is None or not paid_offerings_allowed(profile):
         raise WrongState("This player cannot take payments right now.", code="payments_unavailable")
-    if gateway.uses_sandbox():
-        account_id = gateway.ensure_sandbox_account(
-            profile.payout_account_id, profile.user.email, profile.user.display_name
-        )
-        if account_id != profile.payout_account_id:
-            profile.payout_account_id = account_id
+    _adopt_in_sandbox(profile)
     if profile.payout_account_id is None:
         raise WrongState("This player cannot take payments right now.", code="payments_unavailable")
     return profile.payout_account_id
+
+
+def _adopt_in_sandbox(profile: Profile) -> None:
+    """With the offline sandbox, give a player our records call ready a ready sandbox account.
+
+    Demo data and test factories mark players ready without onboarding (and a sandbox file may be
+    deleted); this makes the account real there, on first use, so destination charges and the
+    dashboard link work as they would on Stripe. Nothing happens with a real Stripe key.
+    """
+    if not paid_offerings_allowed(profile) or not gateway.uses_sandbox():
+        return
+    account_id = gateway.ensure_sandbox_account(
+        profile.payout_account_id, profile.user.email, profile.user.display_name
+    )
+    if account_id != profile.payout_account_id:
+        profile.payout_account_id = account_id

@@ -56,8 +56,19 @@ def refund_payment(payment: Payment, reason: str) -> Refund | None:
     return _add_refund(payment, payment.amount, reason, f"refund-{payment.session_id}-{payment.id}-full-{reason}")
 
 
+def fee_share(fee: int, paid: int, refunded_before: int, fee_returned_before: int, amount: int) -> int:
+    """The part of the platform fee that goes back with one more refund of `amount`.
+
+    Computed on the running total, so that however a payment is refunded in parts, the fee given
+    back is always the one rule (money.fee_refund) applied to everything refunded so far: the
+    parts never add up to more than the fee, and a full refund returns exactly all of it.
+    """
+    return fee_refund(fee, refunded_before + amount, paid) - fee_returned_before
+
+
 def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund | None:
-    amount = min(amount, payment.amount - _already_refunded(payment))
+    refunded_before, fee_returned_before = _already_refunded(payment)
+    amount = min(amount, payment.amount - refunded_before)
     if amount <= 0:
         return None
     refund = Refund(
@@ -65,7 +76,9 @@ def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund 
         payment_id=payment.id,
         amount=amount,
         currency=payment.currency,
-        fee_refund_amount=fee_refund(payment.application_fee_amount, amount, payment.amount),
+        fee_refund_amount=fee_share(
+            payment.application_fee_amount, payment.amount, refunded_before, fee_returned_before, amount
+        ),
         reason=reason,
         idempotency_key=key,
     )
@@ -75,9 +88,12 @@ def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund 
     return refund
 
 
-def _already_refunded(payment: Payment) -> int:
-    refunds = db.session.scalars(select(Refund.amount).where(Refund.payment_id == payment.id, Refund.status != "dead"))
-    return sum(refunds)
+def _already_refunded(payment: Payment) -> tuple[int, int]:
+    """(amount, fee part) of this payment's refunds that are done or still on their way."""
+    rows = db.session.execute(
+        select(Refund.amount, Refund.fee_refund_amount).where(Refund.payment_id == payment.id, Refund.status != "dead")
+    ).all()
+    return sum(r.amount for r in rows), sum(r.fee_refund_amount for r in rows)
 
 
 def refunds_of(session: LiveSession) -> list[Refund]:

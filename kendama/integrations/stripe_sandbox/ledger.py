@@ -316,15 +316,17 @@ def create_refund(tx: Tx, params: dict) -> dict:
     }
     if refund_fee and charge["application_fee"]:
         fee, _ = tx.get(charge["application_fee"], "application_fee")
-        back = min(proportion(fee["amount"], amount, charge["amount"]), fee["amount"] - fee["amount_refunded"])
+        # On the running total, so the parts of several partial refunds add up to the whole.
+        back = proportion(fee["amount"], charge["amount_refunded"] + amount, charge["amount"]) - fee["amount_refunded"]
         fee = {**fee, "amount_refunded": fee["amount_refunded"] + back}
         fee["refunded"] = fee["amount_refunded"] == fee["amount"]
         tx.put(fee)
         private["fee_refunded"] = back
     if reverse_transfer:
         transfer, _ = tx.get(charge["transfer"], "transfer")
-        reversal = min(
-            proportion(transfer["amount"], amount, charge["amount"]), transfer["amount"] - transfer["amount_reversed"]
+        reversal = (
+            proportion(transfer["amount"], charge["amount_refunded"] + amount, charge["amount"])
+            - transfer["amount_reversed"]
         )
         transfer = {**transfer, "amount_reversed": transfer["amount_reversed"] + reversal}
         transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]

@@ -24,6 +24,7 @@ from ...payments_helpers import (
     fresh,
     held_session,
     pay,
+    post_signed,
     sandbox_object,
     sandbox_path,
     session_payments,
@@ -144,7 +145,7 @@ def test_duplicate_webhook_changes_nothing(live):
     assert fresh(LiveSession, session.id).status == "confirmed"
     before = _notification_count(session.id)
 
-    response = _post_signed(live, json.dumps(event))
+    response = post_signed(live, json.dumps(event))
     assert response.status_code == 200 and response.json()["duplicate"] is True
     assert _notification_count(session.id) == before
     assert db.session.scalar(select(db.func.count(WebhookEvent.id)).where(WebhookEvent.event_id == event["id"])) == 1
@@ -176,7 +177,7 @@ def test_a_forged_event_with_a_good_signature_still_cannot_confirm_an_unpaid_che
     # The handler re-reads the Checkout Session from Stripe, which says it is unpaid.
     session = held_session()
     payment = payments.open_checkout(session.id)
-    response = _post_signed(live, json.dumps(_completed_event(payment)))
+    response = post_signed(live, json.dumps(_completed_event(payment)))
     assert response.status_code == 200
     assert fresh(LiveSession, session.id).status == "pending_payment"
 
@@ -301,12 +302,6 @@ def _completed_event(payment) -> dict:
             }
         },
     }
-
-
-def _post_signed(server, body: str) -> requests.Response:
-    secret = store.webhook_secret(sandbox_path(server))
-    headers = {"Content-Type": "application/json", "Stripe-Signature": delivery.signature_header(secret, body)}
-    return requests.post(f"{server.url}/webhooks/stripe", data=body, headers=headers, timeout=10)
 
 
 def _notification_count(session_id: int) -> int:
