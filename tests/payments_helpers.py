@@ -31,14 +31,14 @@ def sandbox_path(server) -> str:
 
 
 def held_session(
-    *, price: int = 2500, currency: str = "usd", hold_minutes: int = 30, player=None, **fields
+    *, price: int = 2500, currency: str = "usd", hold_minutes: int = 30, player=None, fan=None, **fields
 ) -> LiveSession:
     """A paid booking holding its slot, as the booking service leaves it before Checkout."""
     player = player or PlayerFactory(setup__paid=True, setup__price=price, setup__currency=currency)
     split = split_price(price)
     start = (utcnow() + timedelta(days=next(_days))).replace(hour=10, minute=0, second=0, microsecond=0)
     values = {
-        "fan": FanFactory(),
+        "fan": fan or FanFactory(),
         "player": player,
         "starts_at": start,
         "status": "pending_payment",
