@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, and_, literal, not_, select, type_coerce, union_all
+from sqlalchemy import Float, and_, bindparam, literal, not_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import (
@@ -48,7 +50,6 @@ GRID = timedelta(minutes=15)
 MAX_RANGE = timedelta(days=62)
 FIRST_LOOK = timedelta(days=7)  # next_available reads this far first
 _ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
-_PLAIN = DateTime(timezone=True)
 
 
 @dataclass(frozen=True)
@@ -129,19 +130,20 @@ def windows(rules: Rules, first_day: date, last_day: date) -> Iterator[tuple[dat
 
 
 def _forbidden_starts(
-    sessions: Iterable[tuple[datetime, datetime]],
-    busy: Iterable[tuple[datetime, datetime]],
+    sessions: Iterable[tuple[float, float]],
+    busy: Iterable[tuple[float, float]],
     duration: timedelta,
     buffer: timedelta,
 ) -> list[tuple[float, float]]:
-    """Open intervals (lo, hi) of start times, as POSIX seconds, that would overlap something.
+    """Open intervals (lo, hi) of start times that would overlap something, merged and in order.
 
     A start s conflicts with a blocked range [x, y) when s < y and s + duration + buffer > x.
+    Times are POSIX seconds, as load_conflicts reads them.
     """
     lead = (duration + buffer).total_seconds()
     pad = buffer.total_seconds()
-    spans = [(x.timestamp() - lead, y.timestamp()) for x, y in sessions]
-    spans += [(x.timestamp() - lead, y.timestamp() + pad) for x, y in busy]
+    spans = [(x - lead, y) for x, y in sessions]
+    spans += [(x - lead, y + pad) for x, y in busy]
     spans.sort()
     merged: list[tuple[float, float]] = []
     for lo, hi in spans:
@@ -159,10 +161,14 @@ def compute_slots(
     range_start: datetime,
     range_end: datetime,
     now: datetime,
-    sessions: Iterable[tuple[datetime, datetime]] = (),
-    busy: Iterable[tuple[datetime, datetime]] = (),
+    sessions: Iterable[tuple[float, float]] = (),
+    busy: Iterable[tuple[float, float]] = (),
 ) -> Iterator[Slot]:
-    """Free slots whose start lies in [range_start, range_end), in order (no database access)."""
+    """Free slots whose start lies in [range_start, range_end), in order (no database access).
+
+    `sessions` are active sessions' [starts_at, blocked_until) and `busy` imported busy times,
+    both as POSIX seconds.
+    """
     earliest, window_end = rules.booking_window(now)
     lower = max(range_start, earliest)
     upper = min(range_end, window_end)
@@ -193,31 +199,35 @@ def compute_slots(
 # --- Loading from the database (a fixed number of queries for any number of players) -------
 
 
+# The statements are built once with bind parameters: slot reads are the hot path, and this
+# skips rebuilding (and re-keying) them on every request.
+_RULES = (
+    select(
+        SessionAvailability.player_id,
+        SessionAvailability.timezone,
+        SessionAvailability.buffer_minutes,
+        SessionAvailability.min_notice_minutes,
+        SessionAvailability.max_days_ahead,
+        WeeklyWindow.weekday,
+        WeeklyWindow.start_time,
+        WeeklyWindow.end_time,
+    )
+    .outerjoin(WeeklyWindow, WeeklyWindow.player_id == SessionAvailability.player_id)
+    .where(SessionAvailability.player_id.in_(bindparam("ids", expanding=True)))
+)
+_OVERRIDES = select(DateOverride.player_id, DateOverride.date, DateOverride.start_time, DateOverride.end_time).where(
+    DateOverride.player_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def load_rules(player_ids: Iterable[int]) -> dict[int, Rules]:
-    """Players' availability as Rules, in two queries (plain rows: this is on every slot request)."""
+    """Players' availability as Rules, in two queries of plain rows."""
     ids = list(set(player_ids))
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(
-            SessionAvailability.player_id,
-            SessionAvailability.timezone,
-            SessionAvailability.buffer_minutes,
-            SessionAvailability.min_notice_minutes,
-            SessionAvailability.max_days_ahead,
-            WeeklyWindow.weekday,
-            WeeklyWindow.start_time,
-            WeeklyWindow.end_time,
-        )
-        .outerjoin(WeeklyWindow, WeeklyWindow.player_id == SessionAvailability.player_id)
-        .where(SessionAvailability.player_id.in_(ids))
-    ).all()
+    rows = db.session.execute(_RULES, {"ids": ids}).all()
     overrides: dict[int, list[tuple[date, time | None, time | None]]] = {}
-    for player_id, day, start, end in db.session.execute(
-        select(DateOverride.player_id, DateOverride.date, DateOverride.start_time, DateOverride.end_time).where(
-            DateOverride.player_id.in_(ids)
-        )
-    ):
+    for player_id, day, start, end in db.session.execute(_OVERRIDES, {"ids": ids}).all():
         overrides.setdefault(player_id, []).append((day, start, end))
     first_row: dict[int, object] = {}
     windows: dict[int, list[tuple[int, time, time]]] = {}
@@ -228,56 +238,84 @@ def load_rules(player_ids: Iterable[int]) -> dict[int, Rules]:
     return {pid: _rules(row, windows.get(pid, []), overrides.get(pid, [])) for pid, row in first_row.items()}
 
 
+Spans = dict[int, list[tuple[float, float]]]
+
+
+class epoch_seconds(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to
+    """A timestamp column as POSIX seconds, computed by the database.
+
+    Conflicts are only compared, so reading them as plain numbers skips building and
+    normalising hundreds of datetimes on every slot request.
+    """
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds)
+def _epoch_postgresql(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # The embedded default stores UTC text; strftime('%s') reads it as UTC.
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS REAL)"
+
+
+_CONFLICTS = union_all(
+    select(
+        literal(0).label("kind"),
+        LiveSession.player_id,
+        epoch_seconds(LiveSession.starts_at).label("starts"),
+        epoch_seconds(LiveSession.blocked_until).label("ends"),
+    ).where(
+        LiveSession.player_id.in_(bindparam("ids", expanding=True)),
+        LiveSession.status.in_(_ACTIVE),
+        # An unpaid hold past its expiry no longer blocks (booking expires it first).
+        not_(
+            and_(
+                LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
+                LiveSession.hold_expires_at <= bindparam("now"),
+            )
+        ),
+        LiveSession.starts_at < bindparam("upper"),
+        LiveSession.blocked_until > bindparam("lower"),
+        LiveSession.id != bindparam("exclude"),
+    ),
+    select(
+        literal(1).label("kind"),
+        CalendarBusyTime.player_id,
+        epoch_seconds(CalendarBusyTime.starts_at).label("starts"),
+        epoch_seconds(CalendarBusyTime.ends_at).label("ends"),
+    ).where(
+        CalendarBusyTime.player_id.in_(bindparam("ids", expanding=True)),
+        CalendarBusyTime.starts_at < bindparam("upper"),
+        CalendarBusyTime.ends_at > bindparam("lower"),
+    ),
+)
+
+
 def load_conflicts(
     player_ids: Iterable[int],
     lower: datetime,
     upper: datetime,
     now: datetime,
     exclude_session_id: int | None = None,
-) -> tuple[dict[int, list[tuple[datetime, datetime]]], dict[int, list[tuple[datetime, datetime]]]]:
+) -> tuple[Spans, Spans]:
     """Active sessions' [starts_at, blocked_until) and imported busy times touching [lower, upper).
 
-    One query for both. The instants are only compared, so they are read as the driver's aware
-    datetimes, skipping the UTC normalisation of the model's column type (a hot path).
+    One query for both; the times come back as POSIX seconds (see epoch_seconds).
     """
     ids = list(set(player_ids))
-    sessions: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
-    busy: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
+    sessions: Spans = {pid: [] for pid in ids}
+    busy: Spans = {pid: [] for pid in ids}
     if not ids:
         return sessions, busy
-    expired_hold = and_(LiveSession.status == SessionStatus.PENDING_PAYMENT.value, LiveSession.hold_expires_at <= now)
-    session_rows = select(
-        literal(0).label("kind"),
-        LiveSession.player_id,
-        type_coerce(LiveSession.starts_at, _PLAIN).label("starts_at"),
-        type_coerce(LiveSession.blocked_until, _PLAIN).label("ends_at"),
-    ).where(
-        LiveSession.player_id.in_(ids),
-        LiveSession.status.in_(_ACTIVE),
-        not_(expired_hold),
-        LiveSession.starts_at < upper,
-        LiveSession.blocked_until > lower,
-    )
-    if exclude_session_id is not None:
-        session_rows = session_rows.where(LiveSession.id != exclude_session_id)
-    busy_rows = select(
-        literal(1).label("kind"),
-        CalendarBusyTime.player_id,
-        type_coerce(CalendarBusyTime.starts_at, _PLAIN).label("starts_at"),
-        type_coerce(CalendarBusyTime.ends_at, _PLAIN).label("ends_at"),
-    ).where(
-        CalendarBusyTime.player_id.in_(ids),
-        CalendarBusyTime.starts_at < upper,
-        CalendarBusyTime.ends_at > lower,
-    )
-    for kind, player_id, starts_at, ends_at in db.session.execute(union_all(session_rows, busy_rows)):
-        (busy if kind else sessions)[player_id].append((_aware(starts_at), _aware(ends_at)))
+    values = {"ids": ids, "now": now, "lower": lower, "upper": upper, "exclude": exclude_session_id or 0}
+    for kind, player_id, starts, ends in db.session.execute(_CONFLICTS, values).all():
+        (busy if kind else sessions)[player_id].append((starts, ends))
     return sessions, busy
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive UTC; PostgreSQL aware datetimes pass through untouched."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _margin(rules: Rules, duration: timedelta) -> timedelta:

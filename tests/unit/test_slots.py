@@ -37,6 +37,11 @@ def slots_on(rules: Rules, day: date, minutes: int = 30, now=LONG_AGO, sessions=
     return list(compute_slots(rules, timedelta(minutes=minutes), start, end, now, sessions, busy))
 
 
+def seconds(start: datetime, end: datetime) -> tuple[float, float]:
+    """A blocked range as load_conflicts hands it over: POSIX seconds."""
+    return start.timestamp(), end.timestamp()
+
+
 def readings(found, zone: str) -> list[str]:
     return [s.start.astimezone(ZoneInfo(zone)).strftime("%H:%M%z") for s in found]
 
@@ -172,7 +177,7 @@ def test_booking_window_counts_days_on_the_players_calendar():
 
 def test_sessions_and_their_buffers_block():
     rules = make_rules("UTC", weekly={0: ((time(9), time(12)),)}, buffer=10)
-    booked = [(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 10, 40, tzinfo=UTC))]
+    booked = [seconds(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 10, 40, tzinfo=UTC))]
     found = slots_on(rules, date(2026, 6, 1), sessions=booked)
     starts = [s.start.strftime("%H:%M") for s in found]
     # 09:15 + 30 min + 10 min buffer ends at 09:55; 09:30 would run into the session.
@@ -182,7 +187,7 @@ def test_sessions_and_their_buffers_block():
 
 def test_busy_times_block_with_the_buffer_on_both_sides():
     rules = make_rules("UTC", weekly={0: ((time(9), time(12)),)}, buffer=15)
-    busy = [(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 10, 20, tzinfo=UTC))]
+    busy = [seconds(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 10, 20, tzinfo=UTC))]
     starts = [s.start.strftime("%H:%M") for s in slots_on(rules, date(2026, 6, 1), busy=busy)]
     assert "09:15" in starts and "09:30" not in starts
     assert "10:30" not in starts and "10:45" in starts
@@ -209,3 +214,13 @@ def test_window_to_midnight():
     rules = make_rules("Europe/Prague", weekly={0: ((time(23), time(0)),)})
     found = slots_on(rules, date(2026, 6, 1))
     assert readings(found, "Europe/Prague") == ["23:00+0200", "23:15+0200", "23:30+0200"]
+
+
+def test_picker_labels_repeated_wall_clock_times_with_their_zone(app):
+    from kendama.blueprints.booking.picker import labelled
+
+    rules = make_rules("Europe/Prague", weekly={6: ((time(1), time(4)),)})
+    found = slots_on(rules, date(2026, 10, 25), minutes=15)
+    labels = [label for _, label in labelled(found, "Europe/Prague")]
+    assert labels[:4] == ["01:00", "01:15", "01:30", "01:45"]
+    assert "02:15 CEST" in labels and "02:15 CET" in labels and "03:00" in labels
