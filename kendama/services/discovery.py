@@ -1,58 +1,86 @@
-"""Finding players: the listing behind the discovery page and GET /api/players."""
+"""Finding players: the listing behind the discovery page and GET /api/players.
+
+A search reads light rows (id, name, the cheapest and shortest matching offering) for the
+matches, orders and slices them, and loads full profiles only for the page it shows. Sorting by
+the soonest free time, or filtering by it, needs every match's next free start; that is
+computed in bulk (slots.next_available: a fixed number of queries for any number of players),
+so a page costs the same number of statements whether it lists one player or a hundred.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import Offering, Profile, Role, User, VerificationState
+from ..models import Offering, Profile, Role, User, VerificationState, utcnow
 from . import slots
 from .errors import NotFound
-from .timezones import parse_aware
+from .text_search import LIKE_ESCAPE, contains_pattern
+from .timezones import parse_aware, zone
+
+WEEK = timedelta(days=7)
+
+
+class PlayerSort(enum.StrEnum):
+    NAME = "name"  # A to Z
+    SOONEST = "soonest"  # the earliest free start first; players with no free time last
+    PRICE = "price"  # the cheapest matching offering first (amounts compared as they are, per currency)
 
 
 @dataclass(frozen=True)
 class PlayerSearch:
     text: str | None = None
     free: bool | None = None  # True: has a free offering; False: has a paid one
-    max_price: int | None = None
+    max_price: int | None = None  # minor units
     duration: int | None = None
-    available_before: str | None = None
+    available_before: str | datetime | None = None  # only players with a free start before this
+    sort: PlayerSort = PlayerSort.NAME
 
 
 @dataclass(frozen=True)
 class PlayerCard:
     profile: Profile
     next_available: datetime | None
+    # The length the next free start was looked up for (the searched one, else the shortest matching).
+    duration_minutes: int | None = None
 
 
 @dataclass(frozen=True)
 class PlayerPage:
     items: list[PlayerCard]
     total: int
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matches fill (at least one, so 'page 1 of 1' reads right when empty)."""
+        return max(1, -(-self.total // self.per_page))
 
 
-def _listed():
-    """Players fans may find: verified, active, taking bookings, with at least one offering."""
+def available_this_week(now: datetime | None = None) -> datetime:
+    """The `available_before` bound of the "free in the next seven days" filter."""
+    return (now or utcnow()) + WEEK
+
+
+def _listing_conditions():
+    """Players fans may find: verified, active, taking bookings (offerings are checked by the caller)."""
     return (
-        select(Profile)
-        .join(User, User.id == Profile.user_id)
-        .where(
-            User.role == Role.PLAYER.value,
-            User.is_active_account.is_(True),
-            Profile.verification_state == VerificationState.VERIFIED.value,
-            Profile.accepts_bookings.is_(True),
-            exists().where(Offering.player_id == Profile.user_id),
-        )
+        User.role == Role.PLAYER.value,
+        User.is_active_account.is_(True),
+        Profile.verification_state == VerificationState.VERIFIED.value,
+        Profile.accepts_bookings.is_(True),
     )
 
 
-def _offering_filter(search: PlayerSearch):
-    conditions = [Offering.player_id == Profile.user_id]
+def _matching_offerings(search: PlayerSearch):
+    """Per player, the cheapest and the shortest offering that fits the search's offering filters."""
+    conditions = []
     if search.free is True:
         conditions.append(Offering.price_amount == 0)
     elif search.free is False:
@@ -61,58 +89,169 @@ def _offering_filter(search: PlayerSearch):
         conditions.append(Offering.price_amount <= search.max_price)
     if search.duration is not None:
         conditions.append(Offering.duration_minutes == search.duration)
-    return exists().where(*conditions)
+    return (
+        select(
+            Offering.player_id,
+            func.min(Offering.price_amount).label("min_price"),
+            func.min(Offering.duration_minutes).label("min_duration"),
+        )
+        .where(*conditions)
+        .group_by(Offering.player_id)
+        .subquery()
+    )
 
 
-def _search_query(search: PlayerSearch):
-    query = _listed().where(_offering_filter(search))
-    if search.text:
-        pattern = f"%{search.text.strip().lower()}%"
-        query = query.where(or_(func.lower(User.display_name).like(pattern), func.lower(Profile.bio).like(pattern)))
+def _matches(search: PlayerSearch):
+    """Light rows of every listed player matching the search: id, name, cheapest price, shortest length."""
+    offered = _matching_offerings(search)
+    query = (
+        select(Profile.user_id, User.display_name, offered.c.min_price, offered.c.min_duration)
+        .join(User, User.id == Profile.user_id)
+        .join(offered, offered.c.player_id == Profile.user_id)
+        .where(*_listing_conditions())
+    )
+    text = (search.text or "").strip().lower()
+    if text:
+        pattern = contains_pattern(text)
+        query = query.where(
+            or_(
+                func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Profile.bio).like(pattern, escape=LIKE_ESCAPE),
+            )
+        )
     return query
+
+
+_SQL_ORDER = {
+    PlayerSort.NAME: lambda q: q.order_by(func.lower(User.display_name), Profile.user_id),
+    PlayerSort.PRICE: lambda q: q.order_by("min_price", func.lower(User.display_name), Profile.user_id),
+}
+
+
+def _before(search: PlayerSearch) -> datetime | None:
+    if search.available_before is None or isinstance(search.available_before, datetime):
+        return search.available_before
+    return parse_aware(search.available_before, field="available_before")
 
 
 def search_players(search: PlayerSearch, *, page: int = 1, per_page: int = 20) -> PlayerPage:
     """One page of listed players matching the search, in a fixed number of queries."""
-    query = _search_query(search).options(selectinload(Profile.offerings), selectinload(Profile.user))
-    ordered = query.order_by(User.display_name, Profile.user_id)
-    if search.available_before:
-        # Free time is computed, not stored, so this filter runs over every match (in bulk).
-        before = parse_aware(search.available_before, field="available_before")
-        cards = [
-            card
-            for card in _with_next_available(list(db.session.scalars(ordered)), search, before)
-            if card.next_available
-        ]
-        return PlayerPage(items=cards[(page - 1) * per_page : page * per_page], total=len(cards))
-    total = db.session.scalar(select(func.count()).select_from(_search_query(search).subquery()))
-    profiles = list(db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
-    return PlayerPage(items=_with_next_available(profiles, search), total=total)
+    page = max(page, 1)
+    before = _before(search)
+    matches = _matches(search)
+    if before is not None or search.sort == PlayerSort.SOONEST:
+        # Free time is computed, not stored: order and filter every match by it (in bulk).
+        rows = db.session.execute(matches).all()
+        durations = {row.user_id: row.min_duration for row in rows}
+        first = slots.next_available(list(durations), durations, before=before)
+        if before is not None:
+            rows = [row for row in rows if first[row.user_id] is not None]
+        rows.sort(key=_row_order(search.sort, first))
+        total = len(rows)
+        shown = rows[(page - 1) * per_page : page * per_page]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(matches.subquery())) or 0
+        shown = db.session.execute(_SQL_ORDER[search.sort](matches).limit(per_page).offset((page - 1) * per_page)).all()
+        durations = {row.user_id: row.min_duration for row in shown}
+        first = slots.next_available(list(durations), durations)
+    profiles = _profiles([row.user_id for row in shown])
+    items = [PlayerCard(profiles[row.user_id], first.get(row.user_id), row.min_duration) for row in shown]
+    return PlayerPage(items=items, total=total, page=page, per_page=per_page)
 
 
-def _with_next_available(
-    profiles: list[Profile], search: PlayerSearch, before: datetime | None = None
-) -> list[PlayerCard]:
-    """Cards with each player's first free start: for the searched duration, else their shortest."""
-    durations: dict[int, int] = {}
-    for profile in profiles:
-        offered = [o.duration_minutes for o in profile.offerings]
-        if search.duration is None:
-            durations[profile.user_id] = min(offered)
-        elif search.duration in offered:
-            durations[profile.user_id] = search.duration
-    first = slots.next_available([p.user_id for p in profiles], durations, before=before)
-    return [PlayerCard(p, first.get(p.user_id)) for p in profiles]
+def _row_order(sort: PlayerSort, first: dict[int, datetime | None]):
+    far = datetime.max.replace(tzinfo=UTC)
+
+    def name(row):
+        return (row.display_name.lower(), row.user_id)
+
+    if sort == PlayerSort.SOONEST:
+        return lambda row: (first[row.user_id] or far, *name(row))
+    if sort == PlayerSort.PRICE:
+        return lambda row: (row.min_price, *name(row))
+    return name
+
+
+def _profiles(player_ids: list[int]) -> dict[int, Profile]:
+    """Full profiles with their user and offerings for a page of ids (two queries)."""
+    if not player_ids:
+        return {}
+    found = db.session.scalars(
+        select(Profile)
+        .join(User, User.id == Profile.user_id)
+        .where(Profile.user_id.in_(player_ids))
+        .options(contains_eager(Profile.user), selectinload(Profile.offerings))
+    ).unique()
+    return {profile.user_id: profile for profile in found}
 
 
 def listed_profile(player_id: int) -> Profile:
     """A listed player's profile with offerings, or NotFound (unverified players are not public)."""
-    profile = db.session.scalar(_listed().where(Profile.user_id == player_id).options(selectinload(Profile.offerings)))
+    profile = db.session.scalar(
+        select(Profile)
+        .join(User, User.id == Profile.user_id)
+        .where(*_listing_conditions(), Profile.user_id == player_id, Profile.offerings.any())
+        .options(contains_eager(Profile.user), selectinload(Profile.offerings))
+    )
     if profile is None:
         raise NotFound("No such player.")
     return profile
 
 
-def player_card(player_id: int) -> PlayerCard:
-    """One listed player with their next free start, or NotFound."""
-    return _with_next_available([listed_profile(player_id)], PlayerSearch())[0]
+def player_card(player_id: int, duration_minutes: int | None = None) -> PlayerCard:
+    """One listed player with their next free start (for that length, else their shortest), or NotFound."""
+    profile = listed_profile(player_id)
+    offered = [o.duration_minutes for o in profile.offerings]
+    duration = duration_minutes if duration_minutes in offered else min(offered)
+    first = slots.next_available([player_id], {player_id: duration})
+    return PlayerCard(profile, first[player_id], duration)
+
+
+# --- The profile page's week ahead ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenDay:
+    """One day (in the viewer's zone) with free starts: how many, and the spans they cover."""
+
+    day: date
+    count: int
+    spans: list[tuple[datetime, datetime]]  # from the first start to the end of the last slot of a run
+
+
+def week_ahead(player_id: int, duration_minutes: int, zone_name: str, *, now: datetime | None = None) -> list[OpenDay]:
+    """The next seven days of a player's free slots, grouped by the viewer's local date.
+
+    Runs of back-to-back starts (every 15 minutes) read as one span, so a day reads
+    "09:00-12:00, 18:00-21:00" instead of two dozen separate times.
+    """
+    now = now or utcnow()
+    tz = zone(zone_name)
+    today = now.astimezone(tz).date()
+    range_start = datetime.combine(today, time(0), tzinfo=tz).astimezone(UTC)
+    range_end = datetime.combine(today + WEEK, time(0), tzinfo=tz).astimezone(UTC)
+    found = slots.bookable_slots(player_id, duration_minutes, range_start, range_end, now=now)
+    length = timedelta(minutes=duration_minutes)
+    days = []
+    for day, day_slots in slots.group_by_day(found, zone_name).items():
+        spans: list[tuple[datetime, datetime]] = []
+        for slot in day_slots:
+            if spans and slot.start - (spans[-1][1] - length) == slots.GRID:
+                spans[-1] = (spans[-1][0], slot.end)
+            else:
+                spans.append((slot.start, slot.end))
+        days.append(OpenDay(day, len(day_slots), spans))
+    return days
+
+
+@dataclass(frozen=True)
+class PlayerProfileView:
+    card: PlayerCard
+    week: list[OpenDay]
+    zone_name: str
+
+
+def player_page(player_id: int, duration_minutes: int | None, zone_name: str) -> PlayerProfileView:
+    """What a player's public page shows: the profile, the next free start and the week ahead."""
+    card = player_card(player_id, duration_minutes)
+    return PlayerProfileView(card, week_ahead(player_id, card.duration_minutes, zone_name), zone_name)

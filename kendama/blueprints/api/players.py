@@ -31,6 +31,7 @@ def list_players():
             max_price=query.max_price,
             duration=query.duration,
             available_before=query.available_before,
+            sort=discovery.PlayerSort(query.sort),
         ),
         page=page,
         per_page=per_page,

@@ -52,6 +52,7 @@ class PlayerQuery(BaseModel):
     max_price: int | None = Field(default=None, ge=0, le=2_147_483_647)
     duration: int | None = Field(default=None, ge=15, le=30)
     available_before: str | None = Field(default=None, max_length=40)
+    sort: Literal["name", "soonest", "price"] = "name"
 
 
 # --- responses --------------------------------------------------------------
