@@ -92,10 +92,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from . import request_logging, security
+    from . import input_guard, request_logging, security
 
     security.init_app(app)
     request_logging.init_app(app)
+    input_guard.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

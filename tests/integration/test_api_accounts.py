@@ -113,3 +113,10 @@ def test_garbage_bearer_is_401(client):
     response = client.get("/api/users/me", headers={"Authorization": "Bearer nonsense"})
     assert response.status_code == 401
     assert response.json["error"]["code"] == "not_authenticated"
+
+
+def test_nul_characters_are_400_not_500(client):
+    assert client.get("/api/players?q=a%00b").status_code == 400
+    assert client.get("/players?q=a%00b").status_code == 400
+    response = register(client, display_name="bad\x00name")
+    assert response.status_code == 400 and response.json["error"]["code"] == "malformed"

@@ -8,6 +8,7 @@ from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
+from ...input_guard import contains_nul
 from ...services.errors import InvalidInput, NotAllowed, NotAuthenticated, ServiceError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -28,6 +29,8 @@ def parse_body(model: type[Model]) -> Model:
         raise MalformedRequest("The body is not valid JSON.")
     if not isinstance(data, dict):
         raise MalformedRequest("The body must be a JSON object.")
+    if contains_nul(data):
+        raise MalformedRequest("The body contains a NUL character, which is not allowed.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
