@@ -7,6 +7,7 @@ blocked_until) ranges is the real guard when two requests race; its violation be
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -28,8 +29,8 @@ from ..models import (
     User,
     utcnow,
 )
-from . import discovery, notifications, policy, refunds, slots
-from .errors import InvalidInput, NotAllowed, SlotUnavailable, WrongState
+from . import discovery, notifications, payments, policy, refunds, rollout, slots
+from .errors import InvalidInput, NotAllowed, ProviderUnavailable, SlotUnavailable, WrongState
 from .money import split_price
 from .profiles import paid_offerings_allowed
 from .session_access import session_for_participant, session_for_viewer
@@ -39,6 +40,7 @@ MAX_NOTES = 2000
 CANCELLABLE = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value)
 _ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 SLOT_TAKEN = "That time is no longer available. Please choose another."
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def create_session(
     """Book a slot: free sessions are confirmed at once, paid ones held until payment."""
     now = now or utcnow()
     _check_booker(fan, player_id)
+    rollout.check_may_book(fan.id, player_id)
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
@@ -243,7 +246,21 @@ def create_session(
     else:
         notifications.on_confirmed(session)
     db.session.commit()
+    if paid:
+        _open_checkout(session)
     return session
+
+
+def _open_checkout(session: LiveSession) -> None:
+    """Open the Stripe Checkout for a held paid booking.
+
+    The hold is already committed, so an outage at the payment provider does not lose the slot:
+    the fan can open the checkout again from the payment page while the hold lasts.
+    """
+    try:
+        payments.open_checkout(session.id)
+    except ProviderUnavailable:
+        log.warning("checkout for session %s could not be opened; the fan can retry", session.id)
 
 
 def _check_booker(fan: User, player_id: int) -> None:

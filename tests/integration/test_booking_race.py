@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from kendama.extensions import db
-from kendama.models import LiveSession, User
+from kendama.models import LiveSession, Payment, User
 from kendama.services import tokens
 from kendama.services.timezones import iso_utc
 
@@ -61,6 +61,8 @@ def test_concurrent_bookings_of_one_slot(app, paid):
             assert booked[0].status == ("pending_payment" if paid else "confirmed")
     finally:
         with app.app_context():
+            sessions = select(LiveSession.id).where(LiveSession.player_id == player_id)
+            db.session.execute(delete(Payment).where(Payment.session_id.in_(sessions)))
             db.session.execute(delete(LiveSession).where(LiveSession.player_id == player_id))
             db.session.execute(delete(User).where(User.id.in_(user_ids)))
             db.session.commit()

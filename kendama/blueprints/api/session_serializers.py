@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from ...models import LiveSession, SessionAvailability, User
+from ...services import payments
 from ...services.booking import RefundOutcome, SlotList
 from ...services.timezones import iso_utc
 from .schemas import Money
@@ -70,14 +71,21 @@ def _session(session: LiveSession, viewer: User) -> dict:
         player_share=Money(amount=session.player_share_amount, currency=session.currency) if sees_payout else None,
         notes=session.notes,
         hold_expires_at=iso_utc(session.hold_expires_at) if session.status == "pending_payment" else None,
-        # Filled in when payments open a Stripe Checkout Session for a paid booking.
-        checkout_url=None,
+        checkout_url=_checkout_url(session, viewer),
         recording_consent=Consent(fan=session.fan_recording_consent, player=session.player_recording_consent),
         reschedule_count=session.reschedule_count,
         cancelled_at=iso_utc(session.cancelled_at),
         cancelled_by=session.cancelled_by_role,
         cancellation_reason=session.cancellation_reason,
     )
+
+
+def _checkout_url(session: LiveSession, viewer: User) -> str | None:
+    """Where the fan pays for a held booking (only the fan sees it)."""
+    if session.status != "pending_payment" or viewer.id != session.fan_id:
+        return None
+    payment = payments.open_payment(session)
+    return payment.checkout_url if payment else None
 
 
 def session_out(session: LiveSession, viewer: User) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user, login_required
 
-from ...services import booking
+from ...services import booking, payments
 from ...services.errors import ServiceError, SlotUnavailable
 from ...services.timezones import parse_aware
 from ...template_helpers import viewer_zone
@@ -71,6 +71,10 @@ def create(player_id: int):
     except ServiceError as exc:
         apply_service_errors(form, exc)
         return _render("booking/book.html", player_id, form, exc.status)
+    if session.status == "pending_payment":
+        # Straight on to Checkout; the payment page explains and retries if it could not open.
+        payment = payments.open_payment(session)
+        return see_other(payment.checkout_url if payment else url_for("payments.checkout_return", session_id=session.id))
     return see_other(url_for("booking.booked", session_id=session.id))
 
 
