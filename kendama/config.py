@@ -115,7 +115,8 @@ class Config:
     POLICY_PARTIAL_REFUND_PERCENT = _int("POLICY_PARTIAL_REFUND_PERCENT", 50)
     POLICY_RESCHEDULE_HOURS = _int("POLICY_RESCHEDULE_HOURS", 24)
     POLICY_MAX_RESCHEDULES = _int("POLICY_MAX_RESCHEDULES", 2)
-    BOOKING_HOLD_MINUTES = _int("BOOKING_HOLD_MINUTES", 30)
+    # A paid slot is held this long for the fan to pay; Stripe Checkout lives at least 30 minutes.
+    BOOKING_HOLD_MINUTES = _int("BOOKING_HOLD_MINUTES", 35)
     # Rollout switch position until an admin sets one: off | beta | everyone
     LIVE_SESSIONS_DEFAULT = os.environ.get("LIVE_SESSIONS_DEFAULT", "everyone")
 
