@@ -108,6 +108,9 @@ class Config:
     VIDEO_SANDBOX_URL = os.environ.get("VIDEO_SANDBOX_URL")
     VIDEO_SANDBOX_DB = os.environ.get("VIDEO_SANDBOX_DB")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = _bool("VIDEO_SANDBOX_DELIVER_WEBHOOKS", True)
+    # "auto": when the app serves its own sandbox, its calls to it skip the socket (see
+    # integrations/video/wsgi_transport.py); "http": always over the network.
+    VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")
 
     # Booking policy (numbers are configuration; the rules live in services/policy.py)
     POLICY_FULL_REFUND_HOURS = _int("POLICY_FULL_REFUND_HOURS", 24)

@@ -222,6 +222,7 @@ def join(user: User, session_id: int, *, now: datetime | None = None) -> JoinGra
     session = session_for_participant(user, session_id)
     _check_joinable(session, now)
     role = session.participant_role(user.id)
+    user_id, user_name = user.id, user.display_name  # read now: a commit expires loaded rows
     if not (session.room_url and session.room_name == room_name_for(session)):
         session = ensure_room(session_id)
     room_name, room_url, sequence = session.room_name, session.room_url, session.ics_sequence
@@ -231,8 +232,8 @@ def join(user: User, session_id: int, *, now: datetime | None = None) -> JoinGra
     try:
         token = provider().join_token(
             room_name,
-            user_id=str(user.id),
-            user_name=user.display_name,
+            user_id=str(user_id),
+            user_name=user_name,
             is_owner=role == "player",
             not_before=not_before,
             expires=expires,

@@ -19,7 +19,14 @@ pytestmark = pytest.mark.committed  # a real server commits; the scratch databas
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     state = tmp_path_factory.mktemp("video-live") / "sandbox.sqlite3"
-    with serve({"VIDEO_SANDBOX_DB": str(state), "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True}) as server:
+    # Over the network even though the app serves the sandbox itself (the embedded default skips the
+    # socket for that; the browser test covers it), so the adapter talks real HTTP here.
+    overrides = {
+        "VIDEO_SANDBOX_DB": str(state),
+        "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
+        "VIDEO_SANDBOX_TRANSPORT": "http",
+    }
+    with serve(overrides) as server:
         yield server
 
 

@@ -156,6 +156,17 @@ def test_without_a_key_where_sandboxes_are_refused_video_is_off(app, monkeypatch
     assert failed.value.code == "video_not_configured" and "DAILY_API_KEY" in failed.value.message
 
 
+def test_an_app_serving_its_own_sandbox_calls_it_without_a_socket(app, monkeypatch):
+    from kendama.integrations.video.wsgi_transport import WSGITransport
+
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", None)
+    provider = video.provider()
+    assert provider.base_url == "http://localhost/_sandbox/video"
+    assert isinstance(provider.http.get_adapter(f"{provider.base_url}/rooms"), WSGITransport)
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_TRANSPORT", "http")
+    assert not isinstance(video.provider().http.get_adapter(f"{provider.base_url}/rooms"), WSGITransport)
+
+
 def test_with_a_real_key_the_sandbox_is_never_used(app, monkeypatch):
     monkeypatch.setitem(app.config, "DAILY_API_KEY", "real-key")
     provider = video.provider()

@@ -25,6 +25,7 @@ from .base import (
     VideoProviderError,
 )
 from .daily import DailyVideo
+from .wsgi_transport import WSGITransport
 
 __all__ = [
     "AccessLink",
@@ -64,12 +65,24 @@ def _settings() -> tuple[str, str, str | None, bool]:
 
 def provider() -> VideoProvider:
     """The configured provider; one per configuration, so its HTTP connections are reused."""
-    settings = _settings()
+    base_url, key, secret, sandbox = _settings()
+    in_process = sandbox and _serves_its_own_sandbox()
+    cache_key = (base_url, key, secret, in_process, current_app.config["DAILY_TIMEOUT_SECONDS"])
     cache = current_app.extensions.setdefault("kendama.video", {})
-    if settings not in cache:
-        base_url, key, secret, _sandbox = settings
-        cache[settings] = DailyVideo(base_url, key, secret, timeout_seconds=current_app.config["DAILY_TIMEOUT_SECONDS"])
-    return cache[settings]
+    if cache_key not in cache:
+        adapter = DailyVideo(base_url, key, secret, timeout_seconds=current_app.config["DAILY_TIMEOUT_SECONDS"])
+        if in_process:
+            transport = WSGITransport(current_app._get_current_object())
+            adapter.http.mount(base_url, transport)
+            adapter.files.mount(base_url, transport)
+        cache[cache_key] = adapter
+    return cache[cache_key]
+
+
+def _serves_its_own_sandbox() -> bool:
+    """The embedded default: the sandbox is this app's (no VIDEO_SANDBOX_URL elsewhere)."""
+    config = current_app.config
+    return config.get("VIDEO_SANDBOX_TRANSPORT", "auto") == "auto" and not config.get("VIDEO_SANDBOX_URL")
 
 
 def uses_sandbox() -> bool:

@@ -91,12 +91,15 @@ class DailyVideo(VideoProvider):
         timeout_seconds: float = 10,
         max_attempts: int = 4,
         backoff_seconds: float = 0.25,
+        deadline_seconds: float = 15,
     ):
         self.base_url = base_url.rstrip("/")
         self.webhook_secret = webhook_secret
         self.timeout = (3.05, timeout_seconds)
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        # Someone may be waiting on the answer (a join): no retry starts after this long.
+        self.deadline_seconds = deadline_seconds
         self.http = requests.Session()
         self.http.headers.update({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
         # Presigned storage links must never see our API key, so files come through a bare session.
@@ -105,24 +108,26 @@ class DailyVideo(VideoProvider):
     # --- HTTP ---------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None) -> dict:
         url = f"{self.base_url}{path}"
+        started = time.monotonic()
         for attempt in range(1, self.max_attempts + 1):
             try:
                 response = self.http.request(method, url, json=body, params=params, timeout=self.timeout)
             except requests.RequestException as exc:
-                if attempt == self.max_attempts:
-                    raise ProviderUnreachable(f"{method} {path}: {exc.__class__.__name__}") from exc
-                self._pause(attempt, None)
-                continue
-            if response.status_code in RETRYABLE_STATUSES:
-                if attempt == self.max_attempts:
-                    raise ProviderUnreachable(f"{method} {path}: HTTP {response.status_code}")
-                log.warning("video provider answered %s to %s %s; retrying", response.status_code, method, path)
-                self._pause(attempt, response.headers.get("Retry-After"))
-                continue
-            return self._result(method, path, response)
+                problem = exc.__class__.__name__
+                retry_after = None
+            else:
+                if response.status_code not in RETRYABLE_STATUSES:
+                    return self._result(method, path, response)
+                problem = f"HTTP {response.status_code}"
+                retry_after = response.headers.get("Retry-After")
+            delay = self._delay(attempt, retry_after)
+            if attempt == self.max_attempts or time.monotonic() - started + delay > self.deadline_seconds:
+                raise ProviderUnreachable(f"{method} {path}: {problem} (after {attempt} attempts)")
+            log.warning("video provider: %s for %s %s; retrying in %.2f s", problem, method, path, delay)
+            time.sleep(delay)
         raise AssertionError("unreachable")  # the loop always returns or raises
 
-    def _pause(self, attempt: int, retry_after: str | None) -> None:
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
         """Exponential back-off with jitter; a Retry-After header wins but is capped (a request waits)."""
         delay = self.backoff_seconds * (2 ** (attempt - 1)) * (1 + random.random())
         if retry_after:
@@ -130,7 +135,7 @@ class DailyVideo(VideoProvider):
                 delay = float(retry_after)
             except ValueError:
                 pass
-        time.sleep(min(delay, 5.0))
+        return min(delay, 5.0)
 
     @staticmethod
     def _result(method: str, path: str, response: requests.Response) -> dict:
