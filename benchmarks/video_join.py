@@ -193,7 +193,7 @@ def main() -> None:
         if o.status != 200:
             failures[o.status] = failures.get(o.status, 0) + 1
     mode = f"spread over {args.spread:.0f} s" if args.spread else f"{args.concurrency} concurrent clients"
-    where = "served by the app itself" if args.embedded else "a second gunicorn"
+    where = "served by the app itself" if args.embedded else "on a second gunicorn"
     print(
         f"\nvideo join: {args.sessions} live sessions, {len(joins)} joins ({mode}), "
         f"gunicorn.conf.py (gthread) + PostgreSQL, sandbox provider {where}"
