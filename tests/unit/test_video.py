@@ -275,3 +275,21 @@ def test_strangers_cannot_consent_for_a_session():
     session = LiveSessionFactory()
     with pytest.raises(NotFound):
         video.set_consent(FanFactory(), session.id, recording=True)
+
+
+# --- The sandbox refuses where it must not run ------------------------------------------------------
+
+
+def test_the_sandbox_refuses_with_a_real_key_or_in_production(app, client, monkeypatch):
+    from kendama.integrations.video_sandbox import config as sandbox_config
+
+    headers = {"Authorization": f"Bearer {sandbox_config.api_key(app)}"}
+    assert client.get("/_sandbox/video/recordings", headers=headers).status_code == 200
+    assert client.get("/_sandbox/video/recordings", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    monkeypatch.setitem(app.config, "DAILY_API_KEY", "real-key")
+    refused = client.get("/_sandbox/video/recordings", headers=headers)
+    assert refused.status_code == 404 and "DAILY_API_KEY" in refused.json["info"]
+    monkeypatch.setitem(app.config, "DAILY_API_KEY", None)
+    monkeypatch.setitem(app.config, "SANDBOXES_ALLOWED", False)
+    assert client.get("/_sandbox/video/call/any-room").status_code == 404
+    assert client.post("/_sandbox/video/meeting-tokens", json={"properties": {}}, headers=headers).status_code == 404
