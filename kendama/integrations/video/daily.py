@@ -144,7 +144,8 @@ class DailyVideo(VideoProvider):
         except ValueError:
             data = {}
         if response.status_code >= 400:
-            info = data.get("info") or data.get("error") or response.reason if isinstance(data, dict) else ""
+            details = data if isinstance(data, dict) else {}
+            info = details.get("info") or details.get("error") or response.reason or ""
             message = f"{method} {path}: HTTP {response.status_code} {info}".strip()
             if response.status_code == 404:
                 raise ProviderNotFound(message, 404)
