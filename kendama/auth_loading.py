@@ -13,7 +13,11 @@ def init_app(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": strong protection treats any cookie session it did not sign in
+    # (e.g. an anonymous visitor's CSRF session) as hijacked and then skips the bearer-token
+    # loader, so API clients holding a cookie got 401. Sign-in starts a fresh session instead
+    # (auth/routes.py), and a password change ends all others (auth_version).
+    login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader

@@ -120,3 +120,11 @@ def test_nul_characters_are_400_not_500(client):
     assert client.get("/players?q=a%00b").status_code == 400
     response = register(client, display_name="bad\x00name")
     assert response.status_code == 400 and response.json["error"]["code"] == "malformed"
+
+
+def test_bearer_token_works_for_a_client_that_also_holds_a_cookie(client, password):
+    user = FanFactory()
+    client.get("/")  # the client now has an anonymous session cookie (CSRF token)
+    token = client.post("/api/tokens", json={"email": user.email, "password": password}).json["token"]
+    response = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.json["id"] == user.id
