@@ -48,6 +48,8 @@ def respond(status: int, code: str, message: str, fields: dict | None = None, he
         response = jsonify(error_body(code, message, fields))
     elif is_htmx_request():
         response = render_template("errors/_message.html", status=status, message=message, fields=fields or {})
+        # Show it in the page's error slot rather than in place of whatever was being updated.
+        headers = {**(headers or {}), "HX-Retarget": "#htmx-errors", "HX-Reswap": "innerHTML"}
     else:
         response = render_template("errors/page.html", status=status, message=message, code=code)
     return response, status, headers or {}

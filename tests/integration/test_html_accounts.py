@@ -243,3 +243,12 @@ def test_pages_render_for_each_role(client, login):
         for path in ("/", "/players", "/dashboard/", "/account", "/policy"):
             assert client.get(path).status_code == 200, path
         post_form(client, "/logout", {})
+
+
+def test_htmx_errors_are_retargeted_to_the_alert_slot(client):
+    response = client.get("/players/999999", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#htmx-errors"
+    assert 'class="alert alert-error"' in response.get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="htmx-errors" role="alert"' in page and '"responseHandling"' in page
