@@ -5,6 +5,9 @@ from __future__ import annotations
 
 def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     """(blueprint, url prefix) pairs, imported lazily so the factory controls the order."""
+    from ..integrations.stripe_sandbox import bp as stripe_sandbox
+    from ..integrations.stripe_sandbox.config import URL_PREFIX as STRIPE_SANDBOX_PREFIX
+    from ..integrations.video_sandbox import bp as video_sandbox
     from .admin import bp as admin
     from .api import bp as api
     from .auth import bp as auth
@@ -13,9 +16,6 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .dashboard import bp as dashboard
     from .devmail import bp as devmail
     from .discovery import bp as discovery
-    from ..integrations.video_sandbox import bp as video_sandbox
-    from ..integrations.stripe_sandbox import bp as stripe_sandbox
-    from ..integrations.stripe_sandbox.config import URL_PREFIX as STRIPE_SANDBOX_PREFIX
     from .ops import bp as ops
     from .payments import bp as payments
     from .video import bp as video
