@@ -66,7 +66,7 @@ class LiveSession(db.Model):
     # iCalendar SEQUENCE: bumped on every change attendees must see (reschedule, cancel).
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
 
-    room_name: Mapped[str | None] = mapped_column(String(128))
+    room_name: Mapped[str | None] = mapped_column(String(128), index=True)  # webhooks look sessions up by it
     room_url: Mapped[str | None] = mapped_column(String(512))
     fan_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     player_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

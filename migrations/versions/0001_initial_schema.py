@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 04:25:08.999972
+Create Date: 2026-11-24 05:25:28.922567
 """
 
 import sqlalchemy as sa
@@ -38,9 +38,7 @@ def upgrade():
         sa.Column("email_reminders", sa.Boolean(), nullable=False),
         sa.Column("email_feedback_requests", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "role in ('fan','player','admin')", name=op.f("ck_users_role")
-        ),
+        sa.CheckConstraint("role in ('fan','player','admin')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("calendar_token", name=op.f("uq_users_calendar_token")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
@@ -54,9 +52,7 @@ def upgrade():
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_events")),
-        sa.UniqueConstraint(
-            "provider", "event_id", name="uq_webhook_events_provider_event"
-        ),
+        sa.UniqueConstraint("provider", "event_id", name="uq_webhook_events_provider_event"),
     )
     op.create_table(
         "api_tokens",
@@ -68,26 +64,18 @@ def upgrade():
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_api_tokens_user_id_users"),
-            ondelete="CASCADE",
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
-    op.create_index(
-        op.f("ix_api_tokens_user_id"), "api_tokens", ["user_id"], unique=False
-    )
+    op.create_index(op.f("ix_api_tokens_user_id"), "api_tokens", ["user_id"], unique=False)
     op.create_table(
         "beta_allowlist",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_beta_allowlist_user_id_users"),
-            ondelete="CASCADE",
+            ["user_id"], ["users.id"], name=op.f("fk_beta_allowlist_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_beta_allowlist")),
     )
@@ -98,18 +86,12 @@ def upgrade():
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["player_id"],
-            ["users.id"],
-            name=op.f("fk_calendar_busy_times_player_id_users"),
-            ondelete="CASCADE",
+            ["player_id"], ["users.id"], name=op.f("fk_calendar_busy_times_player_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_busy_times")),
     )
     op.create_index(
-        "ix_calendar_busy_player_range",
-        "calendar_busy_times",
-        ["player_id", "starts_at", "ends_at"],
-        unique=False,
+        "ix_calendar_busy_player_range", "calendar_busy_times", ["player_id", "starts_at", "ends_at"], unique=False
     )
     op.create_table(
         "profiles",
@@ -132,22 +114,12 @@ def upgrade():
         sa.Column("calendar_synced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("calendar_sync_error", sa.String(length=255), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_profiles_user_id_users"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_profiles_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["verified_by_id"],
-            ["users.id"],
-            name=op.f("fk_profiles_verified_by_id_users"),
-            ondelete="SET NULL",
+            ["verified_by_id"], ["users.id"], name=op.f("fk_profiles_verified_by_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_profiles")),
-        sa.UniqueConstraint(
-            "payout_account_id", name=op.f("uq_profiles_payout_account_id")
-        ),
+        sa.UniqueConstraint("payout_account_id", name=op.f("uq_profiles_payout_account_id")),
     )
     op.create_table(
         "session_availability",
@@ -157,23 +129,11 @@ def upgrade():
         sa.Column("min_notice_minutes", sa.Integer(), nullable=False),
         sa.Column("max_days_ahead", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "buffer_minutes between 0 and 240",
-            name=op.f("ck_session_availability_buffer_range"),
-        ),
-        sa.CheckConstraint(
-            "max_days_ahead between 1 and 365",
-            name=op.f("ck_session_availability_days_ahead_range"),
-        ),
-        sa.CheckConstraint(
-            "min_notice_minutes between 0 and 20160",
-            name=op.f("ck_session_availability_notice_range"),
-        ),
+        sa.CheckConstraint("buffer_minutes between 0 and 240", name=op.f("ck_session_availability_buffer_range")),
+        sa.CheckConstraint("max_days_ahead between 1 and 365", name=op.f("ck_session_availability_days_ahead_range")),
+        sa.CheckConstraint("min_notice_minutes between 0 and 20160", name=op.f("ck_session_availability_notice_range")),
         sa.ForeignKeyConstraint(
-            ["player_id"],
-            ["users.id"],
-            name=op.f("fk_session_availability_player_id_users"),
-            ondelete="CASCADE",
+            ["player_id"], ["users.id"], name=op.f("fk_session_availability_player_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("player_id", name=op.f("pk_session_availability")),
     )
@@ -216,41 +176,18 @@ def upgrade():
             "status in ('pending_payment','confirmed','in_progress','completed','cancelled','no_show')",
             name=op.f("ck_sessions_status"),
         ),
-        sa.CheckConstraint(
-            "blocked_until >= ends_at", name=op.f("ck_sessions_blocked_after_end")
-        ),
-        sa.CheckConstraint(
-            "ends_at > starts_at", name=op.f("ck_sessions_ends_after_start")
-        ),
-        sa.CheckConstraint(
-            "price_amount >= 0", name=op.f("ck_sessions_price_not_negative")
-        ),
-        sa.ForeignKeyConstraint(
-            ["cancelled_by_id"],
-            ["users.id"],
-            name=op.f("fk_sessions_cancelled_by_id_users"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["fan_id"], ["users.id"], name=op.f("fk_sessions_fan_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["player_id"], ["users.id"], name=op.f("fk_sessions_player_id_users")
-        ),
+        sa.CheckConstraint("blocked_until >= ends_at", name=op.f("ck_sessions_blocked_after_end")),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_sessions_ends_after_start")),
+        sa.CheckConstraint("price_amount >= 0", name=op.f("ck_sessions_price_not_negative")),
+        sa.ForeignKeyConstraint(["cancelled_by_id"], ["users.id"], name=op.f("fk_sessions_cancelled_by_id_users")),
+        sa.ForeignKeyConstraint(["fan_id"], ["users.id"], name=op.f("fk_sessions_fan_id_users")),
+        sa.ForeignKeyConstraint(["player_id"], ["users.id"], name=op.f("fk_sessions_player_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
     )
     op.create_index(op.f("ix_sessions_fan_id"), "sessions", ["fan_id"], unique=False)
-    op.create_index(
-        "ix_sessions_player_starts",
-        "sessions",
-        ["player_id", "starts_at"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_sessions_status_hold",
-        "sessions",
-        ["status", "hold_expires_at"],
-        unique=False,
-    )
+    op.create_index("ix_sessions_player_starts", "sessions", ["player_id", "starts_at"], unique=False)
+    op.create_index(op.f("ix_sessions_room_name"), "sessions", ["room_name"], unique=False)
+    op.create_index("ix_sessions_status_hold", "sessions", ["status", "hold_expires_at"], unique=False)
     op.create_table(
         "availability_overrides",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -266,12 +203,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_availability_overrides")),
     )
-    op.create_index(
-        op.f("ix_availability_overrides_player_id"),
-        "availability_overrides",
-        ["player_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_availability_overrides_player_id"), "availability_overrides", ["player_id"], unique=False)
     op.create_table(
         "availability_windows",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -279,10 +211,7 @@ def upgrade():
         sa.Column("weekday", sa.SmallInteger(), nullable=False),
         sa.Column("start_time", sa.Time(), nullable=False),
         sa.Column("end_time", sa.Time(), nullable=False),
-        sa.CheckConstraint(
-            "weekday between 0 and 6",
-            name=op.f("ck_availability_windows_weekday_range"),
-        ),
+        sa.CheckConstraint("weekday between 0 and 6", name=op.f("ck_availability_windows_weekday_range")),
         sa.ForeignKeyConstraint(
             ["player_id"],
             ["session_availability.player_id"],
@@ -291,12 +220,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_availability_windows")),
     )
-    op.create_index(
-        op.f("ix_availability_windows_player_id"),
-        "availability_windows",
-        ["player_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_availability_windows_player_id"), "availability_windows", ["player_id"], unique=False)
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -313,62 +237,32 @@ def upgrade():
         sa.Column("dedupe_key", sa.String(length=128), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_notifications_session_id_sessions"),
-            ondelete="CASCADE",
+            ["session_id"], ["sessions.id"], name=op.f("fk_notifications_session_id_sessions"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_notifications_user_id_users"),
-            ondelete="CASCADE",
+            ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_notifications_dedupe_key")),
     )
-    op.create_index(
-        op.f("ix_notifications_session_id"),
-        "notifications",
-        ["session_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_notifications_status_due",
-        "notifications",
-        ["status", "due_at"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_notifications_user_id"), "notifications", ["user_id"], unique=False
-    )
+    op.create_index(op.f("ix_notifications_session_id"), "notifications", ["session_id"], unique=False)
+    op.create_index("ix_notifications_status_due", "notifications", ["status", "due_at"], unique=False)
+    op.create_index(op.f("ix_notifications_user_id"), "notifications", ["user_id"], unique=False)
     op.create_table(
         "offerings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("player_id", sa.Integer(), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("price_amount", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "duration_minutes between 15 and 30",
-            name=op.f("ck_offerings_duration_range"),
-        ),
-        sa.CheckConstraint(
-            "price_amount >= 0", name=op.f("ck_offerings_price_not_negative")
-        ),
+        sa.CheckConstraint("duration_minutes between 15 and 30", name=op.f("ck_offerings_duration_range")),
+        sa.CheckConstraint("price_amount >= 0", name=op.f("ck_offerings_price_not_negative")),
         sa.ForeignKeyConstraint(
-            ["player_id"],
-            ["profiles.user_id"],
-            name=op.f("fk_offerings_player_id_profiles"),
-            ondelete="CASCADE",
+            ["player_id"], ["profiles.user_id"], name=op.f("fk_offerings_player_id_profiles"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offerings")),
-        sa.UniqueConstraint(
-            "player_id", "duration_minutes", name="uq_offerings_player_duration"
-        ),
+        sa.UniqueConstraint("player_id", "duration_minutes", name="uq_offerings_player_duration"),
     )
-    op.create_index(
-        op.f("ix_offerings_player_id"), "offerings", ["player_id"], unique=False
-    )
+    op.create_index(op.f("ix_offerings_player_id"), "offerings", ["player_id"], unique=False)
     op.create_table(
         "payments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -386,25 +280,13 @@ def upgrade():
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_payments_amount_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_payments_session_id_sessions"),
-        ),
+        sa.ForeignKeyConstraint(["session_id"], ["sessions.id"], name=op.f("fk_payments_session_id_sessions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
-        sa.UniqueConstraint(
-            "checkout_session_id", name=op.f("uq_payments_checkout_session_id")
-        ),
-        sa.UniqueConstraint(
-            "idempotency_key", name=op.f("uq_payments_idempotency_key")
-        ),
-        sa.UniqueConstraint(
-            "payment_intent_id", name=op.f("uq_payments_payment_intent_id")
-        ),
+        sa.UniqueConstraint("checkout_session_id", name=op.f("uq_payments_checkout_session_id")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_payments_idempotency_key")),
+        sa.UniqueConstraint("payment_intent_id", name=op.f("uq_payments_payment_intent_id")),
     )
-    op.create_index(
-        op.f("ix_payments_session_id"), "payments", ["session_id"], unique=False
-    )
+    op.create_index(op.f("ix_payments_session_id"), "payments", ["session_id"], unique=False)
     op.create_table(
         "session_consents",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -413,26 +295,14 @@ def upgrade():
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("granted", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "kind in ('recording','sharing')", name=op.f("ck_session_consents_kind")
-        ),
+        sa.CheckConstraint("kind in ('recording','sharing')", name=op.f("ck_session_consents_kind")),
         sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_session_consents_session_id_sessions"),
-            ondelete="CASCADE",
+            ["session_id"], ["sessions.id"], name=op.f("fk_session_consents_session_id_sessions"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_session_consents_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_session_consents_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_session_consents")),
     )
-    op.create_index(
-        op.f("ix_session_consents_session_id"),
-        "session_consents",
-        ["session_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_session_consents_session_id"), "session_consents", ["session_id"], unique=False)
     op.create_table(
         "session_feedback",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -441,24 +311,13 @@ def upgrade():
         sa.Column("rating", sa.Integer(), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "rating between 1 and 5", name=op.f("ck_session_feedback_rating_range")
-        ),
+        sa.CheckConstraint("rating between 1 and 5", name=op.f("ck_session_feedback_rating_range")),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_session_feedback_author_id_users")),
         sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["users.id"],
-            name=op.f("fk_session_feedback_author_id_users"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_session_feedback_session_id_sessions"),
-            ondelete="CASCADE",
+            ["session_id"], ["sessions.id"], name=op.f("fk_session_feedback_session_id_sessions"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_session_feedback")),
-        sa.UniqueConstraint(
-            "session_id", "author_id", name="uq_session_feedback_author"
-        ),
+        sa.UniqueConstraint("session_id", "author_id", name="uq_session_feedback_author"),
     )
     op.create_table(
         "session_recordings",
@@ -474,22 +333,12 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ready_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["sessions.id"],
-            name=op.f("fk_session_recordings_session_id_sessions"),
+            ["session_id"], ["sessions.id"], name=op.f("fk_session_recordings_session_id_sessions")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_session_recordings")),
-        sa.UniqueConstraint(
-            "provider_recording_id",
-            name=op.f("uq_session_recordings_provider_recording_id"),
-        ),
+        sa.UniqueConstraint("provider_recording_id", name=op.f("uq_session_recordings_provider_recording_id")),
     )
-    op.create_index(
-        op.f("ix_session_recordings_session_id"),
-        "session_recordings",
-        ["session_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_session_recordings_session_id"), "session_recordings", ["session_id"], unique=False)
     op.create_table(
         "recording_access_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -502,18 +351,11 @@ def upgrade():
             ["session_recordings.id"],
             name=op.f("fk_recording_access_log_recording_id_session_recordings"),
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_recording_access_log_user_id_users"),
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_recording_access_log_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recording_access_log")),
     )
     op.create_index(
-        op.f("ix_recording_access_log_recording_id"),
-        "recording_access_log",
-        ["recording_id"],
-        unique=False,
+        op.f("ix_recording_access_log_recording_id"), "recording_access_log", ["recording_id"], unique=False
     )
     op.create_table(
         "recording_share_links",
@@ -525,9 +367,7 @@ def upgrade():
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["users.id"],
-            name=op.f("fk_recording_share_links_created_by_id_users"),
+            ["created_by_id"], ["users.id"], name=op.f("fk_recording_share_links_created_by_id_users")
         ),
         sa.ForeignKeyConstraint(
             ["recording_id"],
@@ -535,15 +375,10 @@ def upgrade():
             name=op.f("fk_recording_share_links_recording_id_session_recordings"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recording_share_links")),
-        sa.UniqueConstraint(
-            "token_hash", name=op.f("uq_recording_share_links_token_hash")
-        ),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_recording_share_links_token_hash")),
     )
     op.create_index(
-        op.f("ix_recording_share_links_recording_id"),
-        "recording_share_links",
-        ["recording_id"],
-        unique=False,
+        op.f("ix_recording_share_links_recording_id"), "recording_share_links", ["recording_id"], unique=False
     )
     op.create_table(
         "refunds",
@@ -563,21 +398,13 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("amount > 0", name=op.f("ck_refunds_amount_positive")),
-        sa.ForeignKeyConstraint(
-            ["payment_id"], ["payments.id"], name=op.f("fk_refunds_payment_id_payments")
-        ),
-        sa.ForeignKeyConstraint(
-            ["session_id"], ["sessions.id"], name=op.f("fk_refunds_session_id_sessions")
-        ),
+        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_refunds_payment_id_payments")),
+        sa.ForeignKeyConstraint(["session_id"], ["sessions.id"], name=op.f("fk_refunds_session_id_sessions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
-        sa.UniqueConstraint(
-            "provider_refund_id", name=op.f("uq_refunds_provider_refund_id")
-        ),
+        sa.UniqueConstraint("provider_refund_id", name=op.f("uq_refunds_provider_refund_id")),
     )
-    op.create_index(
-        op.f("ix_refunds_session_id"), "refunds", ["session_id"], unique=False
-    )
+    op.create_index(op.f("ix_refunds_session_id"), "refunds", ["session_id"], unique=False)
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
         # No two active sessions of one player may overlap (see models/sessions.py).
@@ -591,18 +418,11 @@ def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_index(op.f("ix_refunds_session_id"), table_name="refunds")
     op.drop_table("refunds")
-    op.drop_index(
-        op.f("ix_recording_share_links_recording_id"),
-        table_name="recording_share_links",
-    )
+    op.drop_index(op.f("ix_recording_share_links_recording_id"), table_name="recording_share_links")
     op.drop_table("recording_share_links")
-    op.drop_index(
-        op.f("ix_recording_access_log_recording_id"), table_name="recording_access_log"
-    )
+    op.drop_index(op.f("ix_recording_access_log_recording_id"), table_name="recording_access_log")
     op.drop_table("recording_access_log")
-    op.drop_index(
-        op.f("ix_session_recordings_session_id"), table_name="session_recordings"
-    )
+    op.drop_index(op.f("ix_session_recordings_session_id"), table_name="session_recordings")
     op.drop_table("session_recordings")
     op.drop_table("session_feedback")
     op.drop_index(op.f("ix_session_consents_session_id"), table_name="session_consents")
@@ -615,15 +435,12 @@ def downgrade():
     op.drop_index("ix_notifications_status_due", table_name="notifications")
     op.drop_index(op.f("ix_notifications_session_id"), table_name="notifications")
     op.drop_table("notifications")
-    op.drop_index(
-        op.f("ix_availability_windows_player_id"), table_name="availability_windows"
-    )
+    op.drop_index(op.f("ix_availability_windows_player_id"), table_name="availability_windows")
     op.drop_table("availability_windows")
-    op.drop_index(
-        op.f("ix_availability_overrides_player_id"), table_name="availability_overrides"
-    )
+    op.drop_index(op.f("ix_availability_overrides_player_id"), table_name="availability_overrides")
     op.drop_table("availability_overrides")
     op.drop_index("ix_sessions_status_hold", table_name="sessions")
+    op.drop_index(op.f("ix_sessions_room_name"), table_name="sessions")
     op.drop_index("ix_sessions_player_starts", table_name="sessions")
     op.drop_index(op.f("ix_sessions_fan_id"), table_name="sessions")
     op.drop_table("sessions")
