@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements-test.txt
 bash scripts/services.sh
-exec .venv/bin/python -m pytest "$@"
+# Two workers by default (this is sized for 2 cores); TEST_WORKERS=0 runs in one process.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
