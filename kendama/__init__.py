@@ -64,8 +64,10 @@ def register_extensions(app: Flask) -> None:
     queueing.init_app(app)
     jobs.init_app(app)
     from . import auth_loading
+    from .services import slot_cache
 
     auth_loading.init_app(app)
+    slot_cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

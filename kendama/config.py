@@ -112,6 +112,10 @@ class Config:
     # integrations/video/wsgi_transport.py); "http": always over the network.
     VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")
 
+    # Computed free slots are cached (services/slot_cache.py) for at most this long; 0 turns it off.
+    SLOT_CACHE_SECONDS = _int("SLOT_CACHE_SECONDS", 30)
+    SLOT_CACHE_PREFIX = os.environ.get("SLOT_CACHE_PREFIX")  # Redis key prefix; derived from DATABASE_URL when unset
+
     # Booking policy (numbers are configuration; the rules live in services/policy.py)
     POLICY_FULL_REFUND_HOURS = _int("POLICY_FULL_REFUND_HOURS", 24)
     POLICY_PARTIAL_REFUND_HOURS = _int("POLICY_PARTIAL_REFUND_HOURS", 2)
@@ -196,6 +200,8 @@ class TestingConfig(Config):
     VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{os.getpid()}.sqlite3")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = False
     RATELIMIT_VIDEO_JOIN = "1000 per minute"
+    # Tests that read slots see the database directly; tests/integration/test_slot_cache.py turns it on.
+    SLOT_CACHE_SECONDS = 0
     # Paid bookings reach the Stripe sandbox in-process unless a test serves the app over HTTP.
     STRIPE_SANDBOX_TRANSPORT = "wsgi"
     STRIPE_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-stripe-sandbox-{os.getpid()}.sqlite3")

@@ -61,6 +61,7 @@ class SlotList:
     player_id: int
     duration_minutes: int
     slots: list[slots.Slot]
+    fresh_until: datetime | None = None  # see slots.FreeSlots
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,30 @@ def offered_slots(
     now: datetime | None = None,
 ) -> SlotList:
     """Free slots of a listed player for one of their durations; the range is at most 62 days."""
+    check_slot_range(range_start, range_end)
+    return listed_free_slots(player_id, duration_minutes, range_start, range_end, now=now)
+
+
+def check_slot_range(range_start: datetime, range_end: datetime) -> None:
+    """The range a client may ask slots for: not empty, at most 62 days (422 otherwise)."""
     if range_end <= range_start:
         raise InvalidInput({"to": "The end of the range must be after its start."})
     if range_end - range_start > slots.MAX_RANGE:
         raise InvalidInput({"to": "Ask for at most 62 days at a time."})
+
+
+def listed_free_slots(
+    player_id: int,
+    duration_minutes: int | None,
+    range_start: datetime,
+    range_end: datetime,
+    *,
+    now: datetime | None = None,
+) -> SlotList:
+    """offered_slots without the range limit (callers that cut ranges themselves check it first)."""
     _, offering = bookable_offering(player_id, duration_minutes)
-    found = slots.bookable_slots(player_id, offering.duration_minutes, range_start, range_end, now=now)
-    return SlotList(player_id, offering.duration_minutes, found)
+    found = slots.free_slots(player_id, offering.duration_minutes, range_start, range_end, now=now)
+    return SlotList(player_id, offering.duration_minutes, found.slots, found.fresh_until)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import Offering, Profile, Role, User, VerificationState, utcnow
-from . import slots
+from . import slot_cache, slots
 from .errors import NotFound
 from .text_search import LIKE_ESCAPE, contains_pattern
 from .timezones import parse_aware, zone
@@ -143,7 +143,7 @@ def search_players(search: PlayerSearch, *, page: int = 1, per_page: int = 20) -
         # Free time is computed, not stored: order and filter every match by it (in bulk).
         rows = db.session.execute(matches).all()
         durations = {row.user_id: row.min_duration for row in rows}
-        first = slots.next_available(list(durations), durations, before=before)
+        first = slots.cached_next_available(list(durations), durations, before=before)
         if before is not None:
             rows = [row for row in rows if first[row.user_id] is not None]
         rows.sort(key=_row_order(search.sort, first))
@@ -153,7 +153,7 @@ def search_players(search: PlayerSearch, *, page: int = 1, per_page: int = 20) -
         total = db.session.scalar(select(func.count()).select_from(matches.subquery())) or 0
         shown = db.session.execute(_SQL_ORDER[search.sort](matches).limit(per_page).offset((page - 1) * per_page)).all()
         durations = {row.user_id: row.min_duration for row in shown}
-        first = slots.next_available(list(durations), durations)
+        first = slots.cached_next_available(list(durations), durations)
     profiles = _profiles([row.user_id for row in shown])
     items = [PlayerCard(profiles[row.user_id], first.get(row.user_id), row.min_duration) for row in shown]
     return PlayerPage(items=items, total=total, page=page, per_page=per_page)
@@ -203,7 +203,7 @@ def player_card(player_id: int, duration_minutes: int | None = None) -> PlayerCa
     profile = listed_profile(player_id)
     offered = [o.duration_minutes for o in profile.offerings]
     duration = duration_minutes if duration_minutes in offered else min(offered)
-    first = slots.next_available([player_id], {player_id: duration})
+    first = slots.cached_next_available([player_id], {player_id: duration})
     return PlayerCard(profile, first[player_id], duration)
 
 
@@ -225,12 +225,28 @@ def week_ahead(player_id: int, duration_minutes: int, zone_name: str, *, now: da
     Runs of back-to-back starts (every 15 minutes) read as one span, so a day reads
     "09:00-12:00, 18:00-21:00" instead of two dozen separate times.
     """
-    now = now or utcnow()
+    if now is not None:  # a what-if at another moment: computed, not cached
+        return _week_ahead(player_id, duration_minutes, zone_name, now)[0]
+    now = utcnow()
+    today = now.astimezone(zone(zone_name)).date()
+    return slot_cache.remember(
+        player_id,
+        "week",
+        (duration_minutes, zone_name, today),
+        lambda: _week_ahead(player_id, duration_minutes, zone_name, now),
+        now=now,
+    )
+
+
+def _week_ahead(
+    player_id: int, duration_minutes: int, zone_name: str, now: datetime
+) -> tuple[list[OpenDay], datetime | None]:
     tz = zone(zone_name)
     today = now.astimezone(tz).date()
     range_start = datetime.combine(today, time(0), tzinfo=tz).astimezone(UTC)
     range_end = datetime.combine(today + WEEK, time(0), tzinfo=tz).astimezone(UTC)
-    found = slots.bookable_slots(player_id, duration_minutes, range_start, range_end, now=now)
+    free = slots.free_slots(player_id, duration_minutes, range_start, range_end, now=now)
+    found = free.slots
     length = timedelta(minutes=duration_minutes)
     days = []
     for day, day_slots in slots.group_by_day(found, zone_name).items():
@@ -241,7 +257,7 @@ def week_ahead(player_id: int, duration_minutes: int, zone_name: str, *, now: da
             else:
                 spans.append((slot.start, slot.end))
         days.append(OpenDay(day, len(day_slots), spans))
-    return days
+    return days, free.fresh_until
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from ..models import (
     WeeklyWindow,
     utcnow,
 )
+from . import slot_cache
 from .timezones import zone
 
 GRID = timedelta(minutes=15)
@@ -323,6 +324,43 @@ def _margin(rules: Rules, duration: timedelta) -> timedelta:
     return duration + rules.buffer
 
 
+@dataclass(frozen=True)
+class FreeSlots:
+    slots: list[Slot]
+    # When the clock alone makes this list wrong: its first slot falls inside the minimum
+    # notice. Until then time only adds slots (a hold running out, the booking window growing
+    # by a day); None when there is nothing to lose.
+    fresh_until: datetime | None
+
+
+def fresh_until(first_start: datetime | None, rules: Rules) -> datetime | None:
+    """The moment a computed answer whose earliest start is `first_start` stops being right."""
+    return None if first_start is None else first_start - rules.min_notice
+
+
+def free_slots(
+    player_id: int,
+    duration_minutes: int,
+    range_start: datetime,
+    range_end: datetime,
+    *,
+    now: datetime | None = None,
+    exclude_session_id: int | None = None,
+) -> FreeSlots:
+    """The player's free slots starting in [range_start, range_end) and how long they stay right."""
+    now = now or utcnow()
+    rules = load_rules([player_id]).get(player_id)
+    if rules is None:
+        return FreeSlots([], None)
+    duration = timedelta(minutes=duration_minutes)
+    margin = _margin(rules, duration)
+    sessions, busy = load_conflicts(
+        [player_id], range_start - margin, range_end + margin, now, exclude_session_id=exclude_session_id
+    )
+    found = list(compute_slots(rules, duration, range_start, range_end, now, sessions[player_id], busy[player_id]))
+    return FreeSlots(found, fresh_until(found[0].start if found else None, rules))
+
+
 def bookable_slots(
     player_id: int,
     duration_minutes: int,
@@ -333,16 +371,9 @@ def bookable_slots(
     exclude_session_id: int | None = None,
 ) -> list[Slot]:
     """The player's free slots starting in [range_start, range_end) (no listing checks here)."""
-    now = now or utcnow()
-    rules = load_rules([player_id]).get(player_id)
-    if rules is None:
-        return []
-    duration = timedelta(minutes=duration_minutes)
-    margin = _margin(rules, duration)
-    sessions, busy = load_conflicts(
-        [player_id], range_start - margin, range_end + margin, now, exclude_session_id=exclude_session_id
-    )
-    return list(compute_slots(rules, duration, range_start, range_end, now, sessions[player_id], busy[player_id]))
+    return free_slots(
+        player_id, duration_minutes, range_start, range_end, now=now, exclude_session_id=exclude_session_id
+    ).slots
 
 
 def is_bookable(
@@ -378,7 +409,13 @@ def next_available(
     next week, then, only for players with nothing free in it, over the rest of their window,
     so a page of busy players does not read months of sessions it does not need.
     """
-    now = now or utcnow()
+    return {pid: first for pid, (first, _) in _first_free(player_ids, durations, before, now or utcnow()).items()}
+
+
+def _first_free(
+    player_ids: Iterable[int], durations: dict[int, int], before: datetime | None, now: datetime
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """next_available's work: each player's first free start and until when it stays right."""
     result: dict[int, datetime | None] = dict.fromkeys(player_ids)
     rules_by_player = load_rules(pid for pid in result if pid in durations)
     horizons = {pid: rules.booking_window(now)[1] for pid, rules in rules_by_player.items()}
@@ -401,7 +438,28 @@ def next_available(
                 result[pid] = first.start if first else None
                 pending.discard(pid)
         start = end_of_look
-    return result
+    return {pid: (first, fresh_until(first, rules_by_player[pid]) if first else None) for pid, first in result.items()}
+
+
+def cached_next_available(
+    player_ids: Iterable[int], durations: dict[int, int], *, before: datetime | None = None
+) -> dict[int, datetime | None]:
+    """next_available for what pages show, through the slot cache (never for booking decisions).
+
+    The first free start over the whole booking window is what is cached; `before` filters it,
+    which gives the same answer as looking only up to `before`.
+    """
+    now = utcnow()
+    found: dict[int, datetime | None] = dict.fromkeys(player_ids)
+
+    def compute(missing: list[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
+        return _first_free(missing, durations, None, now)
+
+    wanted = {pid: durations[pid] for pid in found if pid in durations}
+    found.update(slot_cache.remember_many("next", wanted, compute, now=now))
+    if before is not None:
+        found = {pid: first if first is not None and first < before else None for pid, first in found.items()}
+    return found
 
 
 def group_by_day(slots: Iterable[Slot], zone_name: str) -> dict[date, list[Slot]]:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import jsonify
+from flask import current_app, jsonify
 
 from ...models import utcnow
-from ...services import availability, booking
+from ...services import availability
 from ...services.errors import NotAllowed
 from ...services.timezones import parse_aware
 from . import bp
 from .io import parse_body, parse_query, require_user
 from .session_schemas import AvailabilityIn, AvailabilityOut, SlotListOut, SlotQuery
-from .session_serializers import availability_out, slot_list_out
+from .session_serializers import availability_out
+from .slot_answers import slot_answer
 from .spec import operation
 
 DEFAULT_RANGE = timedelta(days=14)
@@ -66,4 +67,4 @@ def player_slots(player_id: int):
     query = parse_query(SlotQuery)
     start = parse_aware(query.from_, field="from") if query.from_ else utcnow()
     end = parse_aware(query.to, field="to") if query.to else start + DEFAULT_RANGE
-    return jsonify(slot_list_out(booking.offered_slots(player_id, query.duration, start, end)))
+    return current_app.response_class(slot_answer(player_id, query.duration, start, end), mimetype="application/json")
