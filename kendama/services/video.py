@@ -291,6 +291,17 @@ def meeting_ended(room_name: str, ended_at: datetime | None) -> None:
     session.completed_at = min(ended_at or utcnow(), session.ends_at)
 
 
+def can_mark_no_show(session: LiveSession, user_id: int, now: datetime | None = None) -> bool:
+    """Whether mark_no_show would accept this user now (for the join page and the dashboard)."""
+    now = now or utcnow()
+    return (
+        session.participant_role(user_id) == "player"
+        and session.status in JOINABLE
+        and now >= session.starts_at
+        and session.fan_joined_at is None
+    )
+
+
 def mark_no_show(user: User, session_id: int, *, now: datetime | None = None) -> LiveSession:
     """The player records that the fan did not come (only after the start, only if the fan never joined)."""
     now = now or utcnow()
@@ -420,11 +431,6 @@ def call_page(user: User, session_id: int, *, now: datetime | None = None) -> Ca
         window_open=window_open(session, now),
         ended=now >= session.ends_at or session.status not in JOINABLE,
         consent=consent_state(session, now=now),
-        can_mark_no_show=(
-            role == "player"
-            and session.status in JOINABLE
-            and now >= session.starts_at
-            and session.fan_joined_at is None
-        ),
+        can_mark_no_show=can_mark_no_show(session, user.id, now),
         provider="sandbox" if video_provider.uses_sandbox() else "daily",
     )

@@ -14,7 +14,8 @@ from . import bp
 @login_required
 def leave_feedback(session_id: int):
     rating = request.form.get("rating", type=int)
-    feedback.leave_feedback(current_user, session_id, rating if rating is not None else 0,
-                            request.form.get("comment", ""))
+    feedback.leave_feedback(
+        current_user, session_id, rating if rating is not None else 0, request.form.get("comment", "")
+    )
     flash("Thank you for your feedback.", "success")
     return see_other(url_for("dashboard.index"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...services import avatars, feedback, profiles
+from ...services import avatars, dashboard, feedback, profiles
 from ...services.errors import InvalidInput, NotAllowed, ServiceError
 from ...services.money import format_money, to_minor_units
 from ..form_errors import apply_service_errors
@@ -17,7 +17,17 @@ from .forms import OFFERED_DURATIONS, ProfileForm
 @bp.get("/")
 @login_required
 def index():
-    return render_template("dashboard/index.html", awaiting_feedback=feedback.sessions_awaiting_feedback(current_user))
+    return render_template(
+        "dashboard/index.html",
+        view=dashboard.overview(current_user),
+        awaiting_feedback=feedback.sessions_awaiting_feedback(current_user),
+    )
+
+
+@bp.get("/sessions/<int:session_id>/receipt")
+@login_required
+def receipt(session_id: int):
+    return render_template("dashboard/receipt.html", receipt=dashboard.receipt(current_user, session_id))
 
 
 def _fill_form(form: ProfileForm, profile) -> None:

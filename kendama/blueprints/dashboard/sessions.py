@@ -24,15 +24,6 @@ class CancelForm(FlaskForm):
     reason = TextAreaField("Reason (optional; the other side sees it)", validators=[Optional(), Length(max=2000)])
 
 
-@bp.context_processor
-def session_helpers():
-    """Lazy helpers for dashboard/_sessions.html, which dashboard/index.html includes."""
-    return {
-        "session_overview": lambda: booking.sessions_overview(current_user),
-        "session_actions": lambda session: booking.available_actions(session, current_user),
-    }
-
-
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_session(session_id: int):

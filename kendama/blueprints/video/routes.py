@@ -16,12 +16,6 @@ from .forms import ActionForm, ConsentForm
 SHARE_NOTICE = "video_share_link"  # the new share URL, shown once after the redirect
 
 
-@bp.app_template_global("video_window_open")
-def video_window_open(session) -> bool:
-    """For the dashboard's session rows: is the room open now?"""
-    return video.window_open(session)
-
-
 @bp.after_request
 def never_cache(response):
     # Call passes, signed links and the access log are per person and short-lived.

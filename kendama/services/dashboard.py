@@ -1,0 +1,213 @@
+"""What a signed-in user's dashboard shows, decided here so the templates only display it.
+
+The rules come from the services that own them (booking for cancel and reschedule, video for the
+room window and no-shows, recordings for sharing, refunds for what was paid); this module only
+gathers them. One call reads the sessions and then their payments, refunds, recordings and share
+links in one query each, so the page costs the same few queries however many sessions it lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    LiveSession,
+    Payment,
+    Profile,
+    RecordingShareLink,
+    Refund,
+    SessionAvailability,
+    SessionRecording,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from . import availability, booking, earnings, video
+from .earnings import MonthLine
+from .errors import NotFound
+from .session_access import session_for_viewer
+
+SHOWN_RECORDING_STATES = ("in_progress", "ready", "failed")  # a deleted recording is not mentioned
+
+
+@dataclass(frozen=True)
+class SessionCard:
+    """One session as its fan or player sees it on the dashboard, with what they may do now."""
+
+    session: LiveSession
+    role: str  # "fan" or "player": how the viewer takes part
+    other: User
+    actions: booking.Actions
+    can_join: bool
+    can_change_consent: bool
+    can_mark_no_show: bool
+    recording: SessionRecording | None
+    can_share: bool
+    share_link: RecordingShareLink | None
+    payment: Payment | None  # the payment that paid for it
+    refunds: list[Refund] = field(default_factory=list)
+    can_pay: bool = False  # a held booking the fan can still pay for
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.amount for r in self.refunds)
+
+
+@dataclass(frozen=True)
+class PlayerSummary:
+    profile: Profile
+    availability: SessionAvailability
+    earnings: list[MonthLine]  # all time, one line per currency
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    upcoming: list[SessionCard]
+    past: list[SessionCard]
+    receipts: list[SessionCard]  # the fan's paid sessions, newest first
+    recordings: list[SessionCard]  # sessions with a recording to watch (and, for players, share)
+    player: PlayerSummary | None
+
+
+def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows for this user."""
+    now = now or utcnow()
+    sessions = booking.sessions_overview(viewer, now=now)
+    everything = sessions.upcoming + sessions.past
+    cards = _cards(everything, viewer, now)
+    upcoming = [cards[s.id] for s in sessions.upcoming]
+    past = [cards[s.id] for s in sessions.past]
+    receipts = sorted(
+        (c for c in upcoming + past if c.role == "fan" and c.payment is not None),
+        key=lambda c: c.payment.paid_at or c.payment.created_at,
+        reverse=True,
+    )
+    recordings = [c for c in past + upcoming if c.recording is not None]
+    return Dashboard(upcoming, past, receipts, recordings, _player_summary(viewer) if viewer.is_player else None)
+
+
+def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int, SessionCard]:
+    ids = [s.id for s in sessions]
+    payments = _paid_payments(ids)
+    open_checkouts = _open_checkouts(ids, now)
+    refunds = _refunds(ids)
+    recordings = _recordings(ids)
+    links = _share_links([r.id for r in recordings.values()], now)
+    cards = {}
+    for session in sessions:
+        role = session.participant_role(viewer.id) or "fan"
+        recording = recordings.get(session.id)
+        ready = recording is not None and recording.status == "ready"
+        cards[session.id] = SessionCard(
+            session=session,
+            role=role,
+            other=session.fan if role == "player" else session.player,
+            actions=booking.available_actions(session, viewer, now=now),
+            can_join=video.window_open(session, now),
+            can_change_consent=video.consent_state(session, now=now).changeable,
+            can_mark_no_show=video.can_mark_no_show(session, viewer.id, now),
+            recording=recording,
+            can_share=role == "player" and ready and session.sharing_allowed,
+            share_link=links.get(recording.id) if ready and role == "player" else None,
+            payment=payments.get(session.id),
+            refunds=refunds.get(session.id, []),
+            can_pay=role == "fan" and session.id in open_checkouts,
+        )
+    return cards
+
+
+def _paid_payments(session_ids: list[int]) -> dict[int, Payment]:
+    rows = db.session.scalars(
+        select(Payment).where(Payment.session_id.in_(session_ids), Payment.status == "paid").order_by(Payment.id)
+    )
+    return {p.session_id: p for p in rows}  # the latest paid one wins, as refunds.paid_payment picks it
+
+
+def _open_checkouts(session_ids: list[int], now: datetime) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Payment.session_id)
+            .join(LiveSession, LiveSession.id == Payment.session_id)
+            .where(
+                Payment.session_id.in_(session_ids),
+                LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
+                Payment.status == "open",
+                Payment.checkout_url.is_not(None),
+                Payment.expires_at > now,
+            )
+        )
+    )
+
+
+def _refunds(session_ids: list[int]) -> dict[int, list[Refund]]:
+    found: dict[int, list[Refund]] = {}
+    for refund in db.session.scalars(select(Refund).where(Refund.session_id.in_(session_ids)).order_by(Refund.id)):
+        found.setdefault(refund.session_id, []).append(refund)
+    return found
+
+
+def _recordings(session_ids: list[int]) -> dict[int, SessionRecording]:
+    """Each session's recording to show: a ready one before others, then the newest."""
+    rows = db.session.scalars(
+        select(SessionRecording)
+        .where(SessionRecording.session_id.in_(session_ids), SessionRecording.status.in_(SHOWN_RECORDING_STATES))
+        .order_by((SessionRecording.status == "ready").asc(), SessionRecording.created_at.asc())
+    )
+    return {r.session_id: r for r in rows}  # later rows (ready, newest) overwrite earlier ones
+
+
+def _share_links(recording_ids: list[int], now: datetime) -> dict[int, RecordingShareLink]:
+    rows = db.session.scalars(
+        select(RecordingShareLink)
+        .where(
+            RecordingShareLink.recording_id.in_(recording_ids),
+            RecordingShareLink.revoked_at.is_(None),
+            RecordingShareLink.expires_at > now,
+        )
+        .order_by(RecordingShareLink.created_at)
+    )
+    return {link.recording_id: link for link in rows}
+
+
+def _player_summary(player: User) -> PlayerSummary:
+    return PlayerSummary(
+        profile=db.session.get(Profile, player.id),
+        availability=availability.get_availability(player.id),
+        earnings=earnings.player_earnings(player).by_currency(),
+    )
+
+
+# --- A receipt ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the fan paid for one session and what went back; the platform fee is not the fan's business."""
+
+    session: LiveSession
+    payment: Payment
+    refunds: list[Refund]
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.amount for r in self.refunds)
+
+    @property
+    def kept(self) -> int:
+        """What the fan has paid once every refund granted has gone through (a failed one is retried)."""
+        return self.payment.amount - self.refunded
+
+
+def receipt(viewer: User, session_id: int) -> Receipt:
+    """The receipt of a paid session, for its fan or an admin (NotFound for anyone else, or if unpaid)."""
+    session = session_for_viewer(viewer, session_id)
+    if session.fan_id != viewer.id and not viewer.is_admin:
+        raise NotFound("We could not find that receipt.")
+    payment = _paid_payments([session.id]).get(session.id)
+    if payment is None:
+        raise NotFound("This session has no payment, so there is no receipt.", code="no_receipt")
+    return Receipt(session, payment, _refunds([session.id]).get(session.id, []))
