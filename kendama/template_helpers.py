@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from .services.money import format_money
+from .services.money import format_amount, format_money
 from .services.timezones import in_zone, is_valid_zone
 
 
@@ -36,4 +36,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
+    app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone

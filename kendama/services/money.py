@@ -57,9 +57,14 @@ def fee_refund(fee: int, refund_amount: int, paid_amount: int) -> int:
 
 
 def format_money(amount: int, currency: str) -> str:
-    """Human text for an amount, e.g. 2500 usd -> 'USD 25.00'; 0 -> 'Free'."""
+    """Human text for a price, e.g. 2500 usd -> 'USD 25.00'; 0 -> 'Free'."""
     if amount == 0:
         return "Free"
+    return format_amount(amount, currency)
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Human text for a sum of money, zero included (totals, fees, refunds): 0 usd -> 'USD 0.00'."""
     code = currency.upper()
     if currency.lower() in ZERO_DECIMAL_CURRENCIES:
         return f"{code} {amount:,}"

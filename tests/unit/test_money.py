@@ -2,7 +2,7 @@
 
 import pytest
 
-from kendama.services.money import fee_refund, format_money, percent_of, split_price, to_minor_units
+from kendama.services.money import fee_refund, format_amount, format_money, percent_of, split_price, to_minor_units
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,10 @@ def test_zero_decimal_currency_formatting_and_parsing():
         to_minor_units("abc", "usd")
     with pytest.raises(ValueError):
         to_minor_units("-1", "usd")
+
+
+def test_sums_of_money_show_zero_as_an_amount_while_prices_say_free():
+    assert format_money(0, "eur") == "Free"
+    assert format_amount(0, "eur") == "EUR 0.00"
+    assert format_amount(0, "jpy") == "JPY 0"
+    assert format_amount(123456, "usd") == format_money(123456, "usd") == "USD 1,234.56"
