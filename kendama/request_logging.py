@@ -9,7 +9,8 @@ import time
 import uuid
 
 from flask import Flask, g, request
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import inspect
 
 log = logging.getLogger("kendama.requests")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -46,6 +47,20 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.propagate = False
 
 
+def _signed_in_user_id() -> int | None:
+    """The id of the user this request was served to, read without touching the database.
+
+    After a commit the user's attributes are expired, and asking `current_user` anything would
+    reload the row just to write this log line.
+    """
+    # flask-login keeps the user it loaded in g; when nothing asked yet, ask now (as before).
+    user = g._login_user if "_login_user" in g else current_user._get_current_object()
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    identity = inspect(user).identity
+    return identity[0] if identity else None
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
@@ -59,7 +74,7 @@ def init_app(app: Flask) -> None:
         if request_id:
             response.headers["X-Request-ID"] = request_id
             started = g.get("request_started", time.perf_counter())
-            user_id = current_user.get_id().split(":")[0] if current_user and current_user.is_authenticated else None
+            user_id = _signed_in_user_id()
             log.info(
                 "request",
                 extra={"fields": {

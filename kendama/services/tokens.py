@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
@@ -35,7 +36,10 @@ def user_for_token(raw_token: str) -> tuple[User, ApiToken] | None:
     """The active user behind a live token, or None."""
     if not raw_token:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw_token)))
+    # Every API request asks this: the token and its user come back in one query.
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest(raw_token)).options(joinedload(ApiToken.user))
+    )
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
