@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from . import bp, config, delivery, ledger, store
 from .params import ApiError
@@ -38,12 +39,11 @@ def stripe_api(handler: Callable[..., tuple[dict, bool]]):
                 ApiError(401, "Invalid API Key provided. The sandbox only takes its own test key.").body(), 401
             )
         api_path = request.path[len(config.URL_PREFIX) :]
-        if store.take_fault(path, request.method, api_path):
-            response = _json(
-                {"error": {"type": "api_error", "message": "The sandbox was told to fail this request."}}, 503
-            )
-            response.headers["Stripe-Should-Retry"] = "false"
-            return response
+        fault = store.take_fault(path, request.method, api_path)
+        if fault is not None:
+            if fault.kind != "stall":
+                return _fault_response(fault)
+            g.sandbox_stall_seconds = fault.seconds
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         if key:
             state, status, body = store.idempotency_begin(path, config.API_KEY, key, _fingerprint())
@@ -95,6 +95,25 @@ def stripe_api(handler: Callable[..., tuple[dict, bool]]):
         return response
 
     return endpoint
+
+
+@bp.after_request
+def _stall(response: Response) -> Response:
+    """A stalled request answers late, whatever it answers (a replay too): the work is done and
+    kept, but a caller with a shorter timeout never hears of it."""
+    seconds = g.pop("sandbox_stall_seconds", 0)
+    if seconds:
+        time.sleep(seconds)
+    return response
+
+
+def _fault_response(fault: store.Fault) -> Response:
+    """A failure the tests asked for: a 503 Stripe says not to retry, or a plain 500 the client retries."""
+    status = 503 if fault.kind == "unavailable" else 500
+    response = _json({"error": {"type": "api_error", "message": "The sandbox was told to fail this request."}}, status)
+    if fault.kind == "unavailable":
+        response.headers["Stripe-Should-Retry"] = "false"
+    return response
 
 
 def _deliver_after(response: Response, app) -> None:

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS events (
     last_error TEXT
 );
 CREATE TABLE IF NOT EXISTS faults (scope TEXT PRIMARY KEY, remaining INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fault_kinds (scope TEXT PRIMARY KEY, kind TEXT NOT NULL, seconds REAL NOT NULL);
 """
 
 _initialised: set[str] = set()
@@ -282,24 +283,44 @@ def redeliver(path: str, event_id: str) -> bool:
 # --- Faults, for tests of what happens when Stripe is unavailable -------------------------
 
 
-def inject_faults(path: str, scope: str, count: int) -> None:
-    """Make the next `count` API requests matching `scope` (e.g. 'POST /v1/refunds') fail with a 503."""
+FAULT_KINDS = ("unavailable", "error", "stall")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """unavailable: a 503 that tells the client not to retry; error: a 500 the client may retry;
+    stall: the request runs, but its answer comes only after `seconds` (a caller's timeout)."""
+
+    kind: str
+    seconds: float = 0.0
+
+
+def inject_faults(path: str, scope: str, count: int, kind: str = "unavailable", seconds: float = 0.0) -> None:
+    """Make the next `count` API requests matching `scope` (e.g. 'POST /v1/refunds', or '*') fail as `kind`."""
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}")
     with transaction(path) as tx:
         tx.conn.execute(
             "INSERT INTO faults (scope, remaining) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET remaining = ?",
             (scope, count, count),
         )
+        tx.conn.execute(
+            "INSERT INTO fault_kinds (scope, kind, seconds) VALUES (?, ?, ?) "
+            "ON CONFLICT (scope) DO UPDATE SET kind = excluded.kind, seconds = excluded.seconds",
+            (scope, kind, seconds),
+        )
 
 
-def take_fault(path: str, method: str, api_path: str) -> bool:
-    """True (and one fewer left) when a fault is armed for this request."""
+def take_fault(path: str, method: str, api_path: str) -> Fault | None:
+    """The fault armed for this request (and one fewer left), or None."""
     with transaction(path) as tx:
         for scope in (f"{method} {api_path}", "*"):
             row = tx.conn.execute("SELECT remaining FROM faults WHERE scope = ?", (scope,)).fetchone()
             if row and row["remaining"] > 0:
                 tx.conn.execute("UPDATE faults SET remaining = remaining - 1 WHERE scope = ?", (scope,))
-                return True
-    return False
+                kind = tx.conn.execute("SELECT kind, seconds FROM fault_kinds WHERE scope = ?", (scope,)).fetchone()
+                return Fault(kind["kind"], kind["seconds"]) if kind else Fault("unavailable")
+    return None
 
 
 def get_object(path: str, object_id: str) -> dict | None:
