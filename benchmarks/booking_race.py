@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -26,10 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import requests
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from harness import free_port, gunicorn  # noqa: I001 - harness puts the project root on sys.path first
 from rq import Queue  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -50,12 +44,6 @@ from kendama.services.timezones import iso_utc  # noqa: E402
 from tests import postgres  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def seed(app, fans: int) -> tuple[int, list[str]]:
@@ -84,8 +72,8 @@ def seed(app, fans: int) -> tuple[int, list[str]]:
         return player.id, raw_tokens
 
 
-def start_server(port: int, database_url: str, queue_name: str, log) -> subprocess.Popen:
-    env = {
+def server_environment(port: int, database_url: str, queue_name: str) -> dict[str, str]:
+    return {
         **os.environ,
         "KENDAMA_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(32),
@@ -93,29 +81,13 @@ def start_server(port: int, database_url: str, queue_name: str, log) -> subproce
         "REDIS_URL": REDIS_URL,
         "RQ_QUEUE": queue_name,
         "BASE_URL": f"http://127.0.0.1:{port}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
         "RATELIMIT_BOOKING": "100000 per minute",
+        # Production keeps bookings closed until an admin opens the rollout switch.
+        "LIVE_SESSIONS_DEFAULT": "everyone",
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
     }
-    command = [str(ROOT / ".venv/bin/gunicorn"), "app:app", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError("gunicorn did not start; see the log")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def race(port: int, player_id: int, raw_tokens: list[str], slot_count: int):
@@ -162,13 +134,12 @@ def main(attempts: int, slot_count: int) -> int:
     url = postgres.create_database("kendama_bench_race")
     queue_name = f"bench-race-{secrets.token_hex(4)}"
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "JOBS_INLINE": True})
-    server = None
     log_path = Path("/tmp") / f"{queue_name}-gunicorn.log"
     try:
         player_id, raw_tokens = seed(app, attempts)
         port = free_port()
-        with open(log_path, "w") as log:
-            server = start_server(port, url, queue_name, log)
+        env = server_environment(port, url, queue_name)
+        with open(log_path, "w") as log, gunicorn("app:app", env, f"http://127.0.0.1:{port}", log=log):
             results, wall = race(port, player_id, raw_tokens, slot_count)
         statuses = [status for status, _ in results]
         latencies = sorted(seconds * 1000 for _, seconds in results)
@@ -189,8 +160,6 @@ def main(attempts: int, slot_count: int) -> int:
         )
         return 0 if ok else 1
     finally:
-        if server is not None:
-            stop_server(server)
         with app.app_context():
             db.engine.dispose()
             connection = redis_connection() if app.config.get("REDIS_URL") else None

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -93,14 +94,16 @@ def rss_bytes(pid: int) -> int:
 
 
 @contextmanager
-def gunicorn(app_path: str, env: dict[str, str], url: str, health_path: str = "/healthz") -> Iterator[Server]:
-    """Start `gunicorn app_path` with the production config file; stop it afterwards."""
+def gunicorn(
+    app_path: str, env: dict[str, str], url: str, health_path: str = "/healthz", log: IO | None = None
+) -> Iterator[Server]:
+    """Start `gunicorn app_path` with the production config file (output to `log`); stop it afterwards."""
     process = subprocess.Popen(
         [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), app_path],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
         start_new_session=True,
     )
     server = Server(process, url)
@@ -151,7 +154,8 @@ class MemorySampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             for name, pid in self.roots.items():
-                pids = children(pid) if self.include_children else [pid]
-                for candidate in pids or [pid]:
+                # The root too: an RQ worker's own process, beside the work horses it forks.
+                pids = [pid, *children(pid)] if self.include_children else [pid]
+                for candidate in pids:
                     self.max_rss[name] = max(self.max_rss[name], rss_bytes(candidate))
             self._stop.wait(self.interval)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -217,7 +218,14 @@ def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
     print("installing wrk (Debian package)", file=sys.stderr)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    install = ["apt-get", "install", "-y", "-qq", "wrk"]
+    if subprocess.run(install, stdout=subprocess.DEVNULL).returncode != 0:
+        # A fresh machine may have no package lists yet.
+        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
+
+
+LOAD_BEFORE = os.getloadavg()
 
 
 def main() -> None:
@@ -251,14 +259,19 @@ def main() -> None:
                                for s in scenarios(data, app_server.url, f"http://127.0.0.1:{hello_port}")]
             finally:
                 worker.terminate()
-                worker.wait(timeout=20)
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait()
     print_table(results, args, web_memory.max_rss["web worker"], rq_memory.max_rss["rq worker"])
 
 
 def print_table(results: list[Result], args, web_rss: int, rq_rss: int) -> None:
     hello = results[0].rps
     print(f"\n{args.connections} concurrent clients, {args.duration} s per scenario, "
-          f"gunicorn.conf.py (gthread), PostgreSQL + Redis on loopback\n")
+          f"gunicorn.conf.py (gthread), PostgreSQL + Redis on loopback; wrk shares the same cores; "
+          f"load average before the run {LOAD_BEFORE[0]:.1f}\n")
     print(f"| {'scenario':<26} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} | {'vs hello':>8} |")
     print(f"|{'-' * 28}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 10}|")
     for r in results:
