@@ -59,7 +59,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         db.session.rollback()
-        return respond(exc.status, exc.code, exc.message, exc.fields)
+        retry_after = getattr(exc, "retry_after_seconds", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return respond(exc.status, exc.code, exc.message, exc.fields, headers=headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -66,3 +66,4 @@ class ProviderUnavailable(ServiceError):
 
     status = 503
     code = "provider_unavailable"
+    retry_after_seconds = 10  # sent as Retry-After: outside services mostly come back quickly
