@@ -84,6 +84,9 @@ class Config:
     # "wsgi" serves the adapter's calls in-process (tests without a live server), "http" by HTTP.
     STRIPE_SANDBOX_DB = os.environ.get("STRIPE_SANDBOX_DB")
     STRIPE_SANDBOX_TRANSPORT = "http"
+    # Where the sandbox is served: this app's own /_sandbox/stripe when unset; benchmarks point it
+    # at a second copy, so that the app under load is not also answering its own provider calls.
+    STRIPE_SANDBOX_URL = os.environ.get("STRIPE_SANDBOX_URL")
     REFUND_MAX_ATTEMPTS = _int("REFUND_MAX_ATTEMPTS", 8)
     REFUND_RETRY_BASE_SECONDS = _int("REFUND_RETRY_BASE_SECONDS", 60)
     # Redirects to Stripe-hosted Checkout and onboarding follow form posts (CSP form-action).

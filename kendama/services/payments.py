@@ -52,6 +52,8 @@ def open_checkout(session_id: int) -> Payment:
     if session.price_amount <= 0:
         raise WrongState("This session is free; there is nothing to pay.")
     now = utcnow()
+    if session.hold_expires_at is not None and session.hold_expires_at <= now:
+        raise WrongState("The hold on this slot has run out. Please book the session again.", code="hold_expired")
     payment = _reusable_payment(session, now)
     if payment is not None and payment.checkout_url:
         db.session.commit()
@@ -233,7 +235,8 @@ def _apply_checkout(checkout: dict) -> None:
 
 
 def _apply_payment_failed(checkout: dict) -> None:
-    if checkout["payment_status"] != "paid":
+    """A delayed payment method (a bank debit) failed after the Checkout was completed."""
+    if checkout["status"] == "complete" and checkout["payment_status"] == "unpaid":
         _settle_ended(checkout["id"], "failed")
 
 
@@ -458,8 +461,14 @@ class PaymentStatus:
 
     @property
     def settling(self) -> bool:
-        """Something is still on its way (the payment, or a refund), so the page keeps polling."""
-        return self.state == "waiting" or any(r.status == "pending" for r in self.refunds)
+        """Something is on its way (a payment on an open Checkout, or a refund): keep polling.
+
+        Waiting without an open Checkout (Stripe could not be reached) changes only when the fan
+        tries again, so the page does not poll (nor announce the same message every two seconds).
+        """
+        return (self.state == "waiting" and self.open_payment is not None) or any(
+            r.status == "pending" for r in self.refunds
+        )
 
 
 def payment_status(viewer: User, session_id: int) -> PaymentStatus:

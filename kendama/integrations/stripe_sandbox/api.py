@@ -134,6 +134,10 @@ def _tx():
     return store.transaction(config.database_path(current_app))
 
 
+def _reading():
+    return store.reading(config.database_path(current_app))
+
+
 @bp.post("/v1/checkout/sessions")
 @stripe_api
 def create_checkout_session(params):
@@ -144,10 +148,13 @@ def create_checkout_session(params):
 @bp.get("/v1/checkout/sessions/<session_id>")
 @stripe_api
 def retrieve_checkout_session(params, session_id):
-    with _tx() as tx:
-        before = tx.get(session_id, "checkout.session")
+    with _reading() as tx:
+        found = tx.get(session_id, "checkout.session")
+    if found is not None and not ledger.expiry_due(found[0]):
+        return found[0], False
+    with _tx() as tx:  # unknown (404), or due to expire now: decided under the write lock
         session, _ = ledger.checkout_session(tx, session_id)
-    return session, bool(before and before[0]["status"] != session["status"])
+    return session, found is not None and found[0]["status"] != session["status"]
 
 
 @bp.post("/v1/checkout/sessions/<session_id>/expire")
@@ -167,7 +174,7 @@ def create_refund(params):
 @bp.get("/v1/refunds/<refund_id>")
 @stripe_api
 def retrieve_refund(params, refund_id):
-    with _tx() as tx:
+    with _reading() as tx:
         return ledger.refund(tx, refund_id), False
 
 
@@ -181,7 +188,7 @@ def create_account(params):
 @bp.get("/v1/accounts/<account_id>")
 @stripe_api
 def retrieve_account(params, account_id):
-    with _tx() as tx:
+    with _reading() as tx:
         return ledger.account(tx, account_id), False
 
 

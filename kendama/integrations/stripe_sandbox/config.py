@@ -18,7 +18,7 @@ def enabled(app: Flask) -> bool:
 
 def base_url(app: Flask) -> str:
     """The address that stands in for https://api.stripe.com (and for Stripe's hosted pages)."""
-    return app.config["BASE_URL"].rstrip("/") + URL_PREFIX
+    return (app.config.get("STRIPE_SANDBOX_URL") or app.config["BASE_URL"].rstrip("/") + URL_PREFIX).rstrip("/")
 
 
 def database_path(app: Flask) -> str:

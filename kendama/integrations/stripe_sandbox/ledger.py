@@ -147,10 +147,14 @@ def checkout_session(tx: Tx, session_id: str) -> tuple[dict, dict]:
     if found is None:
         raise _missing("checkout.session", session_id, "session")
     session, private = found
-    if session["status"] == "open" and session["expires_at"] <= now():
+    if expiry_due(session):
         # Stripe expires a session shortly after its expires_at; reading it must not show it open.
         session = _expire(tx, session, private)
     return session, private
+
+
+def expiry_due(session: dict) -> bool:
+    return session["status"] == "open" and session["expires_at"] <= now()
 
 
 def expire_due(tx: Tx, moment: int) -> int:

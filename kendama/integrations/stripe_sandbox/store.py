@@ -169,8 +169,26 @@ def transaction(path: str) -> Iterator[Tx]:
         conn.close()
 
 
+@contextmanager
+def reading(path: str) -> Iterator[Tx]:
+    """A read-only snapshot: no write lock, so reads never queue behind writers (WAL)."""
+    conn = _connect(path)
+    try:
+        conn.execute("BEGIN")
+        try:
+            yield Tx(conn)
+        finally:
+            conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
 def webhook_secret(path: str) -> str:
     """The endpoint's signing secret, created on first use."""
+    with reading(path) as tx:
+        row = tx.conn.execute("SELECT value FROM meta WHERE key = 'webhook_secret'").fetchone()
+    if row is not None:
+        return row["value"]
     with transaction(path) as tx:
         row = tx.conn.execute("SELECT value FROM meta WHERE key = 'webhook_secret'").fetchone()
         if row is not None:
@@ -313,8 +331,13 @@ def inject_faults(path: str, scope: str, count: int, kind: str = "unavailable", 
 
 def take_fault(path: str, method: str, api_path: str) -> Fault | None:
     """The fault armed for this request (and one fewer left), or None."""
+    scopes = (f"{method} {api_path}", "*")
+    with reading(path) as tx:  # the common case, nothing armed, takes no write lock
+        armed = tx.conn.execute("SELECT 1 FROM faults WHERE remaining > 0 AND scope IN (?, ?)", scopes).fetchone()
+    if armed is None:
+        return None
     with transaction(path) as tx:
-        for scope in (f"{method} {api_path}", "*"):
+        for scope in scopes:
             row = tx.conn.execute("SELECT remaining FROM faults WHERE scope = ?", (scope,)).fetchone()
             if row and row["remaining"] > 0:
                 tx.conn.execute("UPDATE faults SET remaining = remaining - 1 WHERE scope = ?", (scope,))
@@ -325,6 +348,6 @@ def take_fault(path: str, method: str, api_path: str) -> Fault | None:
 
 def get_object(path: str, object_id: str) -> dict | None:
     """An object as the API would show it (tests read the sandbox's records through this)."""
-    with transaction(path) as tx:
+    with reading(path) as tx:
         found = tx.get(object_id)
     return found[0] if found else None

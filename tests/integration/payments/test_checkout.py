@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations import stripe_gateway
-from kendama.integrations.stripe_sandbox import delivery, store
+from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
 from kendama.models import LiveSession, Notification, Payment, WebhookEvent, utcnow
-from kendama.services import payments
+from kendama.services import booking, payments
 from kendama.services.errors import ProviderUnavailable, WrongState
 
 from ...factories import LiveSessionFactory
 from ...payments_helpers import (
     DECLINED_CARD,
+    GOOD_CARD,
     Browser,
     delivered_events,
     fresh,
@@ -307,3 +311,67 @@ def _completed_event(payment) -> dict:
 def _notification_count(session_id: int) -> int:
     db.session.rollback()
     return db.session.scalar(select(db.func.count(Notification.id)).where(Notification.session_id == session_id))
+
+
+def test_a_hold_that_ran_out_cannot_be_paid(live):
+    session = held_session(hold_expires_at=utcnow() - timedelta(seconds=1))
+    with pytest.raises(WrongState) as raised:
+        payments.open_checkout(session.id)
+    assert raised.value.code == "hold_expired"
+    assert session_payments(session.id) == []
+
+
+def test_concurrent_deliveries_of_one_event_apply_it_once(live):
+    session = held_session()
+    payment = payments.open_checkout(session.id)
+    # Stripe takes the payment; its event is then delivered several times at once.
+    path = sandbox_path(live)
+    with store.transaction(path) as tx:
+        ledger.pay(tx, payment.checkout_session_id, cards.check(GOOD_CARD, "12/34", "123", date.today()))
+    [entry] = [
+        e
+        for e in store.events(path, event_type="checkout.session.completed")
+        if e["event"]["data"]["object"]["id"] == payment.checkout_session_id
+    ]
+    body = json.dumps(entry["event"])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(lambda _: post_signed(live, body), range(6)))
+    assert all(r.status_code == 200 for r in responses)
+    assert sum(not r.json()["duplicate"] for r in responses) <= 1
+    assert fresh(LiveSession, session.id).status == "confirmed"
+    recorded = db.session.scalar(
+        select(db.func.count(WebhookEvent.id)).where(WebhookEvent.event_id == entry["event"]["id"])
+    )
+    assert recorded == 1
+    kinds = list(
+        db.session.scalars(
+            select(Notification.kind).where(
+                Notification.session_id == session.id, Notification.user_id == session.fan_id
+            )
+        )
+    )
+    assert kinds.count("payment_received") == 1 and kinds.count("booking_confirmed") == 1
+
+
+def test_a_cancelled_bookings_checkout_is_closed_at_stripe(live):
+    session = held_session()
+    payment = payments.open_checkout(session.id)
+    booking.cancel(session.fan, session.id, "Changed my mind")
+    jobs.expire_checkouts(session.id)
+    assert stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)["status"] == "expired"
+    assert fresh(Payment, payment.id).status == "expired"
+    assert pay(payment.checkout_url).status_code == 409
+    assert fresh(LiveSession, session.id).cancelled_by_role == "fan"
+
+
+def test_the_sweep_settles_a_checkout_whose_webhook_never_came(live):
+    session = held_session()
+    payment = payments.open_checkout(session.id)
+    # Our records say it should have expired long ago; Stripe still has it open (no event came).
+    stale = fresh(Payment, payment.id)
+    stale.expires_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert payments.reconcile_open_checkouts() >= 1
+    assert stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)["status"] == "expired"
+    released = fresh(LiveSession, session.id)
+    assert (released.status, released.cancelled_by_role) == ("cancelled", "system")
