@@ -23,15 +23,36 @@ pytestmark = pytest.mark.browser
 def browser_type_launch_args():
     return {
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
 @pytest.fixture(scope="session")
-def live_app():
-    """The app on a real server with the demo data (players, availability, a fan, an admin)."""
-    with serve() as server:
+def live_app(tmp_path_factory):
+    """The app on a real server with the demo data (players, availability, a fan, an admin).
+
+    Configured as the embedded default serves it: the adapters reach the Stripe and video
+    sandboxes over HTTP, both sandboxes post their signed webhooks back to the server, and mail
+    lands in a development outbox that /dev/mail shows. One server for the whole browser suite.
+    """
+    state = tmp_path_factory.mktemp("live-server")
+    overrides = {
+        "STRIPE_SANDBOX_TRANSPORT": "http",
+        "STRIPE_SANDBOX_DB": str(state / "stripe_sandbox.sqlite3"),
+        "VIDEO_SANDBOX_DB": str(state / "video_sandbox.sqlite3"),
+        "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
+        "MAIL_OUTBOX_DIR": str(state / "mail"),
+        "DEV_MAIL_PAGES": True,
+    }
+    with serve(overrides) as server:
         with server.app_context():
             list(demo_data.seed())
         yield server

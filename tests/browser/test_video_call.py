@@ -10,18 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from ..factories import PASSWORD
-from ..live_server import serve
 from ..video_support import session_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 
 @pytest.fixture(scope="module")
-def video_app(tmp_path_factory):
-    """Its own server: the sandbox here posts its webhooks itself, as in the embedded default."""
-    state = tmp_path_factory.mktemp("video-browser") / "sandbox.sqlite3"
-    with serve({"VIDEO_SANDBOX_DB": str(state), "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True}) as server:
-        yield server
+def video_app(live_app):
+    """The shared live server: its video sandbox posts its webhooks itself, as in the embedded default."""
+    return live_app
 
 
 def signed_in(browser, url: str, email: str):
@@ -41,8 +38,17 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
     fan_page = signed_in(browser, video_app.url, fan.email)
     player_page = signed_in(browser, video_app.url, player.email)
 
+    # The fan comes from the dashboard, where Join shows while the room is open.
+    join = fan_page.locator(f"li:has(#session-{session_id}-title)").get_by_role(
+        "link", name=re.compile("^Join the call")
+    )
+    expect(join).to_be_visible()
+    a11y.check(fan_page, "dashboard-join")
+    join.click()
+    expect(fan_page.locator("h1")).to_have_text(f"Session with {player.display_name}")
+    a11y.check(fan_page, "join")
+    player_page.goto(f"/sessions/{session_id}/join")
     for page in (fan_page, player_page):
-        page.goto(f"/sessions/{session_id}/join")
         expect(page.get_by_text("Recorded session")).to_be_visible()
         page.get_by_role("button", name="Join the call").focus()
         page.keyboard.press("Enter")
@@ -58,13 +64,17 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
         page.frame_locator("#call-stage iframe").get_by_role("button", name="Leave the call").click()
         expect(page.locator("#call-status")).to_contain_text("You left the call")
 
-    # The sandbox ends the meeting and posts the recording's webhooks; the page shows it once synced.
+    # The sandbox ends the meeting and posts the recording's webhooks; the dashboard lists the
+    # recording once they have arrived.
     for page in (fan_page, player_page):
+        watch = page.locator("#recordings").get_by_role("link", name=re.compile("^Watch"))
         for _ in range(40):
-            page.goto(f"/sessions/{session_id}/recording")
-            if page.locator("video").count():
+            page.goto("/dashboard/")
+            if watch.count():
                 break
             page.wait_for_timeout(250)
+        a11y.check(page, f"dashboard-recording-{'fan' if page is fan_page else 'player'}")
+        watch.click()
         video = page.locator("video")
         expect(video).to_have_count(1)
         expect(page.locator('track[kind="captions"]')).to_have_attribute("default", re.compile(".*"))
