@@ -7,8 +7,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 
 def test_public_pages_are_accessible(page, a11y):
-    for path, name in (("/", "home"), ("/players", "players"), ("/login", "login"), ("/register", "register"),
-                       ("/policy", "policy")):
+    for path, name in (
+        ("/", "home"),
+        ("/players", "players"),
+        ("/login", "login"),
+        ("/register", "register"),
+        ("/policy", "policy"),
+    ):
         page.goto(path)
         expect(page.locator("h1")).to_have_count(1)
         a11y.check(page, name)
