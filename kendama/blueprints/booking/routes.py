@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 from flask_login import current_user, login_required
 
+from ...extensions import limiter
 from ...services import booking, payments
 from ...services.errors import ServiceError, SlotUnavailable
 from ...services.timezones import parse_aware
@@ -51,6 +52,7 @@ def book_slots(player_id: int):
 
 
 @bp.post("/players/<int:player_id>/book")
+@limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"])  # the same limit as POST /api/sessions
 @login_required
 def create(player_id: int):
     form = BookingForm()
