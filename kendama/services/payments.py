@@ -374,11 +374,15 @@ def _refund_in_full(session: LiveSession, payment: Payment, reason: str, kind: s
 
 def _settle_ended(checkout_id: str, status: str) -> None:
     """An unpaid Checkout expired or failed: release the hold unless another Checkout is live."""
+    session_id = db.session.scalar(select(Payment.session_id).where(Payment.checkout_session_id == checkout_id))
+    if session_id is None:
+        return
+    # The session first, then the payment: the same order as record_paid, so the two never deadlock.
+    session = db.session.scalar(select(LiveSession).where(LiveSession.id == session_id).with_for_update())
     payment = db.session.scalar(select(Payment).where(Payment.checkout_session_id == checkout_id).with_for_update())
-    if payment is None or payment.status == "paid":
+    if payment.status == "paid":
         return
     payment.status = status
-    session = db.session.scalar(select(LiveSession).where(LiveSession.id == payment.session_id).with_for_update())
     if session.status != SessionStatus.PENDING_PAYMENT.value:
         return
     still_open = db.session.scalar(
