@@ -108,7 +108,9 @@ def _track_bulk(state) -> Any:
     if getattr(table, "name", None) not in _SCHEDULE_TABLES:
         return None
     result = state.invoke_statement()
-    if result.rowcount:
+    # An ORM bulk INSERT (a list of parameter sets) answers with a result that has no rowcount;
+    # it adds rows, so it always counts as a change.
+    if state.is_insert or result.rowcount:
         state.session.info.setdefault(_TOUCHED, set()).add(_EPOCH)
     return result
 
