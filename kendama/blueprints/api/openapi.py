@@ -96,7 +96,8 @@ def build_document() -> dict[str, Any]:
                 if model is not None:
                     response["content"] = {"application/json": {"schema": schema_ref(model, components)}}
                 entry["responses"][str(status)] = response
-            error_statuses = set(op.errors) | ({401} if op.auth else set()) | ({400, 422} if op.body else set())
+            # 400: any request can be malformed (e.g. a NUL character, refused by input_guard.py).
+            error_statuses = set(op.errors) | {400} | ({401} if op.auth else set()) | ({422} if op.body else set())
             if op.query is not None or op.paginated:
                 error_statuses.add(422)
             for status in sorted(error_statuses):
