@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from psycopg.errors import ExclusionViolation
-from sqlalchemy import and_, func, not_, or_, select, update
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import jobs
 from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
@@ -338,30 +339,34 @@ def _flush_or_slot_taken(session: LiveSession) -> None:
 
 
 def expire_holds(*, now: datetime | None = None, player_id: int | None = None, commit: bool = True) -> int:
-    """Cancel unpaid holds whose time is up (by the system), releasing their slots."""
+    """Cancel unpaid holds whose time is up (by the system), releasing their slots.
+
+    Each fan is told, and each hold's Checkout is closed at Stripe after the commit so it can no
+    longer be paid (a payment that still slips through is refunded by the payments service).
+    """
     now = now or utcnow()
-    statement = (
-        update(LiveSession)
-        .where(
-            LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
-            LiveSession.hold_expires_at <= now,
-        )
-        .values(
-            status=SessionStatus.CANCELLED.value,
-            cancelled_at=now,
-            cancelled_by_role="system",
-            cancellation_reason="The payment was not completed in time, so the slot was released.",
-            ics_sequence=LiveSession.ics_sequence + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    query = select(LiveSession).where(
+        LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
+        LiveSession.hold_expires_at <= now,
     )
     if player_id is not None:
-        statement = statement.where(LiveSession.player_id == player_id)
-    count = db.session.execute(statement).rowcount
+        query = query.where(LiveSession.player_id == player_id)
+    # SKIP LOCKED: a hold being paid or cancelled right now is left to that transaction.
+    expired = db.session.scalars(query.with_for_update(skip_locked=True)).all()
+    for session in expired:
+        session.status = SessionStatus.CANCELLED.value
+        session.cancelled_at = now
+        session.cancelled_by_role = "system"
+        session.cancellation_reason = "The payment was not completed in time, so the slot was released."
+        session.ics_sequence += 1
+        notifications.queue(session.fan_id, "hold_expired", session_id=session.id,
+                            dedupe_key=f"hold_expired:{session.id}")
+        jobs.after_commit(jobs.expire_checkouts, session.id)
     if commit:
         db.session.commit()
-    return count
+    else:
+        db.session.flush()
+    return len(expired)
 
 
 # --- Reschedule and cancel ----------------------------------------------------------------
@@ -441,6 +446,8 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     _check_cancellable(session, role, now)
     quote = _quote(session, role, now)
     refund = refunds.request_refund(session, quote.amount)
+    if session.status == SessionStatus.PENDING_PAYMENT.value:
+        jobs.after_commit(jobs.expire_checkouts, session.id)  # its Checkout must not stay payable
 
     session.status = SessionStatus.CANCELLED.value
     session.cancelled_at = now

@@ -132,6 +132,23 @@ def test_expire_holds_job_cancels_only_stale_holds():
     db.session.refresh(stale)
     db.session.refresh(fresh)
     assert (stale.status, fresh.status) == ("cancelled", "pending_payment")
+    assert "hold_expired" in kinds(stale.id) and "hold_expired" not in kinds(fresh.id)
+
+
+def test_expired_and_cancelled_holds_close_their_checkout(monkeypatch):
+    from kendama import jobs
+    from kendama.services import payments
+
+    closed = []
+    monkeypatch.setattr(payments, "close_checkouts", closed.append)
+    player = PlayerFactory(setup__paid=True)
+    stale = booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+    fan = FanFactory()
+    dropped = booking.create_session(fan, player.id, weekday_at(12), 30)
+    booking.cancel(fan, dropped.id)
+    booking.expire_holds(now=stale.hold_expires_at)
+    jobs.dispatch_committed()
+    assert closed == [dropped.id, stale.id]
 
 
 def test_expire_holds_is_a_periodic_job():
