@@ -37,7 +37,8 @@ from kendama.services.timezones import iso_utc
 
 from .. import postgres
 from ..booking_helpers import weekday_at
-from ..factories import FanFactory, PlayerFactory
+from ..conftest import csrf_token_from
+from ..factories import PASSWORD, FanFactory, PlayerFactory
 from ..redis_server import PrivateRedis
 from ..smtp_server import Collector, SMTPServer
 from ..video_support import session_at
@@ -102,26 +103,45 @@ class BackendKiller:
             assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0]
 
 
+def _sign_in(client, email: str) -> None:
+    token = csrf_token_from(client)
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303
+
+
 @pytest.mark.committed
-def test_a_connection_dropped_mid_booking_is_a_clear_503_and_leaves_nothing_half_written(scratch):
+@pytest.mark.parametrize("via", ["api", "form"])
+def test_a_connection_dropped_mid_booking_is_a_clear_503_and_leaves_nothing_half_written(scratch, via):
     app, url = scratch
     with app.app_context():
         player, fan = PlayerFactory(), FanFactory()
-        player_id, fan_id = player.id, fan.id
+        player_id, fan_id, email = player.id, fan.id, fan.email
         headers = {"Authorization": f"Bearer {tokens.issue_token(fan)[0]}"}
         engine = db.engine
         db.session.remove()
-    body = {"player_id": player_id, "start": iso_utc(weekday_at(10)), "duration_minutes": 30}
     client = app.test_client()
+    start = weekday_at(10)
+    if via == "form":
+        _sign_in(client, email)
+
+    def book():
+        if via == "api":
+            body = {"player_id": player_id, "start": iso_utc(start), "duration_minutes": 30}
+            return client.post("/api/sessions", json=body, headers=headers)
+        form = {"start": start.isoformat(), "duration": "30", "csrf_token": csrf_token_from(client)}
+        return client.post(f"/players/{player_id}/book", data=form)
 
     # The booking's row and its consent rows are already inserted when its outbox row is written.
     with BackendKiller(engine, _libpq(url), "INSERT INTO notifications") as killer:
-        response = client.post("/api/sessions", json=body, headers=headers)
+        response = book()
     assert killer.fired
     assert response.status_code == 503
-    assert response.json["error"]["code"] == "unavailable"
-    assert "try again" in response.json["error"]["message"]
     assert int(response.headers["Retry-After"]) > 0
+    if via == "api":
+        assert response.json["error"]["code"] == "unavailable"
+        assert "try again" in response.json["error"]["message"]
+    else:
+        assert "The service is briefly unavailable. Please try again in a moment." in response.get_data(as_text=True)
 
     with app.app_context():
         sessions = select(LiveSession.id).where(LiveSession.player_id == player_id)
@@ -131,8 +151,8 @@ def test_a_connection_dropped_mid_booking_is_a_clear_503_and_leaves_nothing_half
         db.session.remove()
 
     # The pool hands out a live connection again: the same booking now goes through.
-    retried = client.post("/api/sessions", json=body, headers=headers)
-    assert retried.status_code == 201, retried.json
+    retried = book()
+    assert retried.status_code == (201 if via == "api" else 303)
     with app.app_context():
         assert db.session.scalar(select(func.count(LiveSession.id)).where(LiveSession.player_id == player_id)) == 1
         db.session.remove()
