@@ -13,8 +13,9 @@ from . import bp
 
 @bp.get("/rollout")
 def rollout_page():
-    return render_template("admin/rollout.html", state=rollout.state(), states=list(rollout.LiveSessions),
-                           allowlist=rollout.allowlist())
+    return render_template(
+        "admin/rollout.html", state=rollout.state(), states=list(rollout.LiveSessions), allowlist=rollout.allowlist()
+    )
 
 
 @bp.post("/rollout/state")
