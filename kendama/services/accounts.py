@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Profile, Role, SessionAvailability, User
 from . import signing
 from .errors import Conflict, InvalidInput, NotAllowed
-from .passwords import hash_password, password_problem, verify_password
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .timezones import is_valid_zone
 
 SELF_SERVICE_ROLES = (Role.FAN.value, Role.PLAYER.value)
@@ -103,6 +103,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password or "") or not user.is_active_account:
         return None
+    if needs_rehash(user.password_hash):
+        # The only moment the plain password is at hand: bring the hash up to today's cost.
+        user.password_hash = hash_password(password)
+        db.session.commit()
     return user
 
 

@@ -30,6 +30,14 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """True when a hash was made with weaker settings than today's (it is upgraded at sign-in)."""
+    try:
+        return _hasher().check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
 def password_problem(password: str) -> str | None:
     """The reason a new password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:

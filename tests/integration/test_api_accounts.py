@@ -128,3 +128,17 @@ def test_bearer_token_works_for_a_client_that_also_holds_a_cookie(client, passwo
     token = client.post("/api/tokens", json={"email": user.email, "password": password}).json["token"]
     response = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json["id"] == user.id
+
+
+def test_weak_hashes_are_upgraded_at_sign_in(password):
+    from argon2 import PasswordHasher
+
+    from kendama.services import accounts
+
+    user = FanFactory(password_hash=PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(password))
+    old_hash = user.password_hash
+    assert accounts.authenticate(user.email, password) is not None
+    upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded != old_hash and "m=1024" in upgraded
+    assert accounts.authenticate(user.email, password) is not None
+    assert db.session.get(User, user.id).password_hash == upgraded  # no needless rehash
