@@ -105,7 +105,8 @@ def seed(database_url: str) -> dict:
             profile.offerings = [Offering(duration_minutes=30, price_amount=0)]
             availability = SessionAvailability(player_id=user.id, timezone="Europe/Prague", min_notice_minutes=0,
                                                max_days_ahead=30, buffer_minutes=0)
-            availability.windows = [WeeklyWindow(weekday=d, start_time=time(0), end_time=time(0)) for d in range(7)]
+            # The booking issue's profile: five weekly windows (Monday to Friday, 09:00-17:00).
+            availability.windows = [WeeklyWindow(weekday=d, start_time=time(9), end_time=time(17)) for d in range(5)]
             db.session.add_all([profile, availability])
             players.append(user)
         fans = []
@@ -137,6 +138,8 @@ def seed(database_url: str) -> dict:
         db.session.commit()
         joins = [(s.id, fan_tokens[s.fan_id]) for s in live] + [(s.id, player_tokens[s.player_id]) for s in live]
         tomorrow = (now + timedelta(days=2)).astimezone(UTC).date()
+        while tomorrow.weekday() > 4:  # the players take bookings Monday to Friday
+            tomorrow += timedelta(days=1)
         slots = [
             datetime.combine(tomorrow, time(8), tzinfo=UTC) + timedelta(minutes=30 * k) for k in range(10)
         ]
