@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -40,6 +43,25 @@ def app(database_url):
     yield app
     with app.app_context():
         db.engine.dispose()
+    remove_scratch_files(app)
+
+
+# Per-process files the testing config keeps in the temp folder (outbox, sandbox state).
+SCRATCH_SETTINGS = ("MAIL_OUTBOX_DIR", "VIDEO_SANDBOX_DB", "STRIPE_SANDBOX_DB")
+
+
+def remove_scratch_files(app) -> None:
+    """Leave nothing behind: the outbox folder and the sandboxes' SQLite files (with -wal/-shm)."""
+    temp = Path(tempfile.gettempdir())
+    for setting in SCRATCH_SETTINGS:
+        path = Path(app.config[setting])
+        if path.parent != temp or not path.name.startswith("kendama-"):
+            continue  # only ever delete what the testing config placed in the temp folder
+        for candidate in temp.glob(path.name + "*"):
+            if candidate.is_dir():
+                shutil.rmtree(candidate, ignore_errors=True)
+            else:
+                candidate.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
