@@ -145,7 +145,9 @@ class Config:
     # Rate limits (Flask-Limiter); storage in Redis where there is one
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # Off: with it on, Flask-Limiter stamps Retry-After even on successful answers; errors.py
+    # gives each 429 its own Retry-After instead.
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10 per hour")
     RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "20 per minute")

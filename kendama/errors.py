@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -89,6 +90,9 @@ def init_app(app: Flask) -> None:
             message = "Too many attempts. Please wait a little and try again."
         # Keep headers such as Allow and Retry-After, but not the exception's own Content-Type.
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        if status == 429 and isinstance(exc, RateLimitExceeded):
+            # The window's length: by then the client may try again.
+            headers.setdefault("Retry-After", str(exc.limit.limit.get_expiry()))
         return respond(status, HTTP_CODES.get(status, "error"), message, headers=headers)
 
     @app.errorhandler(Exception)

@@ -102,11 +102,13 @@ def test_repeated_token_failures_are_rate_limited(app, client):
         responses = []
         for _ in range(4):
             response = client.post("/api/tokens", json={"email": user.email, "password": "wrong-password"})
-            responses.append((response.status_code, response.get_json()))
+            responses.append((response.status_code, response.get_json(), response.headers.get("Retry-After")))
     finally:
         app.config["RATELIMIT_LOGIN"] = "1000 per minute"
-    assert [status for status, _ in responses] == [401, 401, 401, 429]
+    assert [status for status, _, _ in responses] == [401, 401, 401, 429]
     assert responses[-1][1]["error"]["code"] == "rate_limited"
+    assert responses[-1][2] == "60"  # the client is told when to try again
+    assert all(retry is None for _, _, retry in responses[:-1])
 
 
 def test_garbage_bearer_is_401(client):
