@@ -23,8 +23,8 @@ from sqlalchemy import delete, func, insert, select
 from .. import jobs
 from ..extensions import db
 from ..models import CalendarBusyTime, Profile, SessionAvailability, User, utcnow
-from . import calendar_fetch, ics
-from .errors import InvalidInput, NotAllowed, NotFound
+from . import calendar_fetch, ics, profiles
+from .errors import InvalidInput
 from .timezones import zone
 
 log = logging.getLogger(__name__)
@@ -55,12 +55,7 @@ def _allow_private() -> bool:
 
 
 def _player_profile(user: User) -> Profile:
-    if not user.is_player:
-        raise NotAllowed("Only players can import a calendar.")
-    profile = db.session.get(Profile, user.id)
-    if profile is None:
-        raise NotFound("There is no player profile for this account.")
-    return profile
+    return profiles.own_player_profile(user, "Only players can import a calendar.")
 
 
 def _obviously_private(host: str) -> bool:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import PayoutState, Profile, User
-from . import notifications
-from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
+from . import notifications, profiles
+from .errors import ProviderUnavailable, WrongState
 from .profiles import paid_offerings_allowed
 from .return_urls import absolute_url
 
@@ -24,13 +24,8 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = "Stripe could not be reached just now. Please try again in a moment."
 
 
-def _player_profile(player: User) -> Profile:
-    if not player.is_player:
-        raise NotAllowed("Only players have payouts.")
-    profile = db.session.get(Profile, player.id)
-    if profile is None:
-        raise NotFound("No such player.")
-    return profile
+def _player_profile(user: User) -> Profile:
+    return profiles.own_player_profile(user, "Only players have payouts.")
 
 
 def payout_profile(player: User) -> Profile:

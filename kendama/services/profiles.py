@@ -37,6 +37,13 @@ def get_player_profile(player_id: int) -> Profile:
     return profile
 
 
+def own_player_profile(user: User, refusal: str) -> Profile:
+    """The acting user's own player profile; NotAllowed (with `refusal`) for anyone who is not a player."""
+    if not user.is_player:
+        raise NotAllowed(refusal)
+    return get_player_profile(user.id)
+
+
 def get_public_player(player_id: int) -> Profile:
     """A player that fans may see: verified and active, or NotFound."""
     profile = get_player_profile(player_id)

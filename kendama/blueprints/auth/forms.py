@@ -7,6 +7,24 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from ...services.timezones import all_zone_names
 
 
+def new_password_field() -> PasswordField:
+    """A new password as the account rules want it (the service checks it again)."""
+    return PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def repeat_field(of: str) -> PasswordField:
+    """The same password typed again, compared with the field named `of`."""
+    return PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo(of, "The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 def zone_choices():
     return [(z, z.replace("_", " ")) for z in all_zone_names()]
 
@@ -44,16 +62,8 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
-    new_password = PasswordField(
-        "New password (at least 10 characters)",
-        validators=[DataRequired(), Length(min=10, max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", "The passwords do not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field()
+    confirm = repeat_field("new_password")
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -61,16 +71,8 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password (at least 10 characters)",
-        validators=[DataRequired(), Length(min=10, max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", "The passwords do not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field()
+    confirm = repeat_field("password")
 
 
 class SettingsForm(FlaskForm):
