@@ -20,6 +20,11 @@ computed, and the rules that keep it right are these:
   minimum notice (`fresh_until`); after that it is computed again. Slots that time frees (an
   unpaid hold running out, the booking window reaching one more day) appear within the short
   time-to-live (SLOT_CACHE_SECONDS); a cached answer errs by offering fewer slots, not more.
+- Composites. A value built from other cached values (a rendered page fragment, say) is fresh
+  only as long as the values it read: `collect_freshness` reports the earliest moment any of
+  them stops being right, the time-to-live included, so the composite is stored no longer.
+  Values that depend on every listed player (the discovery listing) are stored under the
+  listing version, which moves whenever any player's version moves.
 - Booking never reads this cache. The booking service checks the slot against the database
   inside its own transaction, and the exclusion constraint guards the rest: a stale answer
   (between a commit and its version bump, or while Redis was unreachable to take the bump) can
@@ -38,8 +43,10 @@ import logging
 import pickle
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -65,6 +72,7 @@ log = logging.getLogger(__name__)
 EXTENSION = "kendama.slot_cache"
 _TOUCHED = "slot_cache_touched"  # session.info: player ids changed in the open transaction
 _EPOCH = 0  # the "player id" that stands for every player (bulk changes)
+_LISTING = -1  # the "player id" whose version moves whenever any player's version moves
 _PLAYER_OWNED = (LiveSession, SessionAvailability, WeeklyWindow, DateOverride, CalendarBusyTime, Offering)
 _SCHEDULE_TABLES = frozenset(model.__tablename__ for model in (*_PLAYER_OWNED, Profile, User))
 
@@ -147,24 +155,21 @@ class LocalStore:
         self._entries: dict[str, tuple[float, bytes]] = {}
         self._lock = threading.Lock()
 
-    def versions(self, player_ids: list[int]) -> list[int]:
-        return [self._versions.get(pid, 0) for pid in player_ids]
-
-    def entry_key(self, key: str) -> str:
-        return key
+    def lookup(self, wanted: list[tuple[int, str]]) -> list[tuple[str, bytes | None]]:
+        """For each (player id, name), the key of its entry under the current versions, and the entry."""
+        now = time.monotonic()
+        epoch = self._versions.get(_EPOCH, 0)
+        found = []
+        for pid, name in wanted:
+            key = f"{pid}:{self._versions.get(pid, 0)}.{epoch}:{name}"
+            entry = self._entries.get(key)
+            found.append((key, entry[1] if entry is not None and entry[0] > now else None))
+        return found
 
     def bump(self, player_ids: Iterable[int]) -> None:
         with self._lock:
-            for pid in player_ids:
+            for pid in {*player_ids, _LISTING}:
                 self._versions[pid] = self._versions.get(pid, 0) + 1
-
-    def get_many(self, keys: list[str]) -> list[bytes | None]:
-        now = time.monotonic()
-        found = []
-        for key in keys:
-            entry = self._entries.get(key)
-            found.append(entry[1] if entry is not None and entry[0] > now else None)
-        return found
 
     def set_many(self, items: dict[str, bytes]) -> None:
         expires = time.monotonic() + self.ttl
@@ -174,6 +179,23 @@ class LocalStore:
             self._entries.update((key, (expires, value)) for key, value in items.items())
 
 
+# One round trip for a lookup: the versions are read and the entry keys built inside Redis.
+# KEYS: the epoch's version key, then one per player. ARGV: triples of (index into KEYS of the
+# entry's player, the entry key's head up to the version, its tail after the epoch).
+# Answers key, value, key, value... (a missing value is nil).
+_LOOKUP_SCRIPT = """
+local versions = redis.call('MGET', unpack(KEYS))
+local epoch = versions[1] or '0'
+local found = {}
+for i = 1, #ARGV, 3 do
+  local key = ARGV[i + 1] .. (versions[tonumber(ARGV[i])] or '0') .. '.' .. epoch .. ARGV[i + 2]
+  table.insert(found, key)
+  table.insert(found, redis.call('GET', key))
+end
+return found
+"""
+
+
 class RedisStore:
     """Versions and answers in Redis, shared by every process of the app."""
 
@@ -181,27 +203,29 @@ class RedisStore:
         self.redis = redis
         self.prefix = prefix
         self.ttl = ttl
+        self._lookup = redis.register_script(_LOOKUP_SCRIPT)
 
     def _version_key(self, player_id: int) -> str:
         return f"{self.prefix}:v:{player_id}"
 
-    def entry_key(self, key: str) -> str:
-        return f"{self.prefix}:e:{key}"
-
-    def versions(self, player_ids: list[int]) -> list[int]:
-        return [int(v or 0) for v in self.redis.mget([self._version_key(pid) for pid in player_ids])]
+    def lookup(self, wanted: list[tuple[int, str]]) -> list[tuple[str, bytes | None]]:
+        """For each (player id, name), the key of its entry under the current versions, and the entry."""
+        players = list(dict.fromkeys(pid for pid, _ in wanted))
+        position = {pid: index for index, pid in enumerate(players, start=2)}  # KEYS[1] is the epoch's
+        args: list[str | int] = []
+        for pid, name in wanted:
+            args += [position[pid], f"{self.prefix}:entry:{pid}:", f":{name}"]
+        flat = self._lookup(keys=[self._version_key(_EPOCH), *map(self._version_key, players)], args=args)
+        return [(flat[i].decode(), flat[i + 1]) for i in range(0, len(flat), 2)]
 
     def bump(self, player_ids: Iterable[int]) -> None:
         try:
             with self.redis.pipeline(transaction=False) as pipe:
-                for pid in player_ids:
+                for pid in {*player_ids, _LISTING}:
                     pipe.incr(self._version_key(pid))
                 pipe.execute()
         except RedisError:
             log.warning("could not move slot cache versions; answers expire within %s s", self.ttl, exc_info=True)
-
-    def get_many(self, keys: list[str]) -> list[bytes | None]:
-        return self.redis.mget(keys)
 
     def set_many(self, items: dict[str, bytes]) -> None:
         with self.redis.pipeline(transaction=False) as pipe:
@@ -263,30 +287,63 @@ def remember(player_id: int, name: str, params: Hashable, compute: Callable[[], 
     return remember_many(name, {player_id: params}, lambda _ids: {player_id: compute()}, now=now)[player_id]
 
 
+def remember_listing(name: str, params: Hashable, compute: Callable[[], Computed], *, now: datetime) -> Any:
+    """A value that depends on every listed player (e.g. a page of the listing): any change recomputes it."""
+    return remember(_LISTING, name, params, compute, now=now)
+
+
+class Freshness:
+    """The earliest moment a value read inside `collect_freshness` stops being right (None: not yet bounded)."""
+
+    def __init__(self) -> None:
+        self.until: datetime | None = None
+
+    def bound(self, until: datetime | None) -> None:
+        if until is not None and (self.until is None or until < self.until):
+            self.until = until
+
+
+_collectors: ContextVar[tuple[Freshness, ...]] = ContextVar("slot_cache_collectors", default=())
+
+
+@contextmanager
+def collect_freshness() -> Iterator[Freshness]:
+    """Track how long the cached values read inside the block stay right, for a composite built from them."""
+    freshness = Freshness()
+    token = _collectors.set((*_collectors.get(), freshness))
+    try:
+        yield freshness
+    finally:
+        _collectors.reset(token)
+
+
+def _report(until: datetime | None) -> None:
+    for freshness in _collectors.get():
+        freshness.bound(until)
+
+
 def _remember(
     wanted: dict[Hashable, tuple[int, str]], compute: Callable[[list], dict[Hashable, Computed]], now: datetime
 ) -> dict[Hashable, Any]:
     store = current_app.extensions.get(EXTENSION) if wanted else None
     if store is None:
-        return {item: value for item, (value, _) in compute(list(wanted)).items()}
+        result = {}
+        for item, (value, fresh_until) in compute(list(wanted)).items():
+            _report(fresh_until)
+            result[item] = value
+        return result
     changed_here = db.session().info.get(_TOUCHED, ())
-    cacheable = {
-        item: spec for item, spec in wanted.items() if spec[0] not in changed_here and _EPOCH not in changed_here
-    }
+    cacheable = {item: spec for item, spec in wanted.items() if not _changed(spec[0], changed_here)}
     result: dict[Hashable, Any] = {}
     keys: dict[Hashable, str] = {}
     try:
         if cacheable:
-            players = list({player_id for player_id, _ in cacheable.values()})
-            epoch, *numbers = store.versions([_EPOCH, *players])
-            version = dict(zip(players, numbers, strict=True))
-            keys = {
-                item: store.entry_key(f"{pid}:{version[pid]}.{epoch}:{suffix}")
-                for item, (pid, suffix) in cacheable.items()
-            }
-            for item, raw in zip(keys, store.get_many(list(keys.values())), strict=True):
-                value = _fresh(raw, now)
+            found = store.lookup(list(cacheable.values()))
+            for item, (key, raw) in zip(cacheable, found, strict=True):
+                keys[item] = key
+                value, until = _fresh(raw, now)
                 if value is not _MISSING:
+                    _report(until)
                     result[item] = value
     except RedisError:
         log.warning("slot cache unreachable; computing from the database", exc_info=True)
@@ -297,8 +354,11 @@ def _remember(
     fresh = {}
     for item, (value, fresh_until) in compute(missing).items():
         result[item] = value
+        # Stored no longer than the time-to-live: composites built on it learn that bound too.
+        until = _earliest(fresh_until, now + timedelta(seconds=store.ttl))
+        _report(until)
         if item in keys:
-            fresh[keys[item]] = _encode(value, fresh_until)
+            fresh[keys[item]] = _encode(value, until)
     if fresh:
         try:
             store.set_many(fresh)
@@ -307,20 +367,31 @@ def _remember(
     return result
 
 
+def _changed(player_id: int, changed_here) -> bool:
+    """Whether the open transaction changed what this player's (or the listing's) values depend on."""
+    if not changed_here:
+        return False
+    return player_id == _LISTING or player_id in changed_here or _EPOCH in changed_here
+
+
+def _earliest(first: datetime | None, second: datetime) -> datetime:
+    return second if first is None else min(first, second)
+
+
 _MISSING = object()
 
 
-def _encode(value: Any, fresh_until: datetime | None) -> bytes:
-    header = b"-" if fresh_until is None else repr(fresh_until.timestamp()).encode()
-    return header + b"\n" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _encode(value: Any, fresh_until: datetime) -> bytes:
+    return repr(fresh_until.timestamp()).encode() + b"\n" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _fresh(raw: bytes | None, now: datetime) -> Any:
-    """The stored value, or _MISSING when absent or past its fresh-until moment."""
+def _fresh(raw: bytes | None, now: datetime) -> tuple[Any, datetime | None]:
+    """The stored value and its fresh-until moment, or _MISSING when absent or past that moment."""
     if raw is None:
-        return _MISSING
+        return _MISSING, None
     header, _, payload = raw.partition(b"\n")
-    if header != b"-" and now.timestamp() >= float(header):
-        return _MISSING
+    until = float(header)
+    if now.timestamp() >= until:
+        return _MISSING, None
     # Only this app writes these entries (RQ already trusts this Redis with pickled jobs).
-    return pickle.loads(payload)  # noqa: S301
+    return pickle.loads(payload), datetime.fromtimestamp(until, UTC)  # noqa: S301

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
-import pytest
-from redis import Redis
 from sqlalchemy import update
 
 from kendama.extensions import db
@@ -16,22 +13,6 @@ from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import weekday_at
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture(params=["local", "redis"])
-def cache(request, app):
-    """The cache switched on for one test: in this process, or in Redis under a key prefix of its own."""
-    if request.param == "local":
-        store = slot_cache.LocalStore(ttl=30)
-    else:
-        store = slot_cache.RedisStore(Redis.from_url(REDIS_URL), f"kendama-test:{uuid.uuid4().hex}", ttl=30)
-    app.extensions[slot_cache.EXTENSION] = store
-    yield store
-    del app.extensions[slot_cache.EXTENSION]
-    if isinstance(store, slot_cache.RedisStore):
-        store.redis.delete(*store.redis.keys(f"{store.prefix}:*") or ["-"])
 
 
 def offered(client, player_id, day_start) -> list[str]:

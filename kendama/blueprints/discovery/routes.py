@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, request, send_from_directory, url_for
+from flask_login import current_user
+from markupsafe import Markup
 
+from ... import fragment_cache
 from ...htmx import is_htmx_request
 from ...services import avatars, discovery
 from ...services import policy as cancellation_policy
 from ...template_helpers import viewer_zone
 from . import bp
-from .forms import PlayerSearchForm
+from .forms import DURATIONS, PlayerSearchForm
 
 PER_PAGE = 12
 PAGER_ID_PREFIX = "pager-"
@@ -31,29 +34,56 @@ def players():
     form = PlayerSearchForm(request.args)
     form.validate()
     page = _page_number()
-    result = discovery.search_players(form.to_search(), page=page, per_page=PER_PAGE)
     params = form.query_params()
-    context = {"form": form, "result": result, "params": params}
-    if is_htmx_request():
-        # After a pager link is followed the link is gone: move focus to the new results' heading.
-        # A filter change leaves focus where the user is typing; the live region reads the count.
-        focus = request.headers.get("HX-Trigger", "").startswith(PAGER_ID_PREFIX)
-        response = make_response(
-            render_template("discovery/_results.html", fragment=True, focus_results=focus, **context)
-        )
+    htmx = is_htmx_request()
+    # After a pager link is followed the link is gone: move focus to the new results' heading.
+    # A filter change leaves focus where the user is typing; the live region reads the count.
+    focus = htmx and request.headers.get("HX-Trigger", "").startswith(PAGER_ID_PREFIX)
+    results = _results(form, params, page, focus=focus, fragment=htmx)
+    if htmx:
+        response = make_response(results)
         # The canonical address of this view (empty filters dropped) goes in the address bar.
         response.headers["HX-Push-Url"] = url_for("discovery.players", **params, **({"page": page} if page > 1 else {}))
     else:
-        response = make_response(render_template("discovery/players.html", **context), 422 if form.errors else 200)
+        response = make_response(render_template("discovery/players.html", form=form, results=results),
+                                 422 if form.errors else 200)
     # One address answers with a page or a fragment; caches must keep them apart.
     response.vary.add("HX-Request")
     return response
 
 
+def _results(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus: bool, fragment: bool) -> Markup:
+    """The rendered results; a text search or a filter that could not be read is rendered every time.
+
+    Text searches rarely repeat, and caching every one would let anyone fill the cache.
+    """
+
+    def render() -> Markup:
+        result = discovery.search_players(form.to_search(), page=page, per_page=PER_PAGE)
+        return Markup(render_template("discovery/_results.html", form=form, result=result, params=params,
+                                      fragment=fragment, focus_results=focus))
+
+    if form.errors or "q" in params:
+        return render()
+    key = (tuple(sorted(params.items())), page, focus, viewer_zone())
+    return fragment_cache.listing_fragment("players-page", key, render)
+
+
 @bp.get("/players/<int:player_id>")
 def player(player_id: int):
-    view = discovery.player_page(player_id, request.args.get("duration", type=int), viewer_zone())
-    return render_template("discovery/player.html", view=view, card=view.card, profile=view.card.profile)
+    duration = request.args.get("duration", type=int)
+    zone_name = viewer_zone()
+
+    def render() -> tuple[str, Markup]:
+        view = discovery.player_page(player_id, duration, zone_name)
+        profile = view.card.profile
+        article = render_template("discovery/_profile.html", view=view, card=view.card, profile=profile)
+        return profile.user.display_name, Markup(article)
+
+    # Any length a player cannot offer shows their shortest, so it shares that key.
+    key = (duration if duration in DURATIONS else None, zone_name, current_user.is_authenticated)
+    name, article = fragment_cache.player_fragment(player_id, "profile-page", key, render)
+    return render_template("discovery/player.html", name=name, article=article)
 
 
 @bp.get("/players/<int:player_id>/avatar")

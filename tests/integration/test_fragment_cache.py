@@ -1,0 +1,107 @@
+"""Cached profile and listing fragments: served without the database, and never behind a change."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from kendama.extensions import db
+from kendama.models import utcnow
+from kendama.services import slot_cache
+from kendama.services.timezones import iso_utc
+
+from ..booking_helpers import weekday_at
+from ..factories import FanFactory, PlayerFactory
+
+
+@contextmanager
+def counted_queries():
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def start_times_offered(html: str) -> int:
+    """The number of start times the profile's week ahead lists."""
+    return sum(int(n) for n in re.findall(r"(\d+) start times?", html))
+
+
+def test_a_profile_is_served_from_the_cache_until_the_player_changes(client, cache):
+    player = PlayerFactory()
+    first = client.get(f"/players/{player.id}").get_data(as_text=True)
+    with counted_queries() as statements:
+        again = client.get(f"/players/{player.id}").get_data(as_text=True)
+    assert statements == []
+    assert again == first
+
+    player.profile.bio = "Now teaching lighthouse flips."
+    db.session.commit()
+    assert "lighthouse flips" in client.get(f"/players/{player.id}").get_data(as_text=True)
+
+
+def test_a_booking_shows_on_the_profile_at_once(client, api_token, cache):
+    player = PlayerFactory()
+    before = start_times_offered(client.get(f"/players/{player.id}").get_data(as_text=True))
+    body = {"player_id": player.id, "start": iso_utc(weekday_at(10)), "duration_minutes": 30, "recording_consent": False}
+    assert client.post("/api/sessions", headers=api_token(FanFactory()), json=body).status_code == 201
+    after = start_times_offered(client.get(f"/players/{player.id}").get_data(as_text=True))
+    assert after == before - 3  # 09:45, 10:00 and 10:15 overlap the new 30-minute session
+
+
+def test_viewers_in_other_zones_and_signed_in_viewers_get_their_own_fragment(client, login, cache):
+    player = PlayerFactory(timezone="Europe/Prague")
+    in_utc = client.get(f"/players/{player.id}").get_data(as_text=True)
+    client.set_cookie("tz", "Asia/Tokyo")
+    in_tokyo = client.get(f"/players/{player.id}").get_data(as_text=True)
+    assert "Times are in <strong>UTC</strong>" in in_utc
+    assert "Times are in <strong>Asia/Tokyo</strong>" in in_tokyo
+    assert "Change your time zone" not in in_tokyo
+
+    login(FanFactory(timezone="America/New_York"))
+    signed_in = client.get(f"/players/{player.id}").get_data(as_text=True)
+    assert "Times are in <strong>America/New_York</strong>" in signed_in
+    assert "Change your time zone" in signed_in
+
+
+def test_each_visitor_keeps_their_own_csrf_token(app, cache):
+    player = PlayerFactory()
+    pages = [app.test_client().get(f"/players/{player.id}").get_data(as_text=True) for _ in range(2)]
+    tokens = [re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1) for page in pages]
+    assert tokens[0] != tokens[1]
+
+
+def test_a_newly_listed_player_appears_in_the_listing_at_once(client, cache):
+    PlayerFactory(display_name="Ava Early")
+    assert "Ava Early" in client.get("/players").get_data(as_text=True)
+    with counted_queries() as statements:
+        client.get("/players")
+    assert statements == []
+
+    PlayerFactory(display_name="Ben Late")
+    listing = client.get("/players").get_data(as_text=True)
+    assert "Ava Early" in listing and "Ben Late" in listing
+
+
+def test_a_composite_is_kept_no_longer_than_what_it_was_built_from(app, cache):
+    player = PlayerFactory()
+    now = utcnow()
+    soon = now + timedelta(seconds=5)
+    with slot_cache.collect_freshness() as freshness:
+        slot_cache.remember(player.id, "probe", "a", lambda: ("value", soon), now=now)
+    assert freshness.until == soon
+    with slot_cache.collect_freshness() as freshness:  # read back from the cache: the same bound
+        assert slot_cache.remember(player.id, "probe", "a", lambda: ("other", None), now=now) == "value"
+    assert abs((freshness.until - soon).total_seconds()) < 0.001
+    with slot_cache.collect_freshness() as freshness:  # no bound of its own: the time-to-live bounds it
+        slot_cache.remember(player.id, "probe", "b", lambda: ("value", None), now=now)
+    assert freshness.until == now + timedelta(seconds=cache.ttl)
