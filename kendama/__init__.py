@@ -50,9 +50,11 @@ def configure_environment(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import jobs, queueing, sqlite_setup
+    from .cookie_sessions import CookieSessionInterface
     from .extensions import csrf, db, limiter, login_manager, mail, migrate
     from .htmx import htmx
 
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)

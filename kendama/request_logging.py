@@ -9,7 +9,7 @@ import time
 import uuid
 
 from flask import Flask, g, request
-from flask_login import AnonymousUserMixin, current_user
+from flask_login import AnonymousUserMixin
 from sqlalchemy import inspect
 
 log = logging.getLogger("kendama.requests")
@@ -48,13 +48,14 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def _signed_in_user_id() -> int | None:
-    """The id of the user this request was served to, read without touching the database.
+    """The id of the user this request was served to, if it asked who that was.
 
-    After a commit the user's attributes are expired, and asking `current_user` anything would
-    reload the row just to write this log line.
+    Read without touching the database: after a commit the user's attributes are expired, and
+    asking `current_user` anything would reload the row just to write this log line. A request
+    that never asked (a public page, the availability API) is logged without a user rather than
+    paying for a session and token lookup here.
     """
-    # flask-login keeps the user it loaded in g; when nothing asked yet, ask now (as before).
-    user = g._login_user if "_login_user" in g else current_user._get_current_object()
+    user = g.get("_login_user")  # where flask-login keeps the user it loaded for this request
     if user is None or isinstance(user, AnonymousUserMixin):
         return None
     identity = inspect(user).identity

@@ -44,18 +44,32 @@ def permissions_policy(app: Flask) -> str:
     return f"camera=({allowed}), microphone=({allowed}), display-capture=({allowed}), geolocation=()"
 
 
+def security_headers(app: Flask) -> list[tuple[str, str]]:
+    """The headers every response carries unless its view set its own (worked out once per app)."""
+    headers = [
+        ("Content-Security-Policy", content_security_policy(app)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", permissions_policy(app)),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config["PRODUCTION"]:
+        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    return headers
+
+
+PRIVATE_PATHS = ("/api/", "/account", "/dashboard", "/admin")
+
+
 def init_app(app: Flask) -> None:
+    defaults = security_headers(app)
+
     @app.after_request
     def set_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy(app))
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", permissions_policy(app))
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["PRODUCTION"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.path.startswith(("/api/", "/account", "/dashboard", "/admin")):
-            headers.setdefault("Cache-Control", "no-store")
+        present = {name.lower() for name in headers.keys()}
+        headers.extend([(name, value) for name, value in defaults if name.lower() not in present])
+        if "cache-control" not in present and request.path.startswith(PRIVATE_PATHS):
+            headers["Cache-Control"] = "no-store"
         return response

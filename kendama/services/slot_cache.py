@@ -332,7 +332,8 @@ def _remember(
             _report(fresh_until)
             result[item] = value
         return result
-    changed_here = db.session().info.get(_TOUCHED, ())
+    # No session yet in this request or thread: nothing here has changed (and none is made to ask).
+    changed_here = db.session().info.get(_TOUCHED, ()) if db.session.registry.has() else ()
     cacheable = {item: spec for item, spec in wanted.items() if not _changed(spec[0], changed_here)}
     result: dict[Hashable, Any] = {}
     keys: dict[Hashable, str] = {}

@@ -14,6 +14,7 @@ from kendama.services import slot_cache
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import weekday_at
+from ..conftest import PASSWORD, csrf_token_from
 from ..factories import FanFactory, PlayerFactory
 
 
@@ -73,11 +74,23 @@ def test_viewers_in_other_zones_and_signed_in_viewers_get_their_own_fragment(cli
     assert "Change your time zone" in signed_in
 
 
-def test_each_visitor_keeps_their_own_csrf_token(app, cache):
+def signed_in_client(app, user):
+    client = app.test_client()
+    form = {"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(client)}
+    assert client.post("/login", data=form).status_code == 303
+    return client
+
+
+def test_signed_in_visitors_keep_their_own_csrf_token_and_anonymous_ones_get_no_cookie(app, cache):
     player = PlayerFactory()
-    pages = [app.test_client().get(f"/players/{player.id}").get_data(as_text=True) for _ in range(2)]
+    pages = [signed_in_client(app, FanFactory()).get(f"/players/{player.id}").get_data(as_text=True) for _ in range(2)]
     tokens = [re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1) for page in pages]
     assert tokens[0] != tokens[1]
+
+    anonymous = app.test_client().get(f"/players/{player.id}")
+    assert anonymous.status_code == 200
+    assert "Set-Cookie" not in anonymous.headers
+    assert "X-CSRFToken" not in anonymous.get_data(as_text=True)
 
 
 def test_a_newly_listed_player_appears_in_the_listing_at_once(client, cache):

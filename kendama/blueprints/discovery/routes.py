@@ -39,33 +39,36 @@ def players():
     # After a pager link is followed the link is gone: move focus to the new results' heading.
     # A filter change leaves focus where the user is typing; the live region reads the count.
     focus = htmx and request.headers.get("HX-Trigger", "").startswith(PAGER_ID_PREFIX)
-    results = _results(form, params, page, focus=focus, fragment=htmx)
+    listing = _listing(form, params, page, focus=focus, fragment=htmx)
     if htmx:
-        response = make_response(results)
+        response = make_response(listing)
         # The canonical address of this view (empty filters dropped) goes in the address bar.
         response.headers["HX-Push-Url"] = url_for("discovery.players", **params, **({"page": page} if page > 1 else {}))
     else:
-        response = make_response(render_template("discovery/players.html", form=form, results=results),
-                                 422 if form.errors else 200)
+        page_html = render_template("discovery/players.html", listing=listing, public_view=True)
+        response = make_response(page_html, 422 if form.errors else 200)
     # One address answers with a page or a fragment; caches must keep them apart.
     response.vary.add("HX-Request")
     return response
 
 
-def _results(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus: bool, fragment: bool) -> Markup:
-    """The rendered results; a text search or a filter that could not be read is rendered every time.
+def _listing(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus: bool, fragment: bool) -> Markup:
+    """The rendered results (the fragment), or the filters and results (the page's content).
 
-    Text searches rarely repeat, and caching every one would let anyone fill the cache.
+    Rendered every time for a text search or a filter that could not be read: text searches
+    rarely repeat, and caching every one would let anyone fill the cache. Otherwise the filter
+    form shows exactly the canonical `params`, so they key the cached copy.
     """
+    template = "discovery/_results.html" if fragment else "discovery/_listing.html"
 
     def render() -> Markup:
         result = discovery.search_players(form.to_search(), page=page, per_page=PER_PAGE)
-        return Markup(render_template("discovery/_results.html", form=form, result=result, params=params,
-                                      fragment=fragment, focus_results=focus))
+        return Markup(render_template(template, form=form, result=result, params=params, fragment=fragment,
+                                      focus_results=focus))
 
     if form.errors or "q" in params:
         return render()
-    key = (tuple(sorted(params.items())), page, focus, viewer_zone())
+    key = (template, tuple(sorted(params.items())), page, focus, viewer_zone())
     return fragment_cache.listing_fragment("players-page", key, render)
 
 
@@ -83,7 +86,7 @@ def player(player_id: int):
     # Any length a player cannot offer shows their shortest, so it shares that key.
     key = (duration if duration in DURATIONS else None, zone_name, current_user.is_authenticated)
     name, article = fragment_cache.player_fragment(player_id, "profile-page", key, render)
-    return render_template("discovery/player.html", name=name, article=article)
+    return render_template("discovery/player.html", name=name, article=article, public_view=True)
 
 
 @bp.get("/players/<int:player_id>/avatar")
