@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..integrations import video as video_provider
 from ..models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
-from . import recordings
+from . import join_tokens, recordings
 from .errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import iso_utc
@@ -217,7 +217,12 @@ def _check_joinable(session: LiveSession, now: datetime) -> None:
 
 
 def join(user: User, session_id: int, *, now: datetime | None = None) -> JoinGrant:
-    """A meeting token for the fan or the player, inside the window; the session goes in progress."""
+    """A meeting token for the fan or the player, inside the window; the session goes in progress.
+
+    Joining again (a reload, a dropped connection) gets the token issued before when nothing it
+    was made from has changed (see join_tokens), and writes nothing when the session already
+    shows this participant joined.
+    """
     now = now or utcnow()
     session = session_for_participant(user, session_id)
     _check_joinable(session, now)
@@ -225,31 +230,65 @@ def join(user: User, session_id: int, *, now: datetime | None = None) -> JoinGra
     user_id, user_name = user.id, user.display_name  # read now: a commit expires loaded rows
     if not (session.room_url and session.room_name == room_name_for(session)):
         session = ensure_room(session_id)
-    room_name, room_url, sequence = session.room_name, session.room_url, session.ics_sequence
-    record = session.recording_allowed
-    not_before, expires = opens_at(session), session.ends_at
-    db.session.commit()  # the token request runs outside any transaction
+    room_url = session.room_url
+    request = _token_request(session, user_id, user_name, role)
+    token = join_tokens.cached(request)
+    if token is None:
+        db.session.commit()  # the token request runs outside any transaction
+        token = _issue_token(request)
+        _record_join(session_id, request.ics_sequence, role, now)  # re-checks what the call may have missed
+        join_tokens.remember(request, token, now)
+    elif not _join_recorded(session, role):
+        _record_join(session_id, request.ics_sequence, role, now)
+    return JoinGrant(room_url=room_url, token=token, expires_at=request.expires, recording=request.record)
+
+
+def _token_request(session: LiveSession, user_id: int, user_name: str, role: str) -> join_tokens.TokenRequest:
+    return join_tokens.TokenRequest(
+        session_id=session.id,
+        ics_sequence=session.ics_sequence,
+        room_name=session.room_name,
+        user_id=user_id,
+        user_name=user_name,
+        is_owner=role == "player",
+        record=session.recording_allowed,
+        not_before=opens_at(session),
+        expires=session.ends_at,
+    )
+
+
+def _issue_token(request: join_tokens.TokenRequest) -> str:
     try:
-        token = provider().join_token(
-            room_name,
-            user_id=str(user_id),
-            user_name=user_name,
-            is_owner=role == "player",
-            not_before=not_before,
-            expires=expires,
-            record=record,
+        return provider().join_token(
+            request.room_name,
+            user_id=str(request.user_id),
+            user_name=request.user_name,
+            is_owner=request.is_owner,
+            not_before=request.not_before,
+            expires=request.expires,
+            record=request.record,
         )
     except video_provider.VideoProviderError as exc:
-        log.warning("meeting token for session %s failed: %s", session_id, exc)
+        log.warning("meeting token for session %s failed: %s", request.session_id, exc)
         raise ProviderUnavailable(UNAVAILABLE_MESSAGE, code="video_unavailable") from exc
 
+
+def _record_join(session_id: int, sequence: int, role: str, now: datetime) -> None:
+    """Mark the participant joined, unless the session was rescheduled or closed meanwhile."""
     session = _lock(session_id)
     if session.ics_sequence != sequence or session.status not in JOINABLE:
         db.session.rollback()
         raise Conflict("The session was changed just now. Please reload and try again.", code="session_changed")
     _mark_joined(session, role, now)
     db.session.commit()
-    return JoinGrant(room_url=room_url, token=token, expires_at=expires, recording=record)
+
+
+def _join_recorded(session: LiveSession, role: str) -> bool:
+    """True when _mark_joined would change nothing: this participant joined and the call is on."""
+    joined_at = session.fan_joined_at if role == "fan" else session.player_joined_at
+    return (
+        joined_at is not None and session.started_at is not None and session.status == SessionStatus.IN_PROGRESS.value
+    )
 
 
 def _mark_joined(session: LiveSession, role: str, now: datetime) -> None:

@@ -1,0 +1,225 @@
+"""Joining again reuses the meeting token already issued: never someone else's, never a stale one."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+from sqlalchemy import event
+
+from kendama.extensions import db
+from kendama.models import LiveSession, User
+from kendama.services import join_tokens, video
+from kendama.services.errors import NotAllowed, NotFound
+
+from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..smtp_server import free_port
+from ..video_support import sandbox_server, session_at
+
+SHARED_REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module")
+def sandbox(database_url, tmp_path_factory):
+    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def use_sandbox(app, sandbox, monkeypatch):
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
+    monkeypatch.setitem(app.extensions, join_tokens.EXTENSION, join_tokens.LocalStore())
+
+
+@pytest.fixture
+def issued(monkeypatch):
+    """The user ids the provider was asked to issue a meeting token for, in order."""
+    adapter = video.provider()
+    asked: list[str] = []
+    issue = adapter.join_token
+
+    def counting(room_name, **properties):
+        asked.append(properties["user_id"])
+        return issue(room_name, **properties)
+
+    monkeypatch.setattr(adapter, "join_token", counting)
+    return asked
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements run while the test goes on."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def reschedule_in_place(session_id: int) -> None:
+    """What booking.reschedule does to the video fields (the times stay, for the test's clock)."""
+    session = db.session.get(LiveSession, session_id)
+    session.room_name = session.room_url = None
+    session.ics_sequence += 1
+    session.status = "confirmed"
+    db.session.commit()
+
+
+# --- Reuse ---------------------------------------------------------------------------------------
+
+
+def test_joining_again_reuses_the_token_without_asking_the_provider(issued):
+    session = LiveSessionFactory()
+    first = video.join(session.fan, session.id, now=session.starts_at)
+    again = video.join(session.fan, session.id, now=session.starts_at + timedelta(minutes=5))
+    assert again == first
+    assert issued == [str(session.fan_id)]
+
+
+def test_joining_again_writes_nothing_when_the_session_already_shows_the_join(issued, statements):
+    session = LiveSessionFactory()
+    video.join(session.player, session.id, now=session.starts_at)
+    statements.clear()
+    video.join(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE") or "FOR UPDATE" in s.upper()]
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+
+
+def test_the_other_participants_first_join_is_still_recorded_and_gets_their_own_token(sandbox, issued):
+    session = LiveSessionFactory()
+    fan_grant = video.join(session.fan, session.id, now=session.starts_at)
+    player_grant = video.join(session.player, session.id, now=session.starts_at)
+    assert fan_grant.token != player_grant.token
+    assert issued == [str(session.fan_id), str(session.player_id)]
+    player = sandbox.token_properties(player_grant.token)
+    assert (player["user_id"], player["is_owner"]) == (str(session.player_id), True)
+    session = db.session.get(LiveSession, session.id)
+    assert session.fan_joined_at is not None and session.player_joined_at is not None
+
+
+def test_a_call_that_ended_early_resumes_with_the_kept_token(issued):
+    session = LiveSessionFactory()
+    first = video.join(session.fan, session.id, now=session.starts_at)
+    room_name = db.session.get(LiveSession, session.id).room_name
+    video.meeting_ended(room_name, session.starts_at + timedelta(minutes=3))
+    db.session.commit()
+    assert db.session.get(LiveSession, session.id).status == "completed"
+
+    again = video.join(session.fan, session.id, now=session.starts_at + timedelta(minutes=4))
+    assert again.token == first.token and issued == [str(session.fan_id)]
+    resumed = db.session.get(LiveSession, session.id)
+    assert resumed.status == "in_progress" and resumed.completed_at is None
+
+
+# --- A changed session or person gets a new token ----------------------------------------------
+
+
+def test_consent_given_before_the_start_gets_a_token_that_records(sandbox, issued):
+    session = LiveSessionFactory()
+    early = session.starts_at - timedelta(minutes=5)
+    before = video.join(session.fan, session.id, now=early)
+    for user in (session.fan, session.player):
+        video.set_consent(user, session.id, recording=True, now=early + timedelta(minutes=1))
+
+    after = video.join(session.fan, session.id, now=early + timedelta(minutes=2))
+    assert after.token != before.token and after.recording is True
+    assert sandbox.token_properties(after.token)["start_cloud_recording"] is True
+    assert len(issued) == 2
+
+
+def test_a_reschedule_gets_a_token_for_the_new_room(sandbox, issued):
+    session = LiveSessionFactory()
+    before = video.join(session.fan, session.id, now=session.starts_at)
+    reschedule_in_place(session.id)
+    after = video.join(session.fan, session.id, now=session.starts_at)
+    assert after.token != before.token and len(issued) == 2
+    assert sandbox.token_properties(after.token)["room_name"] == f"kendama-{session.id}-1"
+
+
+def test_a_new_display_name_gets_a_token_with_it(sandbox, issued):
+    session = LiveSessionFactory()
+    video.join(session.fan, session.id, now=session.starts_at)
+    fan = db.session.get(User, session.fan_id)
+    fan.display_name = "Renamed Fan"
+    db.session.commit()
+    after = video.join(fan, session.id, now=session.starts_at)
+    assert sandbox.token_properties(after.token)["user_name"] == "Renamed Fan"
+    assert len(issued) == 2
+
+
+# --- Nobody else gets a kept token ---------------------------------------------------------------
+
+
+def test_outsiders_are_refused_even_when_tokens_are_kept():
+    session = LiveSessionFactory()
+    video.join(session.fan, session.id, now=session.starts_at)
+    video.join(session.player, session.id, now=session.starts_at)
+    other = LiveSessionFactory()
+    for outsider in (FanFactory(), PlayerFactory(), other.fan, other.player):
+        with pytest.raises(NotFound):
+            video.join(outsider, session.id, now=session.starts_at)
+    with pytest.raises(NotAllowed):
+        video.join(AdminFactory(), session.id, now=session.starts_at)
+
+
+def test_over_the_api_each_participant_gets_only_their_own_token(client, api_token, sandbox):
+    session = session_at(timedelta(minutes=-2))  # live now: the API joins at the real time
+    fan_headers, player_headers = api_token(session.fan), api_token(session.player)
+    fan_token = client.post(f"/api/sessions/{session.id}/join", headers=fan_headers).json["token"]
+    player_token = client.post(f"/api/sessions/{session.id}/join", headers=player_headers).json["token"]
+    assert fan_token != player_token
+    assert sandbox.token_properties(player_token)["user_id"] == str(session.player_id)
+    assert client.post(f"/api/sessions/{session.id}/join", headers=fan_headers).json["token"] == fan_token
+
+    stranger = client.post(f"/api/sessions/{session.id}/join", headers=api_token(FanFactory()))
+    assert stranger.status_code == 404 and fan_token not in stranger.get_data(as_text=True)
+
+
+# --- How long a token is kept, and where ----------------------------------------------------------
+
+
+def test_a_token_is_not_kept_in_the_last_minute_before_it_expires(issued):
+    session = LiveSessionFactory()
+    late = session.ends_at - timedelta(seconds=30)
+    video.join(session.fan, session.id, now=late)
+    video.join(session.fan, session.id, now=late)
+    assert len(issued) == 2
+
+
+@pytest.fixture
+def redis_store(app, monkeypatch):
+    store = join_tokens.RedisStore(Redis.from_url(SHARED_REDIS), prefix=f"kendama-test:{uuid.uuid4().hex}")
+    monkeypatch.setitem(app.extensions, join_tokens.EXTENSION, store)
+    yield store
+    store.redis.delete(*store.redis.keys(f"{store.prefix}:*") or ["-"])
+
+
+def test_with_redis_a_kept_token_names_nobody_and_expires_before_the_token(redis_store, issued):
+    session = LiveSessionFactory()
+    first = video.join(session.fan, session.id, now=session.starts_at)
+    assert video.join(session.fan, session.id, now=session.starts_at).token == first.token
+    assert len(issued) == 1
+
+    (key,) = redis_store.redis.keys(f"{redis_store.prefix}:*")
+    name = key.decode().removeprefix(f"{redis_store.prefix}:")
+    assert re.fullmatch(r"[0-9a-f]{64}", name)  # an HMAC under SECRET_KEY, not the user or the room
+    ttl = redis_store.redis.ttl(key)
+    assert 0 < ttl <= (session.ends_at - session.starts_at - join_tokens.MARGIN).total_seconds()
+
+
+def test_redis_down_joining_still_works_and_no_token_is_logged(app, monkeypatch, issued, caplog):
+    nobody_listens = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.2)
+    monkeypatch.setitem(app.extensions, join_tokens.EXTENSION, join_tokens.RedisStore(nobody_listens))
+    session = LiveSessionFactory()
+    with caplog.at_level(logging.WARNING):
+        grants = [video.join(session.fan, session.id, now=session.starts_at) for _ in range(2)]
+    assert all(grant.token for grant in grants) and len(issued) == 2
+    assert "join token cache unreachable" in caplog.text
+    assert not any(grant.token in caplog.text for grant in grants)
