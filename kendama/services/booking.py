@@ -8,12 +8,13 @@ blocked_until) ranges is the real guard when two requests race; its violation be
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from psycopg.errors import ExclusionViolation
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -31,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from . import discovery, notifications, payments, policy, refunds, rollout, slots
-from .errors import InvalidInput, NotAllowed, ProviderUnavailable, SlotUnavailable, WrongState
+from .errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from .money import split_price
 from .profiles import paid_offerings_allowed
 from .session_access import session_for_participant, session_for_viewer
@@ -82,8 +83,12 @@ def bookable_offering(player_id: int, duration_minutes: int | None) -> tuple[Pro
     for offering in profile.offerings:
         if offering.duration_minutes == duration_minutes:
             return profile, offering
-    offered = ", ".join(str(o.duration_minutes) for o in profile.offerings)
-    raise InvalidInput({"duration_minutes": f"This player offers sessions of {offered} minutes."})
+    raise _not_offered(o.duration_minutes for o in profile.offerings)
+
+
+def _not_offered(durations: Iterable[int]) -> InvalidInput:
+    offered = ", ".join(str(minutes) for minutes in durations)
+    return InvalidInput({"duration_minutes": f"This player offers sessions of {offered} minutes."})
 
 
 def offered_slots(
@@ -217,21 +222,23 @@ def create_session(
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
-    profile, offering = bookable_offering(player_id, duration_minutes)
-    if offering.price_amount > 0 and not paid_offerings_allowed(profile):
+    profile, price = _price_to_book(player_id, duration_minutes)
+    if price > 0 and not paid_offerings_allowed(profile):
         raise SlotUnavailable("This player cannot take payments right now; please try again later.")
+    end = start + timedelta(minutes=duration_minutes)
+    if _slot_taken(player_id, start, end, now):
+        raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
 
     _lock_user(fan.id)  # one booking at a time per fan, so the self-overlap check below holds
     expire_holds(now=now, player_id=player_id, commit=False)
     if not slots.is_bookable(player_id, duration_minutes, start, now=now):
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
-    end = start + timedelta(minutes=duration_minutes)
     if _participant_busy(fan.id, start, end, now):
         raise SlotUnavailable(
             "You already have a session at that time.", fields={"start": "You already have a session at that time."}
         )
 
-    split = split_price(offering.price_amount)
+    split = split_price(price)
     paid = split.price > 0
     session = LiveSession(
         fan_id=fan.id,
@@ -262,12 +269,53 @@ def create_session(
     )
     if paid:
         notifications.on_awaiting_payment(session)
+        db.session.commit()
+        _open_checkout(session)  # it reads the held session afresh, under its lock
     else:
         notifications.on_confirmed(session)
-    db.session.commit()
-    if paid:
-        _open_checkout(session)
+        _commit_keeping_loaded()
     return session
+
+
+def _price_to_book(player_id: int, duration_minutes: int) -> tuple[Profile, int]:
+    """The listed player's profile and the price of their offering of that length (404 / 422 otherwise).
+
+    The same answer as bookable_offering in one light query: booking needs neither the player's
+    user row nor offering objects.
+    """
+    rows = db.session.execute(_OFFERINGS_TO_BOOK, {"player_id": player_id}).all()
+    if not rows:
+        raise NotFound("No such player.")
+    for profile, minutes, price in rows:
+        if minutes == duration_minutes:
+            return profile, price
+    raise _not_offered(minutes for _, minutes, _ in rows)
+
+
+def _slot_taken(player_id: int, start: datetime, end: datetime, now: datetime) -> bool:
+    """Whether an active session of the player already overlaps [start, end).
+
+    Most refusals are of slots taken long ago: this one indexed read answers them before any
+    lock or write. Any overlap also fails is_bookable, so the answer is the same; a free-looking
+    slot still goes through the full checks, and the exclusion constraint settles races.
+    """
+    values = {"player_id": player_id, "start": start, "end": end, "now": now}
+    return db.session.scalar(_SESSION_OVERLAPPING, values) is not None
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the loaded rows, so the answer is built without reading them again.
+
+    Safe for a new booking: every column's default is computed in Python, so the objects hold
+    exactly what was written.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _open_checkout(session: LiveSession) -> None:
@@ -298,10 +346,31 @@ def _buffer_minutes(player_id: int) -> int:
     return db.session.get(SessionAvailability, player_id).buffer_minutes
 
 
-def _active_clause(now: datetime):
+def _active_clause(now: datetime | BindParameter[datetime]):
     """Active sessions, not counting unpaid holds that have already expired."""
     expired_hold = and_(LiveSession.status == SessionStatus.PENDING_PAYMENT.value, LiveSession.hold_expires_at <= now)
     return and_(LiveSession.status.in_(_ACTIVE), not_(expired_hold))
+
+
+# Every booking request runs these two reads, most of them only these: they are built once with
+# bind parameters, since building them anew cost more than running them.
+_OFFERINGS_TO_BOOK = (
+    select(Profile, Offering.duration_minutes, Offering.price_amount)
+    .join(User, User.id == Profile.user_id)
+    .join(Offering, Offering.player_id == Profile.user_id)
+    .where(*discovery.listing_conditions(), Profile.user_id == bindparam("player_id"))
+    .order_by(Offering.duration_minutes)
+)
+_SESSION_OVERLAPPING = (
+    select(LiveSession.id)
+    .where(
+        LiveSession.player_id == bindparam("player_id"),
+        _active_clause(bindparam("now")),
+        LiveSession.starts_at < bindparam("end"),
+        LiveSession.blocked_until > bindparam("start"),
+    )
+    .limit(1)
+)
 
 
 def _participant_busy(

@@ -68,7 +68,7 @@ def available_this_week(now: datetime | None = None) -> datetime:
     return (now or utcnow()) + WEEK
 
 
-def _listing_conditions():
+def listing_conditions():
     """Players fans may find: verified, active, taking bookings (offerings are checked by the caller)."""
     return (
         User.role == Role.PLAYER.value,
@@ -108,7 +108,7 @@ def _matches(search: PlayerSearch):
         select(Profile.user_id, User.display_name, offered.c.min_price, offered.c.min_duration)
         .join(User, User.id == Profile.user_id)
         .join(offered, offered.c.player_id == Profile.user_id)
-        .where(*_listing_conditions())
+        .where(*listing_conditions())
     )
     text = (search.text or "").strip().lower()
     if text:
@@ -190,7 +190,7 @@ def listed_profile(player_id: int) -> Profile:
     profile = db.session.scalar(
         select(Profile)
         .join(User, User.id == Profile.user_id)
-        .where(*_listing_conditions(), Profile.user_id == player_id, Profile.offerings.any())
+        .where(*listing_conditions(), Profile.user_id == player_id, Profile.offerings.any())
         .options(contains_eager(Profile.user), selectinload(Profile.offerings))
     )
     if profile is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import LiveSession
+from kendama.services import booking
 from kendama.services.timezones import iso_utc, parse_aware
 
 from ..booking_helpers import mark_paid, weekday_at
@@ -124,6 +126,28 @@ def test_same_slot_twice_is_409(client, api_token):
     response = book(client, api_token(FanFactory()), player.id, weekday_at(10))
     assert response.status_code == 409
     assert response.json["error"]["code"] == "slot_unavailable"
+
+
+def test_taken_slot_is_409_without_locks_or_writes(client, api_token):
+    """Most booking requests under load are for taken slots: they are answered by reads alone."""
+    player = PlayerFactory()
+    assert book(client, api_token(FanFactory()), player.id, weekday_at(10)).status_code == 201
+    headers = api_token(FanFactory())
+    seen = []
+    record = lambda *args: seen.append(args[2])  # noqa: E731
+    bind = db.session.get_bind()
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        response = book(client, headers, player.id, weekday_at(10))
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    assert response.status_code == 409
+    assert response.json["error"] == {
+        "code": "slot_unavailable",
+        "message": booking.SLOT_TAKEN,
+        "fields": {"start": booking.SLOT_TAKEN},
+    }
+    assert [s for s in seen if "FOR UPDATE" in s or s.startswith(("INSERT", "UPDATE", "DELETE"))] == []
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from kendama.extensions import db
-from kendama.models import ConsentRecord, LiveSession, Notification, Refund
+from kendama.models import ConsentRecord, LiveSession, Notification, Offering, Refund
 from kendama.services import booking, slots
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, PolicyViolation, SlotUnavailable, WrongState
 
@@ -104,10 +104,73 @@ def test_database_constraint_turns_a_race_into_409(monkeypatch):
     player = PlayerFactory()
     start = weekday_at(10)
     LiveSessionFactory(player=player, starts_at=start)
+    monkeypatch.setattr(booking, "_slot_taken", lambda *args: False)
     monkeypatch.setattr(slots, "is_bookable", lambda *args, **kwargs: True)
     with pytest.raises(SlotUnavailable):
         booking.create_session(FanFactory(), player.id, start, 30)
     assert len(db.session.scalars(select(LiveSession.id).where(LiveSession.player_id == player.id)).all()) == 1
+
+
+def must_not_run(*args, **kwargs):
+    raise AssertionError("a taken slot needs no lock, hold expiry or slot computation")
+
+
+@pytest.mark.parametrize("offset", [0, 15, 35])  # the same start, an overlap, inside the 10-minute buffer
+def test_taken_slot_is_refused_before_any_lock_or_write(monkeypatch, offset):
+    player = PlayerFactory(setup__buffer=10)
+    start = weekday_at(10)
+    booking.create_session(FanFactory(), player.id, start, 30)
+    monkeypatch.setattr(booking, "_lock_user", must_not_run)
+    monkeypatch.setattr(booking, "expire_holds", must_not_run)
+    monkeypatch.setattr(slots, "is_bookable", must_not_run)
+    with pytest.raises(SlotUnavailable) as error:
+        booking.create_session(FanFactory(), player.id, start + timedelta(minutes=offset), 30)
+    assert (error.value.message, error.value.fields) == (booking.SLOT_TAKEN, {"start": booking.SLOT_TAKEN})
+
+
+def test_slot_whose_buffer_reaches_a_later_session_is_still_refused():
+    """Only existing sessions are checked early; the new booking's own buffer is the slot check's job."""
+    player = PlayerFactory(setup__buffer=10)
+    booking.create_session(FanFactory(), player.id, weekday_at(10, 30), 30)
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+
+
+def test_cancelled_sessions_do_not_take_the_slot():
+    player = PlayerFactory()
+    LiveSessionFactory(player=player, starts_at=weekday_at(10), status="cancelled")
+    assert booking.create_session(FanFactory(), player.id, weekday_at(10), 30).status == "confirmed"
+
+
+def test_free_booking_is_answered_from_what_was_written():
+    """The commit keeps the new session and the fan loaded, so serialising them reads nothing."""
+    fan = FanFactory()
+    expire = db.session().expire_on_commit
+    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    assert not inspect(session).expired_attributes and not inspect(fan).expired_attributes
+    assert db.session().expire_on_commit is expire  # only that one commit kept its rows
+    db.session.expire_all()
+    assert (session.status, session.starts_at, session.fan_id) == ("confirmed", weekday_at(10), fan.id)
+
+
+def test_offered_lengths_are_listed_in_order_and_unlisted_players_are_404():
+    player = PlayerFactory()
+    player.profile.offerings.append(Offering(duration_minutes=15, price_amount=0))
+    db.session.commit()
+    with pytest.raises(InvalidInput) as error:
+        booking.create_session(FanFactory(), player.id, weekday_at(10), 20)
+    assert error.value.fields == {"duration_minutes": "This player offers sessions of 15, 30 minutes."}
+    assert booking.create_session(FanFactory(), player.id, weekday_at(10), 15).price_amount == 0
+
+    without_offerings = PlayerFactory()
+    without_offerings.profile.offerings = []
+    inactive = PlayerFactory(is_active_account=False)
+    paused = PlayerFactory()
+    paused.profile.accepts_bookings = False
+    db.session.commit()
+    for unlisted in (without_offerings, inactive, paused):
+        with pytest.raises(NotFound):
+            booking.create_session(FanFactory(), unlisted.id, weekday_at(10), 30)
 
 
 def test_expired_hold_releases_its_slot():
