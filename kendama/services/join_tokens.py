@@ -18,6 +18,9 @@ The rules that keep a reused token right and private:
 - A stored token disappears `MARGIN` before it expires, so a reused one is always still valid.
 - With Redis configured, every process shares the tokens; without it they live in this process.
   Redis being unreachable is never an error: the caller asks the provider instead.
+- A process keeps its own copy of each token it stored or found in Redis, for as long as Redis
+  keeps it: a key never changes meaning, so the copy is as good as the original and the next
+  join in that process needs no round trip.
 """
 
 from __future__ import annotations
@@ -68,7 +71,8 @@ class LocalStore:
         self._entries: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str, ttl: int) -> str | None:
+        """The token under `key`; `ttl` is not needed, as an entry here knows when it expires."""
         entry = self._entries.get(key)
         return entry[1] if entry is not None and entry[0] > time.monotonic() else None
 
@@ -83,18 +87,27 @@ class LocalStore:
 
 
 class RedisStore:
-    """Tokens in Redis, shared by every process of the app."""
+    """Tokens in Redis, shared by every process of the app, with this process's copies in front."""
 
     def __init__(self, redis: Redis, prefix: str = KEY_PREFIX):
         self.redis = redis
         self.prefix = prefix
+        self.copies = LocalStore()
 
-    def get(self, key: str) -> str | None:
-        value = self.redis.get(f"{self.prefix}:{key}")
-        return value.decode() if value is not None else None
+    def get(self, key: str, ttl: int) -> str | None:
+        """The token under `key`; one found in Redis is copied here for `ttl` seconds."""
+        token = self.copies.get(key, ttl)
+        if token is None:
+            value = self.redis.get(f"{self.prefix}:{key}")
+            if value is None:
+                return None
+            token = value.decode()
+            self.copies.set(key, token, ttl)
+        return token
 
     def set(self, key: str, token: str, ttl: int) -> None:
         self.redis.set(f"{self.prefix}:{key}", token, ex=ttl)
+        self.copies.set(key, token, ttl)
 
 
 def _store() -> LocalStore | RedisStore:
@@ -116,10 +129,18 @@ def _key(request: TokenRequest) -> str:
     return hmac.new(config["SECRET_KEY"].encode(), material, hashlib.sha256).hexdigest()
 
 
-def cached(request: TokenRequest) -> str | None:
+def _ttl(request: TokenRequest, now: datetime) -> int:
+    """Seconds a token for `request` may still be kept: until `MARGIN` before it expires."""
+    return int((request.expires - MARGIN - now).total_seconds())
+
+
+def cached(request: TokenRequest, now: datetime) -> str | None:
     """The token issued earlier for exactly this request, if it is still stored."""
+    ttl = _ttl(request, now)
+    if ttl <= 0:
+        return None
     try:
-        return _store().get(_key(request))
+        return _store().get(_key(request), ttl)
     except RedisError as exc:
         log.warning("join token cache unreachable; asking the video provider: %s", exc)
         return None
@@ -127,7 +148,7 @@ def cached(request: TokenRequest) -> str | None:
 
 def remember(request: TokenRequest, token: str, now: datetime) -> None:
     """Keep a token just issued for `request`, until `MARGIN` before it expires."""
-    ttl = int((request.expires - MARGIN - now).total_seconds())
+    ttl = _ttl(request, now)
     if ttl <= 0:
         return
     try:

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, bindparam, select
 
 from ..extensions import db
 from ..models import LiveSession, User
 from .errors import NotAllowed, NotFound
 
+# Built once: nearly every session page and API call reads its session through here.
+_SESSION = select(LiveSession).where(LiveSession.id == bindparam("session_id"))
+_SESSION_FOR_UPDATE = _SESSION.with_for_update()
+
 
 def session_for_viewer(user: User, session_id: int, *, for_update: bool = False) -> LiveSession:
     """The session if `user` takes part in it or is an admin; NotFound otherwise (no leak)."""
-    query = select(LiveSession).where(LiveSession.id == session_id)
-    if for_update:
-        query = query.with_for_update()
-    session = db.session.scalar(query)
-    if session is None or not (user.is_admin or session.participant_role(user.id)):
-        raise NotFound("No such session.")
+    session = db.session.scalar(_SESSION_FOR_UPDATE if for_update else _SESSION, {"session_id": session_id})
+    _check_viewer(user, session)
     return session
 
 
 def session_for_participant(user: User, session_id: int, *, for_update: bool = False) -> LiveSession:
     """The session if `user` is its fan or player. Admins may look but not act as a participant."""
     session = session_for_viewer(user, session_id, for_update=for_update)
-    if session.participant_role(user.id) is None:
-        raise NotAllowed("Only the fan and the player of this session can do that.")
+    _check_participant(user, session)
     return session
+
+
+def participant_row(user: User, session_id: int, query: Select) -> Row:
+    """Some of a session's columns, as one plain row, under the rules of session_for_participant.
+
+    For hot paths that need a few values and no ORM object. `query` selects columns of the
+    sessions table, fan_id and player_id among them, where the id is the bind param `session_id`.
+    """
+    row = db.session.execute(query, {"session_id": session_id}).first()
+    _check_viewer(user, row)
+    _check_participant(user, row)
+    return row
+
+
+def _takes_part(user: User, session: LiveSession | Row) -> bool:
+    return user.id in (session.fan_id, session.player_id)
+
+
+def _check_viewer(user: User, session: LiveSession | Row | None) -> None:
+    if session is None or not (user.is_admin or _takes_part(user, session)):
+        raise NotFound("No such session.")
+
+
+def _check_participant(user: User, session: LiveSession | Row) -> None:
+    if not _takes_part(user, session):
+        raise NotAllowed("Only the fan and the player of this session can do that.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
@@ -32,24 +32,37 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return raw, token
 
 
-# Every API request asks this: the token and its user come back in one query, built once since
-# building it anew cost more than running it.
-_TOKEN_WITH_USER = (
-    select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(joinedload(ApiToken.user))
+@dataclass(frozen=True)
+class SigningToken:
+    """The token a request was signed with: its id is all that revoking it needs."""
+
+    id: int
+
+
+# Every API request asks this, so it is one query built once (building it anew cost more than
+# running it). Whether the token is live and its account active is decided in SQL, and only the
+# user becomes an ORM object (flask-login needs a real User); the token comes back as its id.
+_LIVE_TOKEN_USER = (
+    select(User, ApiToken.id)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        User.is_active_account.is_(True),
+    )
 )
 
 
-def user_for_token(raw_token: str) -> tuple[User, ApiToken] | None:
-    """The active user behind a live token, or None."""
+def user_for_token(raw_token: str) -> tuple[User, SigningToken] | None:
+    """The active user behind a live (unrevoked, unexpired) token, or None."""
     if not raw_token:
         return None
-    token = db.session.scalar(_TOKEN_WITH_USER, {"token_hash": digest(raw_token)})
-    now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    found = db.session.execute(_LIVE_TOKEN_USER, {"token_hash": digest(raw_token), "now": utcnow()}).first()
+    if found is None:
         return None
-    if not token.user.is_active_account:
-        return None
-    return token.user, token
+    user, token_id = found
+    return user, SigningToken(token_id)
 
 
 def revoke_token(token_id: int) -> None:

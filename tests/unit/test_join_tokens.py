@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from datetime import timedelta
 
@@ -90,6 +91,16 @@ def test_joining_again_writes_nothing_when_the_session_already_shows_the_join(is
     video.join(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE") or "FOR UPDATE" in s.upper()]
     assert db.session.get(LiveSession, session.id).status == "in_progress"
+
+
+def test_joining_again_reads_one_row_of_the_session_and_nothing_else(issued, statements):
+    session = LiveSessionFactory()
+    session_id, player, start = session.id, session.player, session.starts_at
+    video.join(player, session_id, now=start)
+    assert player.display_name  # each request loads its user afresh; the first join's commit expired this one
+    statements.clear()
+    video.join(player, session_id, now=start + timedelta(minutes=1))
+    assert len([s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]) == 1
 
 
 def test_the_other_participants_first_join_is_still_recorded_and_gets_their_own_token(sandbox, issued):
@@ -212,6 +223,28 @@ def test_with_redis_a_kept_token_names_nobody_and_expires_before_the_token(redis
     assert re.fullmatch(r"[0-9a-f]{64}", name)  # an HMAC under SECRET_KEY, not the user or the room
     ttl = redis_store.redis.ttl(key)
     assert 0 < ttl <= (session.ends_at - session.starts_at - join_tokens.MARGIN).total_seconds()
+
+
+def test_with_redis_another_process_finds_the_token_and_then_uses_its_own_copy(app, monkeypatch, redis_store, issued):
+    session = LiveSessionFactory()
+    first = video.join(session.fan, session.id, now=session.starts_at)
+    other_process = join_tokens.RedisStore(redis_store.redis, prefix=redis_store.prefix)
+    monkeypatch.setitem(app.extensions, join_tokens.EXTENSION, other_process)
+    assert video.join(session.fan, session.id, now=session.starts_at).token == first.token
+
+    redis_store.redis.delete(*redis_store.redis.keys(f"{redis_store.prefix}:*"))
+    assert video.join(session.fan, session.id, now=session.starts_at).token == first.token
+    assert issued == [str(session.fan_id)]
+
+
+def test_a_copy_is_kept_no_longer_than_redis_keeps_the_token(redis_store, issued):
+    session = LiveSessionFactory()
+    late = session.ends_at - join_tokens.MARGIN - timedelta(seconds=2)  # two seconds left to keep it
+    first = video.join(session.fan, session.id, now=late)
+    (key,) = redis_store.redis.keys(f"{redis_store.prefix}:*")
+    copy_expires, copy = redis_store.copies._entries[key.decode().removeprefix(f"{redis_store.prefix}:")]
+    assert copy == first.token
+    assert 0 < copy_expires - time.monotonic() <= 2 and 0 < redis_store.redis.pttl(key) <= 2000
 
 
 def test_redis_down_joining_still_works_and_no_token_is_logged(app, monkeypatch, issued, caplog):
