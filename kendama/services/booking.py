@@ -14,7 +14,19 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from psycopg.errors import ExclusionViolation
-from sqlalchemy import BindParameter, and_, bindparam, func, not_, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Interval,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -218,34 +230,35 @@ def create_session(
     """Book a slot: free sessions are confirmed at once, paid ones held until payment."""
     now = now or utcnow()
     _check_booker(fan, player_id)
-    rollout.check_may_book(fan.id, player_id)
+    found = _read_for_booking(fan.id, player_id, start, now)
+    rollout.check_gate(found.gate)
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
-    profile, price = _price_to_book(player_id, duration_minutes)
-    if price > 0 and not paid_offerings_allowed(profile):
+    profile, offered = found.offering(duration_minutes)
+    if offered.price > 0 and not paid_offerings_allowed(profile):
         raise SlotUnavailable("This player cannot take payments right now; please try again later.")
-    end = start + timedelta(minutes=duration_minutes)
-    if _slot_taken(player_id, start, end, now):
+    if offered.slot_taken:
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
 
     _lock_user(fan.id)  # one booking at a time per fan, so the self-overlap check below holds
     expire_holds(now=now, player_id=player_id, commit=False)
     if not slots.is_bookable(player_id, duration_minutes, start, now=now):
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
+    end = start + timedelta(minutes=duration_minutes)
     if _participant_busy(fan.id, start, end, now):
         raise SlotUnavailable(
             "You already have a session at that time.", fields={"start": "You already have a session at that time."}
         )
 
-    split = split_price(price)
+    split = split_price(offered.price)
     paid = split.price > 0
     session = LiveSession(
         fan_id=fan.id,
-        player_id=player_id,
+        player=found.player,
         starts_at=start,
         ends_at=end,
-        blocked_until=end + timedelta(minutes=_buffer_minutes(player_id)),
+        blocked_until=end + timedelta(minutes=found.buffer_minutes),
         duration_minutes=duration_minutes,
         status=(SessionStatus.PENDING_PAYMENT if paid else SessionStatus.CONFIRMED).value,
         price_amount=split.price,
@@ -277,30 +290,49 @@ def create_session(
     return session
 
 
-def _price_to_book(player_id: int, duration_minutes: int) -> tuple[Profile, int]:
-    """The listed player's profile and the price of their offering of that length (404 / 422 otherwise).
+@dataclass(frozen=True)
+class _Offered:
+    duration_minutes: int
+    price: int
+    slot_taken: bool  # an active session of the player already overlaps this length from the start
 
-    The same answer as bookable_offering in one light query: booking needs neither the player's
-    user row nor offering objects.
+
+@dataclass(frozen=True)
+class _BookingRead:
+    """What one read tells a booking request before any lock (see _BOOKING_READ)."""
+
+    gate: rollout.Gate
+    buffer_minutes: int | None
+    profile: Profile | None  # None when the player is not listed (or offers nothing)
+    player: User | None  # loaded here so that answering a new booking reads nothing more
+    offerings: list[_Offered]  # shortest first
+
+    def offering(self, duration_minutes: int) -> tuple[Profile, _Offered]:
+        """The listed player's offering of that length (404 / 422 as bookable_offering answers)."""
+        if self.profile is None:
+            raise NotFound("No such player.")
+        for offered in self.offerings:
+            if offered.duration_minutes == duration_minutes:
+                return self.profile, offered
+        raise _not_offered(offered.duration_minutes for offered in self.offerings)
+
+
+def _read_for_booking(fan_id: int, player_id: int, start: datetime, now: datetime) -> _BookingRead:
+    """The rollout gate, the player's buffer, listing and offerings, and which lengths are taken.
+
+    Most refusals are of slots taken long ago: this one read answers them (and every other
+    refusal that needs no lock) in one round trip. A taken slot also fails is_bookable, so the
+    answer is the same; a free-looking slot still goes through the full checks under the lock,
+    and the exclusion constraint settles races.
     """
-    rows = db.session.execute(_OFFERINGS_TO_BOOK, {"player_id": player_id}).all()
-    if not rows:
-        raise NotFound("No such player.")
-    for profile, minutes, price in rows:
-        if minutes == duration_minutes:
-            return profile, price
-    raise _not_offered(minutes for _, minutes, _ in rows)
-
-
-def _slot_taken(player_id: int, start: datetime, end: datetime, now: datetime) -> bool:
-    """Whether an active session of the player already overlaps [start, end).
-
-    Most refusals are of slots taken long ago: this one indexed read answers them before any
-    lock or write. Any overlap also fails is_bookable, so the answer is the same; a free-looking
-    slot still goes through the full checks, and the exclusion constraint settles races.
-    """
-    values = {"player_id": player_id, "start": start, "end": end, "now": now}
-    return db.session.scalar(_SESSION_OVERLAPPING, values) is not None
+    values = {"fan_id": fan_id, "player_id": player_id, "start": start, "now": now}
+    rows = db.session.execute(_BOOKING_READ, values).all()
+    first = rows[0]
+    gate = rollout.Gate(first.stored_state, first.fan_allowlisted, first.player_allowlisted)
+    if first.Profile is None:
+        return _BookingRead(gate, first.buffer_minutes, None, None, [])
+    offerings = [_Offered(row.duration_minutes, row.price_amount, row.slot_taken) for row in rows]
+    return _BookingRead(gate, first.buffer_minutes, first.Profile, first.User, offerings)
 
 
 def _commit_keeping_loaded() -> None:
@@ -352,24 +384,46 @@ def _active_clause(now: datetime | BindParameter[datetime]):
     return and_(LiveSession.status.in_(_ACTIVE), not_(expired_hold))
 
 
-# Every booking request runs these two reads, most of them only these: they are built once with
-# bind parameters, since building them anew cost more than running them.
-_OFFERINGS_TO_BOOK = (
-    select(Profile, Offering.duration_minutes, Offering.price_amount)
-    .join(User, User.id == Profile.user_id)
-    .join(Offering, Offering.player_id == Profile.user_id)
-    .where(*discovery.listing_conditions(), Profile.user_id == bindparam("player_id"))
-    .order_by(Offering.duration_minutes)
-)
-_SESSION_OVERLAPPING = (
-    select(LiveSession.id)
+# Every booking request runs this read, most of them only this (after the token's): it is built
+# once with bind parameters, since building it anew cost more than running it. The scalar
+# subqueries make a one-row base, so a player who is not listed still gets the gate's answer
+# (the gate is checked first); each offered length says whether its slot is taken from `start`,
+# so the requested length (any integer a client sends) never reaches SQL.
+_START = bindparam("start", type_=LiveSession.starts_at.type)
+_PLAYER = bindparam("player_id", type_=Integer)
+_GATE_AND_BUFFER = select(
+    *rollout.gate_columns(bindparam("fan_id", type_=Integer), _PLAYER),
+    select(SessionAvailability.buffer_minutes)
+    .where(SessionAvailability.player_id == _PLAYER)
+    .scalar_subquery()
+    .label("buffer_minutes"),
+).subquery("gate")
+_LENGTH_TAKEN = (
+    exists()
     .where(
-        LiveSession.player_id == bindparam("player_id"),
-        _active_clause(bindparam("now")),
-        LiveSession.starts_at < bindparam("end"),
-        LiveSession.blocked_until > bindparam("start"),
+        LiveSession.player_id == _PLAYER,
+        _active_clause(bindparam("now", type_=LiveSession.starts_at.type)),
+        LiveSession.starts_at < _START + Offering.duration_minutes * literal_column("INTERVAL '1 minute'", Interval),
+        LiveSession.blocked_until > _START,
     )
-    .limit(1)
+    .correlate(Offering)
+)
+_LISTED_OFFERINGS = Profile.__table__.join(User.__table__, User.id == Profile.user_id).join(
+    Offering.__table__, Offering.player_id == Profile.user_id
+)
+_BOOKING_READ = (
+    select(
+        _GATE_AND_BUFFER,
+        Profile,
+        User,
+        Offering.duration_minutes,
+        Offering.price_amount,
+        _LENGTH_TAKEN.label("slot_taken"),
+    )
+    .select_from(
+        _GATE_AND_BUFFER.outerjoin(_LISTED_OFFERINGS, and_(Profile.user_id == _PLAYER, *discovery.listing_conditions()))
+    )
+    .order_by(Offering.duration_minutes)
 )
 
 
@@ -428,9 +482,11 @@ def expire_holds(*, now: datetime | None = None, player_id: int | None = None, c
         session.cancelled_by_role = "system"
         session.cancellation_reason = "The payment was not completed in time, so the slot was released."
         session.ics_sequence += 1
-        notifications.queue(session.fan_id, "hold_expired", session_id=session.id,
-                            dedupe_key=f"hold_expired:{session.id}")
         jobs.after_commit(jobs.expire_checkouts, session.id)
+    notifications.queue_all(
+        notifications.Message(held.fan_id, "hold_expired", session_id=held.id, dedupe_key=f"hold_expired:{held.id}")
+        for held in expired
+    )
     if commit:
         db.session.commit()
     else:

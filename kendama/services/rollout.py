@@ -7,9 +7,10 @@ on the allowlist. Existing bookings are never touched by the switch.
 from __future__ import annotations
 
 import enum
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, exists, select
 
 from ..extensions import db
 from ..models import BetaAllowlistEntry, PlatformSetting, User
@@ -27,8 +28,11 @@ class LiveSessions(enum.StrEnum):
 def state() -> LiveSessions:
     """The current switch position (the configured default until an admin sets it)."""
     setting = db.session.get(PlatformSetting, SETTING_KEY)
-    value = setting.value if setting else current_app.config["LIVE_SESSIONS_DEFAULT"]
-    return LiveSessions(value)
+    return _position(setting.value if setting else None)
+
+
+def _position(stored: str | None) -> LiveSessions:
+    return LiveSessions(stored if stored is not None else current_app.config["LIVE_SESSIONS_DEFAULT"])
 
 
 def set_state(admin: User, value: str) -> LiveSessions:
@@ -51,25 +55,52 @@ def is_allowlisted(user_id: int) -> bool:
     return db.session.get(BetaAllowlistEntry, user_id) is not None
 
 
+class Gate(NamedTuple):
+    """What decides whether a fan may book a player: the stored switch and both allowlist entries."""
+
+    stored_state: str | None  # None until an admin sets the switch
+    fan_allowlisted: bool
+    player_allowlisted: bool
+
+
+def gate_columns(
+    fan_id: int | ColumnElement[int], player_id: int | ColumnElement[int]
+) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+    """The Gate's fields as columns, in its order, so a caller can read them with its own query.
+
+    Booking reads them in the same statement as the offering and the slot (one round trip).
+    """
+    stored = select(PlatformSetting.value).where(PlatformSetting.key == SETTING_KEY).scalar_subquery()
+    return (
+        stored.label("stored_state"),
+        exists().where(BetaAllowlistEntry.user_id == fan_id).label("fan_allowlisted"),
+        exists().where(BetaAllowlistEntry.user_id == player_id).label("player_allowlisted"),
+    )
+
+
 def may_book(fan_id: int, player_id: int) -> bool:
     """Whether a fan may book this player right now."""
-    current = state()
-    if current is LiveSessions.EVERYONE:
-        return True
-    if current is LiveSessions.OFF:
-        return False
-    return is_allowlisted(fan_id) and is_allowlisted(player_id)
+    gate = Gate(*db.session.execute(select(*gate_columns(fan_id, player_id))).one())
+    return _refusal(gate) is None
 
 
-def check_may_book(fan_id: int, player_id: int) -> None:
+def check_gate(gate: Gate) -> None:
     """Raise NotAllowed (403, code sessions_closed) when bookings are not open to this pair."""
-    if not may_book(fan_id, player_id):
-        message = (
-            "Live sessions are in a closed beta for now."
-            if state() is LiveSessions.BETA
-            else "Live sessions are not open yet."
-        )
+    message = _refusal(gate)
+    if message is not None:
         raise NotAllowed(message, code="sessions_closed")
+
+
+def _refusal(gate: Gate) -> str | None:
+    """Why bookings are closed to the pair, or None when they may book."""
+    current = _position(gate.stored_state)
+    if current is LiveSessions.EVERYONE:
+        return None
+    if current is LiveSessions.OFF:
+        return "Live sessions are not open yet."
+    if gate.fan_allowlisted and gate.player_allowlisted:
+        return None
+    return "Live sessions are in a closed beta for now."
 
 
 def allowlist() -> list[User]:

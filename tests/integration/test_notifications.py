@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kendama import jobs
 from kendama.extensions import db, mail
@@ -69,6 +69,49 @@ def test_a_committed_change_sends_to_both_participants():
     notifications.on_confirmed(session)
     db.session.commit()
     assert len(rows(kind="booking_confirmed")) == 2
+
+
+def test_a_batch_is_one_statement_and_only_due_rows_are_handed_over_after_commit():
+    session = LiveSessionFactory(starts_at=(utcnow() + timedelta(days=3)).replace(microsecond=0))
+    session.ends_at = session.blocked_until = session.starts_at + timedelta(minutes=30)
+    db.session.flush()
+    seen = []
+    record = lambda *args: seen.append(args[2])  # noqa: E731
+    bind = db.session.get_bind()
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        notifications.on_confirmed(session)
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    assert len(seen) == 1 and seen[0].startswith("INSERT INTO notifications")
+    assert len(rows(session_id=session.id)) == 8  # two invitations, four reminders, two feedback requests
+    handed = [args[0] for func, args in db.session.info["jobs_pending"] if func is jobs.send_notification]
+    assert sorted(handed) == sorted(n.id for n in rows(kind="booking_confirmed"))
+
+
+def test_a_batch_leaves_out_keys_already_written_and_keeps_the_callers_change():
+    session = LiveSessionFactory()
+    notifications.on_confirmed(session)
+    db.session.commit()
+    existing = rows(kind="booking_confirmed")[0]
+    session.notes = "Changed in the same transaction"
+    ids = notifications.queue_all(
+        [
+            notifications.Message(existing.user_id, "booking_confirmed", dedupe_key=existing.dedupe_key),
+            notifications.Message(session.fan_id, "password_reset", dedupe_key=f"fresh:{session.id}"),
+            notifications.Message(session.fan_id, "password_reset"),
+        ]
+    )
+    written = [db.session.get(Notification, id_) for id_ in ids]
+    assert [(n.kind, n.dedupe_key) for n in written] == [
+        ("password_reset", f"fresh:{session.id}"),
+        ("password_reset", None),
+    ]
+    db.session.commit()
+    db.session.expire_all()
+    assert session.notes == "Changed in the same transaction"
+    assert len(rows(kind="booking_confirmed")) == 2 and len(rows(kind="password_reset")) == 2
+    assert notifications.queue_all([]) == []
 
 
 # --- What each email says ---------------------------------------------------------------

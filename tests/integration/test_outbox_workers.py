@@ -129,6 +129,46 @@ def test_the_same_event_reported_concurrently_adds_one_row_and_both_changes_comm
         remove_users(app, fan_ids)
 
 
+@pytest.mark.committed
+def test_racing_batches_add_a_shared_key_once_and_each_their_own_rows(app):
+    with app.app_context():
+        fan_ids = [FanFactory().id, FanFactory().id]
+        db.session.remove()
+    shared = f"concurrent:{uuid.uuid4()}"
+    barrier = threading.Barrier(2)
+    written: dict[int, list[str]] = {}
+
+    def report(user_id: int) -> None:
+        with app.app_context():
+            db.session.get(User, user_id).display_name = "Changed"  # each caller's own change
+            db.session.flush()
+            barrier.wait()
+            keys = (shared, f"own:{uuid.uuid4()}")
+            batch = [notifications.Message(user_id, "password_reset", dedupe_key=key) for key in keys]
+            ids = notifications.queue_all(batch)
+            written[user_id] = db.session.scalars(select(Notification.dedupe_key).where(Notification.id.in_(ids))).all()
+            db.session.commit()
+            db.session.info.pop("jobs_ready", None)
+            db.session.remove()
+
+    threads = [threading.Thread(target=report, args=(user_id,)) for user_id in fan_ids]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(len(keys) for keys in written.values()) == [1, 2]  # the later one wrote only its own
+        with app.app_context():
+            names = db.session.scalars(select(User.display_name).where(User.id.in_(fan_ids))).all()
+            assert names == ["Changed", "Changed"]
+            keys = db.session.scalars(select(Notification.dedupe_key).where(Notification.user_id.in_(fan_ids))).all()
+            assert sorted(keys) == sorted(key for own in written.values() for key in own)
+            assert keys.count(shared) == 1
+            db.session.remove()
+    finally:
+        remove_users(app, fan_ids)
+
+
 @pytest.fixture
 def private_redis():
     server = PrivateRedis()

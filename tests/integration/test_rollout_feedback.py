@@ -7,9 +7,10 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import SessionFeedback
-from kendama.services import feedback, rollout
+from kendama.services import booking, feedback, rollout
 from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
 
+from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
@@ -20,13 +21,17 @@ def test_switch_states_and_allowlist():
     rollout.set_state(admin, "off")
     assert not rollout.may_book(fan.id, player.id)
     with pytest.raises(NotAllowed) as closed:
-        rollout.check_may_book(fan.id, player.id)
-    assert closed.value.code == "sessions_closed"
+        booking.create_session(fan, player.id, weekday_at(10), 30)
+    assert (closed.value.code, closed.value.message) == ("sessions_closed", "Live sessions are not open yet.")
     rollout.set_state(admin, "beta")
     rollout.add_to_allowlist(admin, fan.email)
     assert not rollout.may_book(fan.id, player.id)  # the player is not in the beta yet
+    with pytest.raises(NotAllowed) as beta:
+        booking.create_session(fan, player.id, weekday_at(10), 30)
+    assert (beta.value.code, beta.value.message) == ("sessions_closed", "Live sessions are in a closed beta for now.")
     rollout.add_to_allowlist(admin, player.email)
     assert rollout.may_book(fan.id, player.id)
+    assert booking.create_session(fan, player.id, weekday_at(10), 30).status == "confirmed"
     rollout.remove_from_allowlist(admin, fan.id)
     assert not rollout.may_book(fan.id, player.id)
 

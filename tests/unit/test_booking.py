@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Notification, Offering, Refund
@@ -82,6 +83,34 @@ def test_duration_must_be_offered_and_player_listed():
         booking.create_session(FanFactory(), PlayerFactory(setup__verified=False).id, weekday_at(10), 30)
 
 
+def test_refusals_come_in_the_same_order_from_the_one_read(app, monkeypatch):
+    """The gate, then the notes, the listing, the length, payouts, and last the taken slot."""
+    start = weekday_at(10)
+    unpaid = PlayerFactory(setup__price=2500)  # a paid offering without a payout account
+    LiveSessionFactory(player=unpaid, starts_at=start)
+    unlisted = PlayerFactory(setup__verified=False)
+    LiveSessionFactory(player=unlisted, starts_at=start)
+    fan, long_notes = FanFactory(), "x" * (booking.MAX_NOTES + 1)
+
+    def refusal(player_id: int, duration: int = 30, notes: str = "") -> tuple[type, str, dict]:
+        with pytest.raises((NotAllowed, InvalidInput, NotFound, SlotUnavailable)) as error:
+            booking.create_session(fan, player_id, start, duration, notes)
+        return type(error.value), error.value.message, error.value.fields
+
+    with monkeypatch.context() as closed:
+        closed.setitem(app.config, "LIVE_SESSIONS_DEFAULT", "off")
+        assert refusal(unlisted.id, 15, long_notes)[:2] == (NotAllowed, "Live sessions are not open yet.")
+    assert refusal(unlisted.id, 15, long_notes)[2] == {"notes": "Keep the notes under 2000 characters."}
+    assert refusal(unlisted.id, 15)[0] is NotFound
+    offers = {"duration_minutes": "This player offers sessions of 30 minutes."}
+    assert refusal(unpaid.id, 15)[::2] == (InvalidInput, offers)
+    payouts = "This player cannot take payments right now; please try again later."
+    assert refusal(unpaid.id)[:2] == (SlotUnavailable, payouts)
+    unpaid.profile.offerings[0].price_amount = 0
+    db.session.commit()
+    assert refusal(unpaid.id)[1:] == (booking.SLOT_TAKEN, {"start": booking.SLOT_TAKEN})
+
+
 def test_admins_and_self_booking_refused():
     player = PlayerFactory()
     with pytest.raises(NotAllowed):
@@ -104,7 +133,13 @@ def test_database_constraint_turns_a_race_into_409(monkeypatch):
     player = PlayerFactory()
     start = weekday_at(10)
     LiveSessionFactory(player=player, starts_at=start)
-    monkeypatch.setattr(booking, "_slot_taken", lambda *args: False)
+    read = booking._read_for_booking
+
+    def read_before_the_other_insert(*args):
+        found = read(*args)
+        return replace(found, offerings=[replace(o, slot_taken=False) for o in found.offerings])
+
+    monkeypatch.setattr(booking, "_read_for_booking", read_before_the_other_insert)
     monkeypatch.setattr(slots, "is_bookable", lambda *args, **kwargs: True)
     with pytest.raises(SlotUnavailable):
         booking.create_session(FanFactory(), player.id, start, 30)
@@ -123,9 +158,19 @@ def test_taken_slot_is_refused_before_any_lock_or_write(monkeypatch, offset):
     monkeypatch.setattr(booking, "_lock_user", must_not_run)
     monkeypatch.setattr(booking, "expire_holds", must_not_run)
     monkeypatch.setattr(slots, "is_bookable", must_not_run)
-    with pytest.raises(SlotUnavailable) as error:
-        booking.create_session(FanFactory(), player.id, start + timedelta(minutes=offset), 30)
+    fan, player_id = FanFactory(), player.id
+    db.session.refresh(fan)  # loaded, as a request's user is
+    seen = []
+    record = lambda *args: seen.append(args[2])  # noqa: E731
+    bind = db.session.get_bind()
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        with pytest.raises(SlotUnavailable) as error:
+            booking.create_session(fan, player_id, start + timedelta(minutes=offset), 30)
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
     assert (error.value.message, error.value.fields) == (booking.SLOT_TAKEN, {"start": booking.SLOT_TAKEN})
+    assert len([s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]) == 1  # one read answers it
 
 
 def test_slot_whose_buffer_reaches_a_later_session_is_still_refused():
@@ -148,6 +193,7 @@ def test_free_booking_is_answered_from_what_was_written():
     expire = db.session().expire_on_commit
     session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
     assert not inspect(session).expired_attributes and not inspect(fan).expired_attributes
+    assert "player" not in inspect(session).unloaded  # the booking read loaded the player's user
     assert db.session().expire_on_commit is expire  # only that one commit kept its rows
     db.session.expire_all()
     assert (session.status, session.starts_at, session.fan_id) == ("confirmed", weekday_at(10), fan.id)
