@@ -290,3 +290,10 @@ def test_players_listing_next_available_and_filter(client):
     assert client.get("/api/players", query_string={"q": "Zed", "available_before": after}).json["total"] == 1
     naive = client.get("/api/players", query_string={"available_before": "2026-12-01T10:00:00"})
     assert naive.status_code == 422
+
+
+def test_a_player_id_beyond_the_database_range_is_a_clear_422(client, api_token):
+    body = {"player_id": 2**31, "start": "2030-01-07T10:00:00Z", "duration_minutes": 30}
+    response = client.post("/api/sessions", headers=api_token(FanFactory()), json=body)
+    assert response.status_code == 422
+    assert "player_id" in response.json["error"]["fields"]

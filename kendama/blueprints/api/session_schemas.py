@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...url_converters import MAX_DATABASE_ID
 from .schemas import Money, Strict
 
 SessionStatusName = Literal["pending_payment", "confirmed", "in_progress", "completed", "cancelled", "no_show"]
@@ -75,7 +76,7 @@ class SlotListOut(BaseModel):
 
 # --- sessions -----------------------------------------------------------------------------
 class SessionIn(Strict):
-    player_id: int
+    player_id: int = Field(ge=1, le=MAX_DATABASE_ID)
     start: str = Field(max_length=40, description="ISO 8601 with an offset")
     duration_minutes: int
     notes: str | None = Field(default=None, max_length=2000)
