@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import IO
 
 import requests
+from redis import Redis
+from rq import Queue
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,12 +39,24 @@ def free_port() -> int:
 
 @contextmanager
 def scratch_database(prefix: str = "kendama_bench") -> Iterator[str]:
-    """A new empty PostgreSQL database (SQLAlchemy URL), dropped afterwards."""
+    """A new empty PostgreSQL database (SQLAlchemy URL); it and this run's job queue are dropped afterwards."""
     url = postgres.create_database(prefix)
     try:
         yield url
     finally:
         postgres.drop_database(url)
+        drop_bench_queue()
+
+
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+# A queue of this run's own: jobs an earlier run left behind (its worker stopped before the
+# queue was empty) would otherwise be run by this run's worker, taking CPU from the server.
+BENCH_QUEUE = f"bench-{uuid.uuid4().hex[:12]}"
+
+
+def drop_bench_queue() -> None:
+    """Delete this run's queue and the jobs still in it."""
+    Queue(BENCH_QUEUE, connection=Redis.from_url(BENCH_REDIS_URL)).delete(delete_jobs=True)
 
 
 def app_environment(database_url: str, port: int, **extra: str) -> dict[str, str]:
@@ -51,7 +66,8 @@ def app_environment(database_url: str, port: int, **extra: str) -> dict[str, str
         {
             "KENDAMA_ENV": "development",  # the sandboxes stand in for Stripe and the video provider
             "DATABASE_URL": database_url,
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"),
+            "REDIS_URL": BENCH_REDIS_URL,
+            "RQ_QUEUE": BENCH_QUEUE,
             "SECRET_KEY": "benchmark-secret-key",
             "BASE_URL": f"http://127.0.0.1:{port}",
             "RATELIMIT_ENABLED": "false",
