@@ -16,6 +16,7 @@ from kendama.extensions import db, limiter
 
 from . import postgres
 from .factories import PASSWORD
+from .video_support import sandbox_server
 
 
 class _TestSession(FlaskSession):
@@ -129,3 +130,10 @@ def api_token(client):
         return {"Authorization": f"Bearer {response.json['token']}"}
 
     return issue
+
+
+@pytest.fixture(scope="module")
+def sandbox(database_url, tmp_path_factory):
+    """The video sandbox served on a port of its own, for the modules that test against the provider."""
+    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
+        yield server

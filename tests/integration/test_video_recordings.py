@@ -17,7 +17,7 @@ from kendama.models import LiveSession, Notification, RecordingAccess, SessionRe
 from kendama.services import video
 
 from ..factories import AdminFactory, FanFactory
-from ..video_support import deliver_webhooks, sandbox_server, session_at
+from ..video_support import deliver_webhooks, session_at
 
 CONSENTED = {
     "fan_recording_consent": True,
@@ -25,12 +25,6 @@ CONSENTED = {
     "fan_sharing_consent": True,
     "player_sharing_consent": True,
 }
-
-
-@pytest.fixture(scope="module")
-def sandbox(database_url, tmp_path_factory):
-    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

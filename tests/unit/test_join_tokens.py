@@ -19,15 +19,9 @@ from kendama.services.errors import NotAllowed, NotFound
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..smtp_server import free_port
-from ..video_support import sandbox_server, session_at
+from ..video_support import session_at
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture(scope="module")
-def sandbox(database_url, tmp_path_factory):
-    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

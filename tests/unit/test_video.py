@@ -12,13 +12,7 @@ from kendama.services import video
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, WrongState
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..video_support import sandbox_server, session_at
-
-
-@pytest.fixture(scope="module")
-def sandbox(database_url, tmp_path_factory):
-    with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
-        yield server
+from ..video_support import session_at
 
 
 @pytest.fixture(autouse=True)
