@@ -17,7 +17,7 @@ import sys
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 
 from kendama import create_app, jobs
 from kendama.extensions import db
@@ -30,7 +30,7 @@ app = create_app()
 
 
 def _fresh_database_pool() -> None:
-    # A forked work horse must not share the parent's database connections.
+    # A forked child (RQ starts its scheduler in one) must not share the parent's database connections.
     with app.app_context():
         db.engine.dispose(close=False)
 
@@ -55,7 +55,11 @@ def main() -> None:
     os.register_at_fork(after_in_child=_fresh_database_pool)
 
     queue_name = app.config["RQ_QUEUE"]
-    worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
+    # Jobs run in this process rather than in a work horse forked for each: a fork of the app
+    # per email cost more CPU than sending it (measured under benchmarks/load.py), and the jobs
+    # are this app's own, idempotent and bounded by their timeouts. A worker that dies mid-job
+    # loses nothing: RQ requeues abandoned jobs and the outbox sweep re-sends unsent rows once.
+    worker = SimpleWorker([Queue(queue_name, connection=connection)], connection=connection)
     # The ticker has its own connection: work horses fork from this process while it runs.
     ticker_queue = Queue(queue_name, connection=Redis.from_url(app.config["REDIS_URL"]))
     ticker = PeriodicEnqueuer(ticker_queue, owner=f"{socket.gethostname()}:{os.getpid()}")
