@@ -55,8 +55,12 @@ BENCH_QUEUE = f"bench-{uuid.uuid4().hex[:12]}"
 
 
 def drop_bench_queue() -> None:
-    """Delete this run's queue and the jobs still in it."""
-    Queue(BENCH_QUEUE, connection=Redis.from_url(BENCH_REDIS_URL)).delete(delete_jobs=True)
+    """Delete this run's queue with its jobs and registries, and its slot cache entries and versions."""
+    redis = Redis.from_url(BENCH_REDIS_URL)
+    Queue(BENCH_QUEUE, connection=redis).delete(delete_jobs=True)
+    for pattern in (f"rq:*:{BENCH_QUEUE}*", f"{BENCH_QUEUE}:slots:*"):
+        for key in redis.scan_iter(match=pattern, count=1000):
+            redis.delete(key)
 
 
 def app_environment(database_url: str, port: int, **extra: str) -> dict[str, str]:
@@ -68,6 +72,7 @@ def app_environment(database_url: str, port: int, **extra: str) -> dict[str, str
             "DATABASE_URL": database_url,
             "REDIS_URL": BENCH_REDIS_URL,
             "RQ_QUEUE": BENCH_QUEUE,
+            "SLOT_CACHE_PREFIX": f"{BENCH_QUEUE}:slots",
             "SECRET_KEY": "benchmark-secret-key",
             "BASE_URL": f"http://127.0.0.1:{port}",
             "RATELIMIT_ENABLED": "false",
