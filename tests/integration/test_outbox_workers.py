@@ -92,36 +92,47 @@ def test_concurrent_workers_never_send_one_message_twice(app):
         remove_users(app, [fan_id])
 
 
-@pytest.mark.committed
-def test_the_same_event_reported_concurrently_adds_one_row_and_both_changes_commit(app):
-    with app.app_context():
-        fans = [FanFactory(), FanFactory()]
-        fan_ids = [fan.id for fan in fans]
-        db.session.remove()
-    key = f"concurrent:{uuid.uuid4()}"
+def race_callers(app, fan_ids: list[int], queue_rows) -> None:
+    """Two callers each change their own user, then queue rows at the same moment (`queue_rows(user_id)`)
+    and commit; afterwards both changes must have committed."""
     barrier = threading.Barrier(2)
-    results: list[bool] = []
 
-    def report(user_id: int) -> None:
+    def caller(user_id: int) -> None:
         with app.app_context():
             db.session.get(User, user_id).display_name = "Changed"  # each caller's own change
             db.session.flush()
             barrier.wait()
-            results.append(notifications.queue(fan_ids[0], "password_reset", dedupe_key=key) is not None)
+            queue_rows(user_id)
             db.session.commit()
             db.session.info.pop("jobs_ready", None)
             db.session.remove()
 
-    threads = [threading.Thread(target=report, args=(user_id,)) for user_id in fan_ids]
+    threads = [threading.Thread(target=caller, args=(user_id,)) for user_id in fan_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        names = db.session.scalars(select(User.display_name).where(User.id.in_(fan_ids))).all()
+        assert names == ["Changed", "Changed"]  # neither caller lost its change
+        db.session.remove()
+
+
+@pytest.mark.committed
+def test_the_same_event_reported_concurrently_adds_one_row_and_both_changes_commit(app):
+    with app.app_context():
+        fan_ids = [FanFactory().id, FanFactory().id]
+        db.session.remove()
+    key = f"concurrent:{uuid.uuid4()}"
+    results: list[bool] = []
+
+    def queue_shared(_user_id: int) -> None:
+        results.append(notifications.queue(fan_ids[0], "password_reset", dedupe_key=key) is not None)
+
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        race_callers(app, fan_ids, queue_shared)
         assert sorted(results) == [False, True]
         with app.app_context():
-            names = db.session.scalars(select(User.display_name).where(User.id.in_(fan_ids))).all()
-            assert names == ["Changed", "Changed"]  # neither caller lost its change
             keyed = db.session.scalars(select(Notification.id).where(Notification.dedupe_key == key)).all()
             assert len(keyed) == 1
             db.session.remove()
@@ -135,32 +146,17 @@ def test_racing_batches_add_a_shared_key_once_and_each_their_own_rows(app):
         fan_ids = [FanFactory().id, FanFactory().id]
         db.session.remove()
     shared = f"concurrent:{uuid.uuid4()}"
-    barrier = threading.Barrier(2)
     written: dict[int, list[str]] = {}
 
-    def report(user_id: int) -> None:
-        with app.app_context():
-            db.session.get(User, user_id).display_name = "Changed"  # each caller's own change
-            db.session.flush()
-            barrier.wait()
-            keys = (shared, f"own:{uuid.uuid4()}")
-            batch = [notifications.Message(user_id, "password_reset", dedupe_key=key) for key in keys]
-            ids = notifications.queue_all(batch)
-            written[user_id] = db.session.scalars(select(Notification.dedupe_key).where(Notification.id.in_(ids))).all()
-            db.session.commit()
-            db.session.info.pop("jobs_ready", None)
-            db.session.remove()
+    def queue_batch(user_id: int) -> None:
+        keys = (shared, f"own:{uuid.uuid4()}")
+        ids = notifications.queue_all([notifications.Message(user_id, "password_reset", dedupe_key=k) for k in keys])
+        written[user_id] = db.session.scalars(select(Notification.dedupe_key).where(Notification.id.in_(ids))).all()
 
-    threads = [threading.Thread(target=report, args=(user_id,)) for user_id in fan_ids]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        race_callers(app, fan_ids, queue_batch)
         assert sorted(len(keys) for keys in written.values()) == [1, 2]  # the later one wrote only its own
         with app.app_context():
-            names = db.session.scalars(select(User.display_name).where(User.id.in_(fan_ids))).all()
-            assert names == ["Changed", "Changed"]
             keys = db.session.scalars(select(Notification.dedupe_key).where(Notification.user_id.in_(fan_ids))).all()
             assert sorted(keys) == sorted(key for own in written.values() for key in own)
             assert keys.count(shared) == 1
