@@ -10,12 +10,20 @@ from flask import Flask
 
 from .config import CONFIGS, development_secret_key, normalise_database_url
 
+INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 
-def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, error handlers, commands."""
+
+def create_app(
+    config_name: str | None = None, overrides: dict | None = None, *, instance_path: str | Path | None = None
+) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, commands.
+
+    `instance_path` is where the embedded default keeps its files (instance/ beside the code
+    unless given); tests give each embedded app a scratch folder of its own.
+    """
     load_dotenv()
     config_name = config_name or os.environ.get("KENDAMA_ENV", "development")
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app = Flask(__name__, instance_path=str(instance_path or INSTANCE_PATH))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     configure_environment(app)
@@ -49,7 +57,7 @@ def configure_environment(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import jobs, queueing, sqlite_setup
+    from . import dialects, jobs, queueing
     from .cookie_sessions import CookieSessionInterface
     from .extensions import csrf, db, limiter, login_manager, mail, migrate
     from .htmx import htmx
@@ -62,7 +70,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)
-    sqlite_setup.init_app(app)
+    dialects.init_app(app)
     queueing.init_app(app)
     jobs.init_app(app)
     from . import auth_loading

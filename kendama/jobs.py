@@ -9,13 +9,15 @@ dropped job is found again by the periodic sweep.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from . import dialects
 
 log = logging.getLogger(__name__)
 
@@ -85,16 +87,20 @@ def use_app(app) -> None:
     _process_app = app
 
 
-def app_context():
-    """The current app context, or a fresh one of this process's app in a worker."""
+@contextmanager
+def app_context() -> Iterator[None]:
+    """The current app context, or a fresh one of this process's app in a worker; jobs write."""
     global _process_app
     if has_app_context():
-        return nullcontext()
-    if _process_app is None:  # `rq worker` without worker.py: build the app from the environment
-        from . import create_app
+        context = nullcontext()
+    else:
+        if _process_app is None:  # `rq worker` without worker.py: build the app from the environment
+            from . import create_app
 
-        _process_app = create_app()
-    return _process_app.app_context()
+            _process_app = create_app()
+        context = _process_app.app_context()
+    with context, dialects.writer():
+        yield
 
 
 def send_notification(notification_id: int) -> None:

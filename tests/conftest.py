@@ -1,20 +1,25 @@
-"""Test fixtures: a PostgreSQL database per run, each test in a rolled-back transaction."""
+"""Test fixtures: a database per run and backend, each test in a rolled-back transaction.
+
+Every test runs on PostgreSQL; a module marked `both_databases` runs on the embedded default's
+SQLite too (tests/backends.py). `backend` names the database of the running test.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
-from flask import g
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from kendama import create_app
 from kendama.extensions import db, limiter
 
 from . import postgres
+from .backends import BACKENDS, isolate_g, per_backend, scratch_app
 from .factories import PASSWORD
 from .video_support import sandbox_server
 
@@ -26,25 +31,44 @@ class _TestSession(FlaskSession):
         return self.bind
 
 
+def pytest_generate_tests(metafunc):
+    """Run the tests of `both_databases` modules once per backend."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request) -> str:
+    """The database this test runs on: PostgreSQL unless the test is parametrized over both."""
+    return getattr(request, "param", "postgresql")
+
+
 @pytest.fixture(scope="session")
 def database_url():
+    """A PostgreSQL database for tests that need one whatever the backend (e.g. a second app)."""
     url = postgres.create_database()
     yield url
     postgres.drop_database(url)
 
 
-@pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
-    # Tests hold an app context open (for factories), and Flask reuses it for each test-client
-    # request, so `g` would leak from one request into the next; a real server never does that.
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    remove_scratch_files(app)
+def _app(request, backend: str):
+    """The app the test client talks to, on this backend's database (built once per run)."""
+    if backend == "postgresql":
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("database_url")})
+        isolate_g(app)
+        with app.app_context():
+            db.create_all()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+        remove_scratch_files(app)
+    else:
+        with scratch_app(backend) as app:
+            isolate_g(app)
+            yield app
+
+
+app_postgresql, app_sqlite, app = per_backend("app", _app)
 
 
 # Per-process files the testing config keeps in the temp folder (outbox, sandbox state).
@@ -130,6 +154,17 @@ def api_token(client):
         return {"Authorization": f"Bearer {response.json['token']}"}
 
     return issue
+
+
+@pytest.fixture
+def use_sandbox(app, sandbox, monkeypatch):
+    """This test's app talks to the module's video sandbox, under a room prefix of the test's own.
+
+    The sandbox outlives the test's rolled-back data, and SQLite hands out a rolled-back id again,
+    so without the prefix a new session 1 would find the room of an earlier test's session 1.
+    """
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
+    monkeypatch.setitem(app.config, "VIDEO_ROOM_PREFIX", f"kendama-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.serving import make_server
 
 from kendama import create_app
@@ -67,6 +67,11 @@ def sandbox_server(database_url: str, state_file: Path, **overrides) -> Iterator
     finally:
         server.shutdown()
         server.server_close()
+
+
+def room_name(session_id: int, sequence: int = 0) -> str:
+    """The room a session gets (under this test's room prefix: see the use_sandbox fixture)."""
+    return f"{current_app.config['VIDEO_ROOM_PREFIX']}-{session_id}-{sequence}"
 
 
 def session_at(starts_in: timedelta, *, minutes: int = 30, now: datetime | None = None, **fields):

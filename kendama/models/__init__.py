@@ -4,7 +4,7 @@ from .availability import CalendarBusyTime, DateOverride, SessionAvailability, W
 from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
 from .payments import Payment, Refund
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
-from .sessions import ACTIVE_STATUSES, ConsentRecord, LiveSession, SessionFeedback, SessionStatus
+from .sessions import ACTIVE_STATUSES, RELEASED_STATUSES, ConsentRecord, LiveSession, SessionFeedback, SessionStatus
 from .types import UTCDateTime, utcnow
 from .users import ApiToken, Offering, PayoutState, Profile, Role, User, VerificationState
 
@@ -22,6 +22,7 @@ __all__ = [
     "PayoutState",
     "PlatformSetting",
     "Profile",
+    "RELEASED_STATUSES",
     "RecordingAccess",
     "RecordingShareLink",
     "Refund",

@@ -5,9 +5,22 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DDL, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, event
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    and_,
+    event,
+    not_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..dialects import overlap_guard_ddl
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 from .users import User
@@ -22,9 +35,12 @@ class SessionStatus(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
-# Statuses that occupy the player's time; the exclusion constraint covers exactly these.
+# Sessions still to happen or happening (listings, counts).
 ACTIVE_STATUSES = (SessionStatus.PENDING_PAYMENT, SessionStatus.CONFIRMED, SessionStatus.IN_PROGRESS)
-_ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)
+# A session holds its time (plus buffer) whatever its status, until it is cancelled: one that was
+# completed or marked a no-show early still took place then, so the slot is not free for another
+# booking, nor the fan free for another session. The database's overlap guard says the same.
+RELEASED_STATUSES = (SessionStatus.CANCELLED,)
 
 
 class LiveSession(db.Model):
@@ -100,6 +116,16 @@ class LiveSession(db.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @classmethod
+    def holds_time(cls, now) -> ColumnElement[bool]:
+        """Sessions that block their [starts_at, blocked_until): all but cancelled ones.
+
+        An unpaid hold past its expiry no longer counts (booking expires it first, so the
+        database's guard, which cannot know the time, agrees by then).
+        """
+        expired_hold = and_(cls.status == SessionStatus.PENDING_PAYMENT.value, cls.hold_expires_at <= now)
+        return and_(cls.status.not_in([status.value for status in RELEASED_STATUSES]), not_(expired_hold))
+
     @property
     def recording_allowed(self) -> bool:
         return self.fan_recording_consent and self.player_recording_consent
@@ -116,19 +142,13 @@ class LiveSession(db.Model):
         return None
 
 
-# PostgreSQL only: no two active sessions of one player may overlap (buffers included).
-# The same statements are in the initial migration; this listener serves create_all() in tests.
-EXCLUSION_CONSTRAINT_SQL = (
-    "ALTER TABLE sessions ADD CONSTRAINT ex_sessions_player_no_overlap "
-    "EXCLUDE USING gist (player_id WITH =, tstzrange(starts_at, blocked_until, '[)') WITH &&) "
-    f"WHERE (status IN ({_ACTIVE_SQL}))"
-)
-event.listen(
-    LiveSession.__table__,
-    "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
-)
-event.listen(LiveSession.__table__, "after_create", DDL(EXCLUSION_CONSTRAINT_SQL).execute_if(dialect="postgresql"))
+# No two sessions of one player that hold their time may overlap (buffers included): an
+# exclusion constraint on PostgreSQL, triggers on SQLite (kendama/dialects.py). The migrations
+# hold frozen copies of these statements; this listener serves create_all() in tests.
+_RELEASED = [status.value for status in RELEASED_STATUSES]
+for _dialect in ("postgresql", "sqlite"):
+    for _statement in overlap_guard_ddl(_dialect, _RELEASED):
+        event.listen(LiveSession.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 class ConsentRecord(db.Model):

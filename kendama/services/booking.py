@@ -1,8 +1,9 @@
 """Booking sessions: create, reschedule, cancel, expire unpaid holds, and list them.
 
 Double booking is refused twice over: the slot check here gives a clear answer in the common
-case, and the PostgreSQL exclusion constraint over each player's active [starts_at,
-blocked_until) ranges is the real guard when two requests race; its violation becomes a 409.
+case, and the database's overlap guard over each player's [starts_at, blocked_until) ranges
+(every session but a cancelled one; kendama/dialects.py) is the real guard when two requests
+race; its refusal becomes a 409.
 """
 
 from __future__ import annotations
@@ -13,24 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from psycopg.errors import ExclusionViolation
-from sqlalchemy import (
-    BindParameter,
-    Integer,
-    Interval,
-    and_,
-    bindparam,
-    exists,
-    func,
-    literal_column,
-    not_,
-    or_,
-    select,
-)
+from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import jobs
+from ..dialects import is_overlap_violation, plus_minutes
 from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
@@ -379,9 +368,8 @@ def _buffer_minutes(player_id: int) -> int:
 
 
 def _active_clause(now: datetime | BindParameter[datetime]):
-    """Active sessions, not counting unpaid holds that have already expired."""
-    expired_hold = and_(LiveSession.status == SessionStatus.PENDING_PAYMENT.value, LiveSession.hold_expires_at <= now)
-    return and_(LiveSession.status.in_(_ACTIVE), not_(expired_hold))
+    """Sessions still to take place or under way, not counting unpaid holds that have already expired."""
+    return and_(LiveSession.status.in_(_ACTIVE), LiveSession.holds_time(now))
 
 
 # Every booking request runs this read, most of them only this (after the token's): it is built
@@ -402,8 +390,8 @@ _LENGTH_TAKEN = (
     exists()
     .where(
         LiveSession.player_id == _PLAYER,
-        _active_clause(bindparam("now", type_=LiveSession.starts_at.type)),
-        LiveSession.starts_at < _START + Offering.duration_minutes * literal_column("INTERVAL '1 minute'", Interval),
+        LiveSession.holds_time(bindparam("now", type_=LiveSession.starts_at.type)),
+        LiveSession.starts_at < plus_minutes(_START, Offering.duration_minutes),
         LiveSession.blocked_until > _START,
     )
     .correlate(Offering)
@@ -430,21 +418,16 @@ _BOOKING_READ = (
 def _participant_busy(
     user_id: int, start: datetime, end: datetime, now: datetime, exclude_session_id: int | None = None
 ) -> bool:
-    """Whether the user (as fan or as player) has another active session overlapping [start, end)."""
+    """Whether the user (as fan or as player) has another session holding time that overlaps [start, end)."""
     query = select(LiveSession.id).where(
         or_(LiveSession.fan_id == user_id, LiveSession.player_id == user_id),
-        _active_clause(now),
+        LiveSession.holds_time(now),
         LiveSession.starts_at < end,
         LiveSession.ends_at > start,
     )
     if exclude_session_id is not None:
         query = query.where(LiveSession.id != exclude_session_id)
     return db.session.scalar(query.limit(1)) is not None
-
-
-def is_overlap_violation(exc: IntegrityError) -> bool:
-    """True for the exclusion constraint's refusal (SQLSTATE 23P01), not other integrity errors."""
-    return isinstance(exc.orig, ExclusionViolation)
 
 
 def _flush_or_slot_taken(session: LiveSession) -> None:

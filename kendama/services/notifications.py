@@ -6,9 +6,9 @@ commits, a row that is due now is handed to the job runner (kendama/jobs.py); la
 sweep by status and due time.
 
 A dedupe key makes reporting the same event twice harmless: the rows go in with one
-`INSERT .. ON CONFLICT (dedupe_key) DO NOTHING`, so a key that exists already, or that a
-concurrent transaction is adding (the insert waits for it), adds nothing, and the caller's own
-change is never rolled back for it.
+`INSERT .. ON CONFLICT (dedupe_key) DO NOTHING` (PostgreSQL and SQLite both have it; SQLAlchemy
+builds it per dialect), so a key that exists already, or that a concurrent transaction is adding
+(the insert waits for it), adds nothing, and the caller's own change is never rolled back for it.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, update
-from sqlalchemy.dialects.postgresql import insert
 
 from .. import jobs
+from ..dialects import insert_skipping_duplicates
 from ..extensions import db
 from ..models import LiveSession, Notification, utcnow
 
@@ -56,7 +56,7 @@ def queue(
 ) -> Notification | None:
     """Add a notification to the current transaction (the caller commits); None if it exists already."""
     message = Message(user_id, kind, session_id, payload or {}, due_at or utcnow(), dedupe_key)
-    written = db.session.scalars(_INSERT_ROW, [_values(message)]).all()
+    written = db.session.scalars(_INSERT_ROW.get(), [_values(message)]).all()
     _hand_over_due(written)
     return written[0] if written else None
 
@@ -70,7 +70,7 @@ def queue_all(messages: Iterable[Message]) -> list[int]:
     values = [_values(message) for message in messages]
     if not values:
         return []
-    written = db.session.execute(_INSERT_ROWS, values).all()
+    written = db.session.execute(_INSERT_ROWS.get(), values).all()
     _hand_over_due(written)
     return [row.id for row in written]
 
@@ -94,14 +94,10 @@ def _hand_over_due(written: Iterable[Notification | Row]) -> None:
             jobs.after_commit(jobs.send_notification, row.id)
 
 
-# Built once (though SQLAlchemy compiles PostgreSQL's ON CONFLICT afresh for each run).
-_INSERT_ROW = (
-    insert(Notification).on_conflict_do_nothing(index_elements=[Notification.dedupe_key]).returning(Notification)
-)
+# Built once per dialect (though SQLAlchemy compiles ON CONFLICT afresh for each run).
 _TABLE = Notification.__table__
-_INSERT_ROWS = (
-    insert(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.dedupe_key]).returning(_TABLE.c.id, _TABLE.c.due_at)
-)
+_INSERT_ROW = insert_skipping_duplicates(Notification, Notification.dedupe_key, Notification)
+_INSERT_ROWS = insert_skipping_duplicates(_TABLE, _TABLE.c.dedupe_key, _TABLE.c.id, _TABLE.c.due_at)
 
 
 def send_password_reset(user) -> None:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from psycopg.errors import ExclusionViolation
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..dialects import is_overlap_violation
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
@@ -327,7 +327,7 @@ def _hold_lapsed(session: LiveSession) -> bool:
 def _reactivate(session: LiveSession) -> bool:
     """Give a lapsed hold its slot back, if the slot is still free and the session still ahead.
 
-    The exclusion constraint decides: when another booking has the slot now, the update is
+    The database's overlap guard decides: when another booking has the slot now, the update is
     refused and the savepoint undoes it.
     """
     if session.starts_at <= utcnow():
@@ -342,7 +342,7 @@ def _reactivate(session: LiveSession) -> bool:
         db.session.flush()
     except IntegrityError as exc:
         savepoint.rollback()
-        if not isinstance(exc.orig, ExclusionViolation):
+        if not is_overlap_violation(exc):
             raise
         db.session.refresh(session)
         return False

@@ -16,10 +16,11 @@ The rules, in one place:
   read as quarter hours on the wall clock.
 - Limits. A start must be at least the minimum notice after now, and on or before the last day
   of the booking window: today plus `max_days_ahead` days, counted on the player's calendar.
-- Conflicts. With the player's buffer b, a slot [s, e) is free when [s, e + b) overlaps no active
-  session's [starts_at, blocked_until) (exactly what the database's exclusion constraint checks;
-  unpaid holds past their expiry do not count, booking expires them first) and [s - b, e + b)
-  overlaps no busy time imported from the player's calendar.
+- Conflicts. With the player's buffer b, a slot [s, e) is free when [s, e + b) overlaps no
+  [starts_at, blocked_until) of a session that holds its time (any not cancelled, whether it is
+  still to come, under way, completed or a no-show: exactly what the database's overlap guard
+  checks; unpaid holds past their expiry do not count, booking expires them first) and
+  [s - b, e + b) overlaps no busy time imported from the player's calendar.
 """
 
 from __future__ import annotations
@@ -29,28 +30,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, bindparam, literal, not_, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import bindparam, literal, select, union_all
 
+from ..dialects import epoch_seconds
 from ..extensions import db
-from ..models import (
-    ACTIVE_STATUSES,
-    CalendarBusyTime,
-    DateOverride,
-    LiveSession,
-    SessionAvailability,
-    SessionStatus,
-    WeeklyWindow,
-    utcnow,
-)
+from ..models import CalendarBusyTime, DateOverride, LiveSession, SessionAvailability, WeeklyWindow, utcnow
 from . import slot_cache
 from .timezones import zone
 
 GRID = timedelta(minutes=15)
 MAX_RANGE = timedelta(days=62)
 FIRST_LOOK = timedelta(days=7)  # next_available reads this far first
-_ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -167,7 +157,7 @@ def compute_slots(
 ) -> Iterator[Slot]:
     """Free slots whose start lies in [range_start, range_end), in order (no database access).
 
-    `sessions` are active sessions' [starts_at, blocked_until) and `busy` imported busy times,
+    `sessions` are the [starts_at, blocked_until) of sessions that hold their time and `busy` imported busy times,
     both as POSIX seconds.
     """
     earliest, window_end = rules.booking_window(now)
@@ -242,28 +232,6 @@ def load_rules(player_ids: Iterable[int]) -> dict[int, Rules]:
 Spans = dict[int, list[tuple[float, float]]]
 
 
-class epoch_seconds(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to
-    """A timestamp column as POSIX seconds, computed by the database.
-
-    Conflicts are only compared, so reading them as plain numbers skips building and
-    normalising hundreds of datetimes on every slot request.
-    """
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds)
-def _epoch_postgresql(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    # The embedded default stores UTC text; strftime('%s') reads it as UTC.
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS REAL)"
-
-
 _CONFLICTS = union_all(
     select(
         literal(0).label("kind"),
@@ -272,14 +240,7 @@ _CONFLICTS = union_all(
         epoch_seconds(LiveSession.blocked_until).label("ends"),
     ).where(
         LiveSession.player_id.in_(bindparam("ids", expanding=True)),
-        LiveSession.status.in_(_ACTIVE),
-        # An unpaid hold past its expiry no longer blocks (booking expires it first).
-        not_(
-            and_(
-                LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
-                LiveSession.hold_expires_at <= bindparam("now"),
-            )
-        ),
+        LiveSession.holds_time(bindparam("now", type_=LiveSession.starts_at.type)),
         LiveSession.starts_at < bindparam("upper"),
         LiveSession.blocked_until > bindparam("lower"),
         LiveSession.id != bindparam("exclude"),
@@ -304,7 +265,7 @@ def load_conflicts(
     now: datetime,
     exclude_session_id: int | None = None,
 ) -> tuple[Spans, Spans]:
-    """Active sessions' [starts_at, blocked_until) and imported busy times touching [lower, upper).
+    """Time-holding sessions' [starts_at, blocked_until) and imported busy times touching [lower, upper).
 
     One query for both; the times come back as POSIX seconds (see epoch_seconds).
     """

@@ -39,9 +39,10 @@ def browser_type_launch_args():
 def live_app(tmp_path_factory):
     """The app on a real server with the demo data (players, availability, a fan, an admin).
 
-    Configured as the embedded default serves it: the adapters reach the Stripe and video
-    sandboxes over HTTP, both sandboxes post their signed webhooks back to the server, and mail
-    lands in a development outbox that /dev/mail shows. One server for the whole browser suite.
+    The embedded default, as scripts/dev.sh serves it: SQLite built by the migrations, the adapters
+    reach the Stripe and video sandboxes over HTTP, both sandboxes post their signed webhooks back
+    to the server, and mail lands in a development outbox that /dev/mail shows. One server for the
+    whole browser suite; PostgreSQL is covered by the integration tests of the same flows.
     """
     state = tmp_path_factory.mktemp("live-server")
     overrides = {
@@ -52,7 +53,7 @@ def live_app(tmp_path_factory):
         "MAIL_OUTBOX_DIR": str(state / "mail"),
         "DEV_MAIL_PAGES": True,
     }
-    with serve(overrides) as server:
+    with serve(overrides, backend="sqlite") as server:
         with server.app_context():
             list(demo_data.seed())
         yield server

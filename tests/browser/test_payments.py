@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 def payments_app(tmp_path_factory):
     """The app with its sandbox reached over HTTP, as `flask run` serves it, and the demo data."""
     state = tmp_path_factory.mktemp("stripe-browser") / "sandbox.sqlite3"
-    with serve({"STRIPE_SANDBOX_TRANSPORT": "http", "STRIPE_SANDBOX_DB": str(state)}) as server:
+    with serve({"STRIPE_SANDBOX_TRANSPORT": "http", "STRIPE_SANDBOX_DB": str(state)}, backend="sqlite") as server:
         with server.app_context():
             list(demo_data.seed())
         yield server

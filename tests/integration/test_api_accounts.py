@@ -1,9 +1,13 @@
 """POST /api/users, POST /api/tokens, DELETE /api/tokens/current, through HTTP on PostgreSQL."""
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import ApiToken, Profile, User
 
 from ..factories import FanFactory
+
+pytestmark = pytest.mark.both_databases
 
 
 def register(client, **overrides):

@@ -1,9 +1,13 @@
 """Player profiles and admin verification through the JSON API."""
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import Profile
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_player_updates_profile_and_free_offerings(client, api_token):

@@ -15,6 +15,8 @@ from kendama.services.timezones import iso_utc, parse_aware
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 WEEK = {
     "timezone": "Europe/Prague",
     "weekly": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)],

@@ -36,6 +36,8 @@ from kendama.services import tokens
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 ROLES = ("anonymous", "fan", "other_fan", "player", "other_player", "admin")
 
 # Not part of the matrix, with the reason.
@@ -157,8 +159,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/players/<int:player_id>/book/days"): row("/players/{player}/book/days", 200, 200, 200, 200, 200, 200),
     ("GET", "/players/<int:player_id>/book/slots"): row("/players/{player}/book/slots?day={day}", 200, 200, 200, 200, 200, 200),
     ("GET", "/policy"): row("/policy", 200, 200, 200, 200, 200, 200),
-    # Not ready here: the test database is built with create_all, so no migration is recorded.
-    ("GET", "/readyz"): row("/readyz", 503, 503, 503, 503, 503, 503),
+    # Ready for everyone when the schema is migrated (the embedded default; see SCHEMA_BUILT_BY_MODELS).
+    ("GET", "/readyz"): row("/readyz", 200, 200, 200, 200, 200, 200),
     ("GET", "/recordings/<int:recording_id>/captions.vtt"): row("/recordings/{recording}/captions.vtt?sig={captions_sig}", 200, 200, 200, 200, 200, 200),
     # Without a signature nobody gets the video, whoever they are.
     ("GET", "/recordings/<int:recording_id>/media"): row("/recordings/{recording}/media", 403, 403, 403, 403, 403, 403),
@@ -323,8 +325,13 @@ class Visitor:
         return self.client.open(path, method=method)
 
 
+# The PostgreSQL test database is built with create_all, so no migration is recorded and the
+# readiness check says so; the embedded default's is migrated, as scripts/dev.sh does it.
+SCHEMA_BUILT_BY_MODELS = {("GET", "/readyz"): 503}
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_who_gets_what(app, role):
+def test_who_gets_what(app, backend, role):
     world = build_world()
     visitor = Visitor(app, db.session.get(User, world.users[role]) if role != "anonymous" else None)
     column = ROLES.index(role)
@@ -340,6 +347,8 @@ def test_who_gets_what(app, role):
             db.session.remove()
             savepoint.rollback()
         expected = entry.statuses[column]
+        if backend == "postgresql":
+            expected = SCHEMA_BUILT_BY_MODELS.get((method, rule), expected)
         if response.status_code != expected:
             wrong.append(f"{method} {rule}: expected {expected}, got {response.status_code}")
         elif expected == 302 and role == "anonymous" and not response.location.startswith("/login?next="):

@@ -20,6 +20,8 @@ from kendama.services.timezones import iso_utc
 from ..booking_helpers import weekday_at
 from ..factories import FanFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 RACERS = 12
 
 

@@ -13,6 +13,8 @@ from kendama.models import utcnow
 from ..conftest import csrf_token_from
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 def _feed_uids(response) -> set[str]:
     assert response.status_code == 200

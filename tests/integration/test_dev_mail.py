@@ -16,6 +16,8 @@ from kendama.services.timezones import iso_utc
 from ..booking_helpers import weekday_at
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def outbox(app, tmp_path, monkeypatch):

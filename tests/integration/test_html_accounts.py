@@ -2,11 +2,15 @@
 
 import re
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import Profile, User
 
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory, PlayerFactory
+
+pytestmark = pytest.mark.both_databases
 
 
 def post_form(client, url, data):

@@ -7,6 +7,8 @@ import pytest
 from ..booking_helpers import mark_paid
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 CONSOLE_PAGES = ["/admin/", "/admin/sessions", "/admin/sessions?status=cancelled&person=x"]
 
 

@@ -17,6 +17,8 @@ from ..booking_helpers import mark_paid, weekday_at
 from ..conftest import csrf_token_from
 from ..factories import FanFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+=|\sstyle=", re.IGNORECASE)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from kendama.extensions import db
@@ -14,6 +15,8 @@ from kendama.services import booking, dashboard
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 from ..video_support import session_at
+
+pytestmark = pytest.mark.both_databases
 
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+=|\sstyle=", re.IGNORECASE)
 

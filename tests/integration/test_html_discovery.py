@@ -13,6 +13,8 @@ from kendama.models import Offering
 
 from ..factories import FanFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/players"}
 
 

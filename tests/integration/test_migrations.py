@@ -1,15 +1,21 @@
-"""Migrations build the same schema as the models, upgrade from empty and downgrade to empty."""
+"""Migrations build the same schema as the models, upgrade from empty and downgrade to empty, on
+PostgreSQL and on SQLite, with the overlap guard of each (kendama/dialects.py) in place."""
+
+from datetime import timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from kendama import create_app
+from kendama.dialects import OVERLAP_GUARD
 from kendama.extensions import db
 
 from .. import postgres
+from ..factories import LiveSessionFactory
 
 
 @pytest.fixture
@@ -22,6 +28,15 @@ def scratch_app():
     postgres.drop_database(url)
 
 
+@pytest.fixture
+def sqlite_app(tmp_path):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite3'}"})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.mark.committed
 def test_upgrade_matches_models_then_downgrades(scratch_app):
     app, url = scratch_app
@@ -30,22 +45,49 @@ def test_upgrade_matches_models_then_downgrades(scratch_app):
         engine = create_engine(url)
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}), db.metadata)
-            constraint = connection.execute(
-                text("SELECT count(*) FROM pg_constraint WHERE conname = 'ex_sessions_player_no_overlap'")
+            guard = connection.execute(
+                text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :name"),
+                {"name": OVERLAP_GUARD},
             ).scalar()
         assert diff == [], diff
-        assert constraint == 1
+        assert guard is not None and "<> 'cancelled'" in guard
         downgrade(revision="base")
         with engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
         engine.dispose()
 
 
+def sqlite_triggers() -> set[str]:
+    return set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+
+
+def overlapping_pair() -> None:
+    """A session completed early, then another of the same player at the same time."""
+    first = LiveSessionFactory(status="completed")
+    LiveSessionFactory(player=first.player, starts_at=first.starts_at + timedelta(minutes=10))
+
+
 @pytest.mark.committed
-def test_upgrade_on_sqlite(tmp_path):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite3'}"})
-    with app.app_context():
+def test_upgrade_on_sqlite_adds_the_overlap_guard_and_downgrades(sqlite_app):
+    with sqlite_app.app_context():
         upgrade()
         assert "sessions" in inspect(db.engine).get_table_names()
+        assert sqlite_triggers() == {f"{OVERLAP_GUARD}_insert", f"{OVERLAP_GUARD}_update"}
+        with pytest.raises(IntegrityError, match=OVERLAP_GUARD):
+            overlapping_pair()
+        db.session.rollback()
         downgrade(revision="base")
-        db.engine.dispose()
+        assert sqlite_triggers() == set()
+
+
+@pytest.mark.committed
+def test_the_upgrade_refuses_sessions_that_already_overlap(sqlite_app, caplog):
+    """Before 0002 a session completed early freed its slot; such pairs are named, not silently kept."""
+    with sqlite_app.app_context():
+        upgrade(revision="0001")
+        overlapping_pair()
+        db.session.remove()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits, as `flask db upgrade` does
+            upgrade()
+        assert "These sessions overlap a session of the same player: 1 and 2" in caplog.text
+        assert sqlite_triggers() == set()

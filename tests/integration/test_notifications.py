@@ -21,6 +21,8 @@ from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..smtp_server import SMTPServer, free_port
 
+pytestmark = pytest.mark.both_databases
+
 
 def rows(**where) -> list[Notification]:
     query = select(Notification).order_by(Notification.id)

@@ -14,6 +14,8 @@ from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_switch_states_and_allowlist():
     admin, fan, player = AdminFactory(), FanFactory(), PlayerFactory()

@@ -9,16 +9,17 @@ from datetime import timedelta
 import pytest
 import requests
 
+from ..backends import per_backend
 from ..factories import PASSWORD
 from ..live_server import serve
 from ..video_support import session_at
 
-pytestmark = pytest.mark.committed  # a real server commits; the scratch database is dropped after
+# A real server commits; the scratch database is dropped after.
+pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    state = tmp_path_factory.mktemp("video-live") / "sandbox.sqlite3"
+def _live(request, backend: str):
+    state = request.getfixturevalue("tmp_path_factory").mktemp("video-live") / "sandbox.sqlite3"
     # Over the network even though the app serves the sandbox itself (the embedded default skips the
     # socket for that; the browser test covers it), so the adapter talks real HTTP here.
     overrides = {
@@ -26,8 +27,11 @@ def live(tmp_path_factory):
         "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
         "VIDEO_SANDBOX_TRANSPORT": "http",
     }
-    with serve(overrides) as server:
+    with serve(overrides, backend) as server:
         yield server
+
+
+live_postgresql, live_sqlite, live = per_backend("live", _live, scope="module")
 
 
 def bearer(live, user) -> dict:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession
 
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory
 from ..video_support import session_at
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_the_join_page_is_for_the_two_participants_only(client, login):

@@ -17,7 +17,9 @@ from kendama.models import LiveSession, Notification, RecordingAccess, SessionRe
 from kendama.services import video
 
 from ..factories import AdminFactory, FanFactory
-from ..video_support import deliver_webhooks, session_at
+from ..video_support import deliver_webhooks, room_name, session_at
+
+pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("use_sandbox")]
 
 CONSENTED = {
     "fan_recording_consent": True,
@@ -25,11 +27,6 @@ CONSENTED = {
     "fan_sharing_consent": True,
     "player_sharing_consent": True,
 }
-
-
-@pytest.fixture(autouse=True)
-def use_sandbox(app, sandbox, monkeypatch):
-    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
 
 
 @pytest.fixture
@@ -254,7 +251,7 @@ def test_the_join_page_posts_for_a_token_with_the_csrf_header(client, login):
     login(session.player)
     assert client.post(f"/api/sessions/{session.id}/join").status_code == 400  # no CSRF header
     response = client.post(f"/api/sessions/{session.id}/join", headers={"X-CSRFToken": csrf_token_from(client)})
-    assert response.status_code == 200 and response.json["room_url"].endswith(f"/call/kendama-{session.id}-0")
+    assert response.status_code == 200 and response.json["room_url"].endswith("/call/" + room_name(session.id, 0))
 
 
 # --- Share links -----------------------------------------------------------------------------------

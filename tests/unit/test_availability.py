@@ -16,6 +16,8 @@ from kendama.services.errors import InvalidInput, NotAllowed
 from ..booking_helpers import weekday_at
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 def rules(**changes) -> AvailabilityInput:
     values = dict(

@@ -16,6 +16,8 @@ from kendama.services.errors import InvalidInput, NotAllowed, NotFound, PolicyVi
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 def kinds(session_id: int) -> list[str]:
     return sorted(db.session.scalars(select(Notification.kind).where(Notification.session_id == session_id)))
@@ -54,6 +56,40 @@ def test_taken_slot_is_409_and_the_slot_list_drops_it():
         booking.create_session(FanFactory(), player.id, start + timedelta(minutes=15), 30)
     free = slots.bookable_slots(player.id, 30, start - timedelta(hours=1), start + timedelta(hours=1))
     assert start not in [s.start for s in free]
+
+
+@pytest.mark.parametrize("status", ["completed", "no_show", "in_progress"])
+def test_a_session_that_ended_early_still_holds_its_slot(status):
+    """The walk-through's double booking: a session completed early freed its time for another fan."""
+    player = PlayerFactory(setup__buffer=5)
+    start = weekday_at(10)
+    first = booking.create_session(FanFactory(), player.id, start, 30)
+    first.status = status
+    first.completed_at = start + timedelta(minutes=5) if status == "completed" else None
+    db.session.commit()
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), player.id, start, 30)
+    with pytest.raises(SlotUnavailable):  # the buffer after it holds too
+        booking.create_session(FanFactory(), player.id, start + timedelta(minutes=30), 30)
+    free = slots.bookable_slots(player.id, 30, start - timedelta(hours=1), start + timedelta(hours=2))
+    assert {start, start + timedelta(minutes=30)}.isdisjoint(slot.start for slot in free)
+    assert start + timedelta(minutes=45) in [slot.start for slot in free]
+
+
+def test_a_fan_whose_session_ended_early_cannot_book_another_at_that_time():
+    fan, start = FanFactory(), weekday_at(10)
+    first = booking.create_session(fan, PlayerFactory().id, start, 30)
+    first.status = "completed"
+    db.session.commit()
+    with pytest.raises(SlotUnavailable, match="You already have a session at that time"):
+        booking.create_session(fan, PlayerFactory().id, start, 30)
+
+
+def test_a_cancelled_session_frees_its_slot():
+    player, start = PlayerFactory(), weekday_at(10)
+    first = booking.create_session(FanFactory(), player.id, start, 30)
+    booking.cancel(first.fan, first.id, "changed plans")
+    assert booking.create_session(FanFactory(), player.id, start, 30).status == "confirmed"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from kendama.services.errors import InvalidInput, NotFound
 
 from ..factories import LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 def add_offering(player, minutes: int, price: int) -> None:
     db.session.add(Offering(player_id=player.id, duration_minutes=minutes, price_amount=price))

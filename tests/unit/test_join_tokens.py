@@ -19,14 +19,13 @@ from kendama.services.errors import NotAllowed, NotFound
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..smtp_server import free_port
-from ..video_support import session_at
+from ..video_support import room_name, session_at
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(autouse=True)
-def use_sandbox(app, sandbox, monkeypatch):
-    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
+def local_token_store(use_sandbox, app, monkeypatch):
     monkeypatch.setitem(app.extensions, join_tokens.EXTENSION, join_tokens.LocalStore())
 
 
@@ -145,7 +144,7 @@ def test_a_reschedule_gets_a_token_for_the_new_room(sandbox, issued):
     reschedule_in_place(session.id)
     after = video.join(session.fan, session.id, now=session.starts_at)
     assert after.token != before.token and len(issued) == 2
-    assert sandbox.token_properties(after.token)["room_name"] == f"kendama-{session.id}-1"
+    assert sandbox.token_properties(after.token)["room_name"] == room_name(session.id, 1)
 
 
 def test_a_new_display_name_gets_a_token_with_it(sandbox, issued):

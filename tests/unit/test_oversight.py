@@ -14,6 +14,8 @@ from kendama.services.oversight import SessionFilter
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 
 def at(day: int, hour: int) -> datetime:
     return datetime(2030, 3, day, hour, tzinfo=UTC)

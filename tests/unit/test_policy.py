@@ -11,6 +11,8 @@ import pytest
 from kendama.services import policy
 from kendama.services.errors import PolicyViolation
 
+pytestmark = pytest.mark.both_databases
+
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 PRAGUE = ZoneInfo("Europe/Prague")
 

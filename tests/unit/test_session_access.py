@@ -11,6 +11,8 @@ from kendama.services.session_access import participant_row, session_for_partici
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 _sessions = LiveSession.__table__
 PARTIES = select(_sessions.c.id, _sessions.c.fan_id, _sessions.c.player_id).where(
     _sessions.c.id == bindparam("session_id")

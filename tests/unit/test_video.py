@@ -12,12 +12,9 @@ from kendama.services import video
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, WrongState
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..video_support import session_at
+from ..video_support import room_name, session_at
 
-
-@pytest.fixture(autouse=True)
-def use_sandbox(app, sandbox, monkeypatch):
-    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", sandbox.url)
+pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("use_sandbox")]
 
 
 def start_of(session):
@@ -38,7 +35,7 @@ def test_eleven_minutes_before_the_start_is_too_early():
 def test_ten_minutes_before_the_start_the_room_opens():
     session = LiveSessionFactory()
     grant = video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=10))
-    assert grant.token and grant.room_url.endswith(f"/call/kendama-{session.id}-0")
+    assert grant.token and grant.room_url.endswith("/call/" + room_name(session.id, 0))
     session = db.session.get(LiveSession, session.id)
     assert session.status == "in_progress"
     assert session.fan_joined_at is not None and session.player_joined_at is None
@@ -87,20 +84,20 @@ def test_tokens_are_scoped_to_the_room_the_user_and_the_window(sandbox):
     session = LiveSessionFactory()
     fan_grant = video.join(session.fan, session.id, now=session.starts_at)
     player_grant = video.join(session.player, session.id, now=session.starts_at)
-    room_name = f"kendama-{session.id}-0"
+    room = room_name(session.id, 0)
     opens = int((session.starts_at - timedelta(minutes=10)).timestamp())
     ends = int(session.ends_at.timestamp())
 
     fan = sandbox.token_properties(fan_grant.token)
-    assert (fan["room_name"], fan["user_id"], fan["nbf"], fan["exp"]) == (room_name, str(session.fan_id), opens, ends)
+    assert (fan["room_name"], fan["user_id"], fan["nbf"], fan["exp"]) == (room, str(session.fan_id), opens, ends)
     assert fan["eject_at_token_exp"] is True and fan["is_owner"] is False
     player = sandbox.token_properties(player_grant.token)
-    assert (player["room_name"], player["user_id"], player["is_owner"]) == (room_name, str(session.player_id), True)
+    assert (player["room_name"], player["user_id"], player["is_owner"]) == (room, str(session.player_id), True)
 
-    room = sandbox.api("GET", f"/rooms/{room_name}").json()
-    assert room["privacy"] == "private"
-    assert room["config"]["nbf"] == opens and room["config"]["exp"] == ends
-    assert room["config"]["max_participants"] == 2 and room["config"]["eject_at_room_exp"] is True
+    made = sandbox.api("GET", f"/rooms/{room}").json()
+    assert made["privacy"] == "private"
+    assert made["config"]["nbf"] == opens and made["config"]["exp"] == ends
+    assert made["config"]["max_participants"] == 2 and made["config"]["eject_at_room_exp"] is True
 
 
 @pytest.mark.parametrize(
@@ -128,7 +125,7 @@ def test_a_rescheduled_session_gets_a_new_room(sandbox):
     session.status = "confirmed"
     db.session.commit()
     grant = video.join(session.fan, session.id, now=session.starts_at)
-    assert grant.room_url.endswith(f"/call/kendama-{session.id}-1")
+    assert grant.room_url.endswith("/call/" + room_name(session.id, 1))
 
 
 def test_a_provider_outage_is_a_clear_503(app, monkeypatch):
@@ -176,7 +173,7 @@ def test_rooms_are_made_ahead_of_the_start_and_deleted_after(app, sandbox):
     later = session_at(timedelta(days=2))
     assert video.prepare_rooms() >= 1
     soon, later = db.session.get(LiveSession, soon.id), db.session.get(LiveSession, later.id)
-    assert soon.room_name == f"kendama-{soon.id}-0" and later.room_url is None
+    assert soon.room_name == room_name(soon.id, 0) and later.room_url is None
     assert sandbox.api("GET", f"/rooms/{soon.room_name}").status_code == 200
 
     keep = timedelta(minutes=app.config["VIDEO_ROOM_KEEP_MINUTES"])

@@ -36,7 +36,7 @@ from ...payments_helpers import (
     wait_for,
 )
 
-pytestmark = pytest.mark.committed
+pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 
 def kinds_for(user_id: int, session_id: int) -> set[str]:

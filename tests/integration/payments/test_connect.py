@@ -16,7 +16,7 @@ from kendama.services.errors import InvalidInput, WrongState
 from ...factories import PlayerFactory
 from ...payments_helpers import Browser, fresh, sandbox_object, wait_for
 
-pytestmark = pytest.mark.committed
+pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 
 def onboard(link: str, outcome: str) -> requests.Response:

@@ -28,7 +28,7 @@ from ...payments_helpers import (
     wait_for,
 )
 
-pytestmark = pytest.mark.committed
+pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 
 def paid_session(price: int = 2500, card: str | None = None) -> LiveSession:

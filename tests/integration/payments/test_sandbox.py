@@ -15,6 +15,8 @@ from kendama.services import payments
 
 from ...factories import FanFactory, LiveSessionFactory, PlayerFactory
 
+pytestmark = pytest.mark.both_databases
+
 AUTH = {"Authorization": f"Bearer {sandbox_config.API_KEY}"}
 API = sandbox_config.URL_PREFIX + "/v1"
 
