@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from .dialects import is_transient
 from .extensions import db
 from .htmx import is_htmx_request
 from .services.errors import ServiceError
@@ -43,17 +46,29 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return body
 
 
-def respond(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+def respond(
+    status: int, code: str, message: str, fields: dict | None = None, headers=None, reference: str | None = None
+):
     """Answer an error in the form the client asked for."""
     if wants_json():
-        response = jsonify(error_body(code, message, fields))
+        body = error_body(code, message, fields)
+        if reference:
+            body["error"]["reference"] = reference
+        response = jsonify(body)
     elif is_htmx_request():
-        response = render_template("errors/_message.html", status=status, message=message, fields=fields or {})
+        response = render_template(
+            "errors/_message.html", status=status, message=message, fields=fields or {}, reference=reference
+        )
         # Show it in the page's error slot rather than in place of whatever was being updated.
         headers = {**(headers or {}), "HX-Retarget": "#htmx-errors", "HX-Reswap": "innerHTML"}
     else:
-        response = render_template("errors/page.html", status=status, message=message, code=code)
+        response = render_template("errors/page.html", status=status, message=message, code=code, reference=reference)
     return response, status, headers or {}
+
+
+def new_reference() -> str:
+    """A short id for one failure, shown to the person and written in the log beside the traceback."""
+    return secrets.token_hex(4)
 
 
 def init_app(app: Flask) -> None:
@@ -70,11 +85,15 @@ def init_app(app: Flask) -> None:
             400, "csrf_failed", "The form expired or was not sent from this site. Reload the page and try again."
         )
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc: OperationalError):
-        # A dropped connection mid-request: the transaction is gone, nothing half-written stays.
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        # A dropped connection or a lock timeout passes: the transaction is gone, nothing
+        # half-written stays, and trying again helps. Anything else (a query the database does not
+        # understand) is a bug, answered as one.
+        if not is_transient(exc):
+            return unexpected(exc)
         db.session.rollback()
-        app.logger.error("database error: %s", exc)
+        app.logger.error("database unavailable: %s", exc)
         return respond(
             503,
             "unavailable",
@@ -98,5 +117,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         db.session.rollback()
-        app.logger.exception("unhandled error")
-        return respond(500, "server_error", "Something went wrong on our side. Nothing was changed; please try again.")
+        reference = new_reference()
+        app.logger.error("unhandled error, reference %s", reference, exc_info=exc)
+        return respond(
+            500,
+            "server_error",
+            f"Something went wrong on our side, and nothing was changed. We have logged it; if you contact us, "
+            f"quote the reference {reference}.",
+            reference=reference,
+        )
