@@ -8,15 +8,19 @@ from flask import Flask, request
 from flask_login import current_user
 
 from .services.money import format_amount, format_money
-from .services.timezones import in_zone, is_valid_zone
+from .services.timezones import in_zone, zone_from_cookie
+
+
+def browser_zone() -> str | None:
+    """The zone the visitor's browser reported (the `tz` cookie app.js writes), if it names one."""
+    return zone_from_cookie(request.cookies.get("tz")) if request else None
 
 
 def viewer_zone() -> str:
     """The zone to show times in: the signed-in user's, else the browser's (cookie), else UTC."""
     if current_user and current_user.is_authenticated:
         return current_user.timezone
-    cookie = request.cookies.get("tz", "") if request else ""
-    return cookie if is_valid_zone(cookie) else "UTC"
+    return browser_zone() or "UTC"
 
 
 def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", zone_name: str | None = None) -> str:
