@@ -43,3 +43,28 @@ def test_a_travellers_new_zone_replaces_the_one_remembered(new_yorker, base_url)
     assert zone_cookie(new_yorker) == NEW_YORK
     page.reload()
     expect(page.locator(".site-footer")).to_contain_text(f"Times are shown in {NEW_YORK}.")
+
+
+def test_registration_preselects_the_browsers_zone_on_the_very_first_page_view(new_yorker, a11y):
+    page = new_yorker.new_page()
+    page.goto("/register")  # no cookie reached the server yet
+    expect(page.get_by_label("Time zone")).to_have_value(NEW_YORK)
+    a11y.check(page, "register-new-york")
+
+
+def test_without_javascript_registration_starts_on_an_empty_zone_and_asks_for_one(browser, base_url):
+    context = browser.new_context(base_url=base_url, timezone_id=NEW_YORK, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/register")
+    zone = page.get_by_label("Time zone")
+    expect(zone).to_have_value("")
+    page.get_by_label("Your name").fill("Nora No-Script")
+    page.get_by_label("Email").fill("nora.noscript@example.com")
+    page.get_by_label("Password (at least 10 characters)").fill("long-enough-password")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#timezone-error")).to_have_text("Choose your time zone.")
+    zone.select_option(NEW_YORK)
+    page.get_by_label("Password (at least 10 characters)").fill("long-enough-password")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".site-footer")).to_contain_text(f"Times are shown in {NEW_YORK}.")
+    context.close()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...extensions import limiter
 from ...services import accounts, notifications
 from ...services.errors import ServiceError
+from ...template_helpers import browser_zone
 from ..form_errors import apply_service_errors
 from ..redirects import safe_next, see_other
 from . import bp
@@ -56,7 +57,10 @@ def logout():
 def register():
     form = RegisterForm()
     if request.method == "GET":
-        form.timezone.data = request.cookies.get("tz") or "UTC"
+        # The zone the browser reported on an earlier page; app.js also prefers the browser's
+        # zone, which it knows on the very first page too. Without either: the empty choice.
+        form.timezone.data = browser_zone() or ""
+        form.timezone.render_kw = {"data-prefer-browser-zone": True}
     status = 200
     if form.validate_on_submit():
         try:

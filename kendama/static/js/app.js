@@ -23,6 +23,18 @@
     document.cookie = "tz=" + browserZone + "; path=/; max-age=31536000; samesite=lax";
   }
 
+  // A time-zone select that asks for it (registration) starts on the browser's zone, on the
+  // very first page view too, before the server has seen the cookie.
+  var zoneSelect = document.querySelector("select[data-prefer-browser-zone]");
+  if (zoneSelect && browserZone) {
+    for (var i = 0; i < zoneSelect.options.length; i++) {
+      if (zoneSelect.options[i].value === browserZone) {
+        zoneSelect.value = browserZone;
+        break;
+      }
+    }
+  }
+
   function announce(message) {
     var region = document.getElementById("live-region");
     if (!region || !message) return;
