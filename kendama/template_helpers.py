@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from .services.money import format_amount, format_money
-from .services.timezones import in_zone, zone_from_cookie
+from .services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
 
 
 def browser_zone() -> str | None:
@@ -23,13 +23,11 @@ def viewer_zone() -> str:
     return browser_zone() or "UTC"
 
 
-def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", zone_name: str | None = None) -> str:
-    """A UTC instant written on the viewer's wall clock, with the zone named."""
+def local_datetime(value: datetime | None, fmt: str = PERSON_FORMAT, zone_name: str | None = None) -> str:
+    """A UTC instant written on the viewer's wall clock (or `zone_name`'s), with the zone named."""
     if value is None:
         return ""
-    zone_name = zone_name or viewer_zone()
-    local = in_zone(value, zone_name)
-    return f"{local.strftime(fmt)} ({zone_name})"
+    return for_person(value, zone_name or viewer_zone(), fmt)
 
 
 def local_time(value: datetime, zone_name: str | None = None) -> str:

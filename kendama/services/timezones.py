@@ -68,3 +68,15 @@ def iso_utc(value: datetime | None) -> str | None:
 def in_zone(value: datetime, zone_name: str) -> datetime:
     """The same instant on the wall clock of `zone_name`."""
     return value.astimezone(zone(zone_name))
+
+
+PERSON_FORMAT = "%a %d %b %Y, %H:%M"
+
+
+def for_person(value: datetime, zone_name: str, fmt: str = PERSON_FORMAT) -> str:
+    """An instant as a person reads it: on the wall clock of `zone_name`, with the zone named.
+
+    Every time shown to people goes through here, on pages (the local_datetime filter), in
+    emails and in messages; iso_utc is for machines (the JSON API).
+    """
+    return f"{in_zone(value, zone_name).strftime(fmt)} ({zone_name})"
