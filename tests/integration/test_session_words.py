@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from kendama.extensions import db
+from kendama.models import utcnow
 
 from ..factories import AdminFactory, LiveSessionFactory
 
@@ -17,11 +19,15 @@ def heading(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1))).strip()
 
 
+def dashboard_row_html(html: str, session_id: int) -> str:
+    """The markup of one session's row on the dashboard."""
+    chunk = next(part for part in html.split('<li class="session"') if f'id="session-{session_id}-title"' in part)
+    return re.split(r"</div>\s*</li>", chunk)[0]
+
+
 def dashboard_row(html: str, session_id: int) -> str:
     """The text of one session's row on the dashboard."""
-    chunk = next(part for part in html.split('<li class="session"') if f'id="session-{session_id}-title"' in part)
-    chunk = re.split(r"</div>\s*</li>", chunk)[0]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", chunk))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dashboard_row_html(html, session_id)))
 
 
 def recorded_session(**kwargs):
@@ -73,3 +79,30 @@ def test_one_sided_consent_is_told_from_the_readers_side(client, login):
     login(session.player)
     html = client.get(f"/sessions/{session.id}/booked").get_data(as_text=True)
     assert f"{session.fan.display_name} agreed; it is recorded only if you agree too." in html
+
+
+# --- Joining the call and recording consent are two things, each named -----------------------
+
+
+def links(row_html: str) -> dict[str, str]:
+    """The row's links: visible text (without the screen-reader suffix) -> address."""
+    found = re.findall(
+        r'<a[^>]*href="([^"]+)"[^>]*>([^<]*)(?:<span class="visually-hidden">[^<]*</span>)?</a>', row_html
+    )
+    return {text.strip(): href for href, text in found}
+
+
+def test_before_the_room_opens_the_row_offers_recording_consent_not_a_join(client, login):
+    session = LiveSessionFactory(starts_at=utcnow().replace(microsecond=0) + timedelta(hours=3))
+    login(session.fan)
+    row = links(dashboard_row_html(client.get("/dashboard/").get_data(as_text=True), session.id))
+    assert "Join the call" not in row
+    assert row["Recording consent"] == f"/sessions/{session.id}/join#consent-title"
+
+
+def test_while_the_room_is_open_the_row_offers_joining_and_consent_separately(client, login):
+    session = LiveSessionFactory(starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=5))
+    login(session.fan)
+    row = links(dashboard_row_html(client.get("/dashboard/").get_data(as_text=True), session.id))
+    assert row["Join the call"] == f"/sessions/{session.id}/join"
+    assert row["Recording consent"] == f"/sessions/{session.id}/join#consent-title"
