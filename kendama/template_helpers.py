@@ -1,4 +1,4 @@
-"""Filters and globals for templates: times in the viewer's zone, money, the viewer's zone."""
+"""Filters and globals for templates: times in the viewer's zone, money, counts, the viewer's zone."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .services.money import format_amount, format_money
 from .services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
+from .services.wording import plural
 
 
 def browser_zone() -> str | None:
@@ -37,6 +38,7 @@ def local_time(value: datetime, zone_name: str | None = None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
     app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone

@@ -25,6 +25,7 @@ from . import join_tokens, recordings
 from .errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
 from .session_access import participant_row, session_for_participant, session_for_viewer
 from .timezones import for_person
+from .wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def _check_joinable(session: LiveSession | Row, now: datetime, zone_name: str) -
         raise WrongState("This session has ended.", code="session_ended")
     if now < opens_at(session):
         raise WrongState(
-            f"The room opens {current_app.config['VIDEO_JOIN_EARLY_MINUTES']} minutes before the start, "
+            f"The room opens {plural(current_app.config['VIDEO_JOIN_EARLY_MINUTES'], 'minute')} before the start, "
             f"at {for_person(opens_at(session), zone_name)}.",
             code="too_early",
         )
