@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, request
 from flask_login import current_user
 
+from .models import utcnow
 from .services.money import format_amount, format_money
 from .services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
 from .services.wording import plural
@@ -31,6 +32,12 @@ def local_datetime(value: datetime | None, fmt: str = PERSON_FORMAT, zone_name: 
     return for_person(value, zone_name or viewer_zone(), fmt)
 
 
+def next_attempt(value: datetime, zone_name: str | None = None) -> str:
+    """When a retry runs, for people: its time, or "due now" once that time has come (a sweep
+    picks it up shortly). Never a time in the past, which would read as a missed promise."""
+    return "due now" if value <= utcnow() else local_datetime(value, zone_name=zone_name)
+
+
 def local_time(value: datetime, zone_name: str | None = None) -> str:
     return in_zone(value, zone_name or viewer_zone()).strftime("%H:%M")
 
@@ -39,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["next_attempt"] = next_attempt
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
     app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from kendama.extensions import db
-from kendama.models import SessionAvailability, User
+from kendama.models import SessionAvailability, User, utcnow
+from kendama.services import notifications
 
-from ..factories import FanFactory, PlayerFactory
+from ..factories import AdminFactory, FanFactory, PlayerFactory
 
 
 def footer_zone(html: str) -> str:
@@ -88,3 +90,12 @@ def test_the_availability_editor_starts_on_the_saved_zone_even_one_the_list_leav
     db.session.commit()
     client = login(player)
     assert selected_zones(client.get("/dashboard/availability").get_data(as_text=True)) == ["GMT"]
+
+
+def test_an_email_retry_that_is_due_shows_as_due_now_never_as_a_past_time(client, login):
+    notice = notifications.queue(FanFactory().id, "password_reset")
+    notice.status, notice.attempts, notice.due_at = "failed", 1, utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    login(AdminFactory())
+    html = client.get("/admin/notifications").get_data(as_text=True)
+    assert "Failed, next try due now" in html
