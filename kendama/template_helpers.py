@@ -1,4 +1,4 @@
-"""Filters and globals for templates: times in the viewer's zone, money, the viewer's zone."""
+"""Filters and globals for templates: times in the viewer's zone, money, counts, the viewer's zone."""
 
 from __future__ import annotations
 
@@ -7,25 +7,35 @@ from datetime import datetime
 from flask import Flask, request
 from flask_login import current_user
 
+from .models import utcnow
 from .services.money import format_amount, format_money
-from .services.timezones import in_zone, is_valid_zone
+from .services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
+from .services.wording import plural
+
+
+def browser_zone() -> str | None:
+    """The zone the visitor's browser reported (the `tz` cookie app.js writes), if it names one."""
+    return zone_from_cookie(request.cookies.get("tz")) if request else None
 
 
 def viewer_zone() -> str:
     """The zone to show times in: the signed-in user's, else the browser's (cookie), else UTC."""
     if current_user and current_user.is_authenticated:
         return current_user.timezone
-    cookie = request.cookies.get("tz", "") if request else ""
-    return cookie if is_valid_zone(cookie) else "UTC"
+    return browser_zone() or "UTC"
 
 
-def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", zone_name: str | None = None) -> str:
-    """A UTC instant written on the viewer's wall clock, with the zone named."""
+def local_datetime(value: datetime | None, fmt: str = PERSON_FORMAT, zone_name: str | None = None) -> str:
+    """A UTC instant written on the viewer's wall clock (or `zone_name`'s), with the zone named."""
     if value is None:
         return ""
-    zone_name = zone_name or viewer_zone()
-    local = in_zone(value, zone_name)
-    return f"{local.strftime(fmt)} ({zone_name})"
+    return for_person(value, zone_name or viewer_zone(), fmt)
+
+
+def next_attempt(value: datetime, zone_name: str | None = None) -> str:
+    """When a retry runs, for people: its time, or "due now" once that time has come (a sweep
+    picks it up shortly). Never a time in the past, which would read as a missed promise."""
+    return "due now" if value <= utcnow() else local_datetime(value, zone_name=zone_name)
 
 
 def local_time(value: datetime, zone_name: str | None = None) -> str:
@@ -35,6 +45,8 @@ def local_time(value: datetime, zone_name: str | None = None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["next_attempt"] = next_attempt
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
     app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone

@@ -25,7 +25,7 @@ from . import notifications, payouts, refunds
 from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from .return_urls import absolute_url
 from .session_access import session_for_participant, session_for_viewer
-from .timezones import in_zone
+from .timezones import for_person
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +148,7 @@ def _new_payment(session: LiveSession, now: datetime) -> Payment:
 
 
 def _when(session: LiveSession) -> str:
-    zone_name = session.fan.timezone or "UTC"
-    return in_zone(session.starts_at, zone_name).strftime(f"%a %d %b %Y, %H:%M ({zone_name})")
+    return for_person(session.starts_at, session.fan.timezone or "UTC")
 
 
 def close_checkouts(session_id: int) -> int:

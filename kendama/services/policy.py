@@ -24,6 +24,7 @@ from flask import current_app
 from ..models import LiveSession
 from .errors import PolicyViolation
 from .money import percent_of
+from .wording import plural
 
 FAN = "fan"
 PLAYER = "player"
@@ -68,14 +69,14 @@ def refund_percent(starts_at: datetime, cancelled_by: str, now: datetime) -> tup
         return 100, "The session was cancelled on the fan's behalf, so the fan gets a full refund."
     notice = starts_at - now
     if notice >= timedelta(hours=rules.full_refund_hours):
-        return 100, f"Cancelled at least {rules.full_refund_hours} hours before the start: full refund."
+        return 100, f"Cancelled at least {plural(rules.full_refund_hours, 'hour')} before the start: full refund."
     if notice >= timedelta(hours=rules.partial_refund_hours):
         return (
             rules.partial_refund_percent,
-            f"Cancelled less than {rules.full_refund_hours} hours before the start: "
+            f"Cancelled less than {plural(rules.full_refund_hours, 'hour')} before the start: "
             f"{rules.partial_refund_percent} % refund.",
         )
-    return 0, f"Cancelled less than {rules.partial_refund_hours} hours before the start: no refund."
+    return 0, f"Cancelled less than {plural(rules.partial_refund_hours, 'hour')} before the start: no refund."
 
 
 def refund_quote(paid_amount: int, currency: str, starts_at: datetime, cancelled_by: str, now: datetime) -> RefundQuote:
@@ -90,9 +91,9 @@ def reschedule_refusal(session: LiveSession, now: datetime) -> str | None:
     """Why this session may not be rescheduled now, or None when it may."""
     rules = current()
     if session.reschedule_count >= rules.max_reschedules:
-        return f"A session can be rescheduled at most {rules.max_reschedules} times."
+        return f"A session can be rescheduled at most {plural(rules.max_reschedules, 'time')}."
     if session.starts_at - now < timedelta(hours=rules.reschedule_hours):
-        return f"Sessions can only be rescheduled at least {rules.reschedule_hours} hours before the start."
+        return f"Sessions can only be rescheduled at least {plural(rules.reschedule_hours, 'hour')} before the start."
     return None
 
 

@@ -13,6 +13,7 @@ the next attempt use a new key, derived from the failed refund's id.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -22,7 +23,7 @@ from .. import jobs
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import LiveSession, Payment, Refund, User, utcnow
-from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
+from .errors import NotAllowed, NotFound, ProviderUnavailable
 from .money import fee_refund
 
 log = logging.getLogger(__name__)
@@ -226,21 +227,34 @@ def due_refund_ids(now: datetime | None = None) -> list[int]:
     return ids
 
 
-def retry_now(admin: User, refund_id: int) -> Refund:
-    """An admin sends a failed or dead refund again, with a fresh set of attempts."""
+@dataclass(frozen=True)
+class Retry:
+    """What an admin's retry did: the refund as it is now, and whether it had been done already."""
+
+    refund: Refund
+    already_done: bool  # it had succeeded, or was with Stripe, before the admin's click
+
+
+def retry_now(admin: User, refund_id: int) -> Retry:
+    """An admin sends a failed or dead refund again, with a fresh set of attempts.
+
+    The attempt runs here rather than as a job, so the admin is told its outcome: sent, with
+    Stripe, or failed again (and when the next attempt is). A refund that is no longer failing
+    (the sweep got there first, or a second click) is left as it is.
+    """
     if not admin.is_admin:
         raise NotAllowed("Only administrators retry refunds.")
     refund = db.session.get(Refund, refund_id, with_for_update=True)
     if refund is None:
         raise NotFound("No such refund.")
     if refund.status not in ("failed", "dead"):
-        raise WrongState("Only failed refunds can be retried.")
+        db.session.commit()
+        return Retry(refund, already_done=True)
     refund.status = "failed"
     refund.attempts = 0
     refund.next_attempt_at = utcnow()
-    jobs.after_commit(jobs.execute_refund, refund.id)
     db.session.commit()
-    return refund
+    return Retry(execute_refund(refund_id), already_done=False)
 
 
 def troubled_refunds() -> list[Refund]:

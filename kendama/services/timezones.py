@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import InvalidInput
@@ -12,13 +13,19 @@ from .errors import InvalidInput
 @lru_cache(maxsize=1)
 def all_zone_names() -> tuple[str, ...]:
     """Every IANA zone name, sorted, for pickers."""
-    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+    return tuple(sorted(z for z in _known_zone_names() if "/" in z or z == "UTC"))
+
+
+@lru_cache(maxsize=1)
+def _known_zone_names() -> frozenset[str]:
+    """Every name zoneinfo knows (available_timezones() reads the zone files on each call)."""
+    return frozenset(available_timezones())
 
 
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name; raises InvalidInput for an unknown one."""
-    if not name or name not in available_timezones():
+    if not is_valid_zone(name):
         raise InvalidInput({"timezone": "Choose a time zone from the list (an IANA name such as Europe/Prague)."})
     try:
         return ZoneInfo(name)
@@ -27,7 +34,17 @@ def zone(name: str) -> ZoneInfo:
 
 
 def is_valid_zone(name: str) -> bool:
-    return bool(name) and name in available_timezones()
+    return bool(name) and name in _known_zone_names()
+
+
+def zone_from_cookie(value: str | None) -> str | None:
+    """The zone a browser's `tz` cookie names, or None when it names none.
+
+    The script writes the name as it is (America/New_York); earlier versions wrote it
+    URL-encoded (America%2FNew_York), and browsers keep such cookies for a year.
+    """
+    name = unquote(value or "")
+    return name if is_valid_zone(name) else None
 
 
 def parse_aware(value: str, field: str = "start") -> datetime:
@@ -51,3 +68,15 @@ def iso_utc(value: datetime | None) -> str | None:
 def in_zone(value: datetime, zone_name: str) -> datetime:
     """The same instant on the wall clock of `zone_name`."""
     return value.astimezone(zone(zone_name))
+
+
+PERSON_FORMAT = "%a %d %b %Y, %H:%M"
+
+
+def for_person(value: datetime, zone_name: str, fmt: str = PERSON_FORMAT) -> str:
+    """An instant as a person reads it: on the wall clock of `zone_name`, with the zone named.
+
+    Every time shown to people goes through here, on pages (the local_datetime filter), in
+    emails and in messages; iso_utc is for machines (the JSON API).
+    """
+    return f"{in_zone(value, zone_name).strftime(fmt)} ({zone_name})"

@@ -24,7 +24,8 @@ from ..models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
 from . import join_tokens, recordings
 from .errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
 from .session_access import participant_row, session_for_participant, session_for_viewer
-from .timezones import iso_utc
+from .timezones import for_person
+from .wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ def cleanup_rooms(*, now: datetime | None = None, limit: int = 200) -> int:
 # --- Joining -------------------------------------------------------------------------------
 
 
-def _check_joinable(session: LiveSession | Row, now: datetime) -> None:
+def _check_joinable(session: LiveSession | Row, now: datetime, zone_name: str) -> None:
+    """Refuse a join outside the room's window; times in the refusal are on `zone_name`'s clock."""
     if session.status == SessionStatus.CANCELLED.value:
         raise WrongState("This session was cancelled.", code="session_cancelled")
     if session.status == SessionStatus.PENDING_PAYMENT.value:
@@ -210,8 +212,8 @@ def _check_joinable(session: LiveSession | Row, now: datetime) -> None:
         raise WrongState("This session has ended.", code="session_ended")
     if now < opens_at(session):
         raise WrongState(
-            f"The room opens {current_app.config['VIDEO_JOIN_EARLY_MINUTES']} minutes before the start, "
-            f"at {iso_utc(opens_at(session))}.",
+            f"The room opens {plural(current_app.config['VIDEO_JOIN_EARLY_MINUTES'], 'minute')} before the start, "
+            f"at {for_person(opens_at(session), zone_name)}.",
             code="too_early",
         )
 
@@ -246,7 +248,7 @@ def join(user: User, session_id: int, *, now: datetime | None = None) -> JoinGra
     """
     now = now or utcnow()
     session: LiveSession | Row = participant_row(user, session_id, _JOIN_STATE)
-    _check_joinable(session, now)
+    _check_joinable(session, now, user.timezone)
     role = "fan" if user.id == session.fan_id else "player"  # participant_row let in no one else
     user_id, user_name = user.id, user.display_name  # read now: a commit expires loaded rows
     if not (session.room_url and session.room_name == room_name_for(session)):

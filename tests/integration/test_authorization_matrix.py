@@ -143,6 +143,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/dev/mail/<key>"): row("/dev/mail/x", 404, 404, 404, 404, 404, 404),
     ("GET", "/dev/mail/<key>/attachments/<int:index>"): row("/dev/mail/x/attachments/0", 404, 404, 404, 404, 404, 404),
     ("GET", "/dev/mail/<key>/html"): row("/dev/mail/x/html", 404, 404, 404, 404, 404, 404),
+    ("GET", "/favicon.ico"): row("/favicon.ico", 200, 200, 200, 200, 200, 200),
     ("GET", "/healthz"): row("/healthz", 200, 200, 200, 200, 200, 200),
     ("GET", "/login"): row("/login", 200, 303, 303, 303, 303, 303),
     ("POST", "/login"): row("/login", 422, 303, 303, 303, 303, 303, form={}),

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ...services.timezones import all_zone_names
+from ..zone_choices import ZONE_REQUIRED, zone_choices
 
 
 def new_password_field() -> PasswordField:
@@ -23,10 +23,6 @@ def repeat_field(of: str) -> PasswordField:
         validators=[DataRequired(), EqualTo(of, "The passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
-
-
-def zone_choices():
-    return [(z, z.replace("_", " ")) for z in all_zone_names()]
 
 
 class LoginForm(FlaskForm):
@@ -51,11 +47,11 @@ class RegisterForm(FlaskForm):
         default="fan",
         validators=[DataRequired()],
     )
-    timezone = SelectField("Time zone", validators=[DataRequired()])
+    timezone = SelectField("Time zone", validators=[DataRequired(ZONE_REQUIRED)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = zone_choices()
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 class ChangePasswordForm(FlaskForm):
@@ -77,10 +73,10 @@ class ResetPasswordForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
-    timezone = SelectField("Time zone (all times are shown in it)", validators=[DataRequired()])
+    timezone = SelectField("Time zone (all times are shown in it)", validators=[DataRequired(ZONE_REQUIRED)])
     email_reminders = BooleanField("Email me reminders 24 hours and 1 hour before a session")
     email_feedback_requests = BooleanField("Email me to ask for feedback after a session")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = zone_choices()
+        self.timezone.choices = zone_choices(self.timezone.data)

@@ -8,10 +8,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...extensions import limiter
 from ...services import accounts, notifications
 from ...services.errors import ServiceError
+from ...template_helpers import browser_zone
 from ..form_errors import apply_service_errors
 from ..redirects import safe_next, see_other
 from . import bp
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, SettingsForm
+
+
+def _home(user) -> str:
+    """Where someone goes after signing in when no safe `next` says otherwise."""
+    return "admin.index" if user.is_admin else "dashboard.index"
 
 
 def _sign_in(user, remember: bool = False) -> None:
@@ -27,7 +33,7 @@ def _sign_in(user, remember: bool = False) -> None:
 )
 def login():
     if current_user.is_authenticated:
-        return see_other(safe_next("dashboard.index"))
+        return see_other(safe_next(_home(current_user)))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -35,7 +41,7 @@ def login():
         if user is not None:
             _sign_in(user, remember=form.remember.data)
             flash(f"Welcome back, {user.display_name}.", "success")
-            return see_other(safe_next("dashboard.index"))
+            return see_other(safe_next(_home(user)))
         form.form_errors.append("Email or password is not right.")
         status = 401
     elif form.is_submitted():
@@ -56,7 +62,10 @@ def logout():
 def register():
     form = RegisterForm()
     if request.method == "GET":
-        form.timezone.data = request.cookies.get("tz") or "UTC"
+        # The zone the browser reported on an earlier page; app.js also prefers the browser's
+        # zone, which it knows on the very first page too. Without either: the empty choice.
+        form.timezone.data = browser_zone() or ""
+        form.timezone.render_kw = {"data-prefer-browser-zone": True}
     status = 200
     if form.validate_on_submit():
         try:
@@ -154,7 +163,7 @@ def reset_password(token: str):
         else:
             _sign_in(user)
             flash("Your new password is set.", "success")
-            return see_other(url_for("dashboard.index"))
+            return see_other(url_for(_home(user)))
     elif form.is_submitted():
         status = 422
     return render_template("auth/reset.html", form=form, token=token), status

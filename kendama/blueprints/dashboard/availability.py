@@ -15,8 +15,8 @@ from wtforms.validators import InputRequired, Optional
 
 from ...services import availability
 from ...services.errors import InvalidInput, NotAllowed
-from ...services.timezones import all_zone_names
 from ..redirects import see_other
+from ..zone_choices import zone_choices
 from . import bp
 
 WINDOWS_PER_DAY = 3
@@ -120,7 +120,9 @@ def availability_editor():
     if not current_user.is_player:
         raise NotAllowed("Only players set availability.")
     form = AvailabilityForm()
-    form.timezone.choices = [(name, name) for name in all_zone_names()]
+    if not form.is_submitted():
+        _fill(form, availability.get_availability(current_user.id))
+    form.timezone.choices = zone_choices(form.timezone.data)
     status = 200
     if form.is_submitted():
         if form.validate():
@@ -135,8 +137,6 @@ def availability_editor():
                 return see_other(url_for("dashboard.availability_editor"))
         else:
             status = 422
-    else:
-        _fill(form, availability.get_availability(current_user.id))
     return (
         render_template("dashboard/availability.html", form=form, weekdays=WEEKDAYS, per_day=WINDOWS_PER_DAY),
         status,

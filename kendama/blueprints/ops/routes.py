@@ -1,8 +1,9 @@
-"""GET /healthz (database and Redis reachable) and GET /readyz (plus migrations applied)."""
+"""GET /healthz (database and Redis reachable), GET /readyz (plus migrations applied), and
+GET /favicon.ico, which browsers ask for by convention whatever a page links."""
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify, send_from_directory
 
 from ...extensions import csrf, limiter
 from ...services import health
@@ -22,3 +23,9 @@ def healthz():
 def readyz():
     report = health.check(require_current_schema=True)
     return jsonify(report.as_dict()), 200 if report.ok else 503
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon every page links (static/favicon.svg), for browsers that ask at the old address."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ...services import earnings, payments, payouts, refunds
 from ...services.errors import NotFound
+from ...template_helpers import next_attempt
 from ..redirects import see_other
 from . import bp
 
@@ -128,6 +129,25 @@ def admin_refunds():
 @bp.post("/admin/payments/refunds/<int:refund_id>/retry")
 @admin_only
 def admin_retry_refund(refund_id: int):
-    refunds.retry_now(current_user, refund_id)
-    flash(f"Refund {refund_id} is being sent again.", "success")
+    flash(*_retry_message(refunds.retry_now(current_user, refund_id)))
     return see_other(url_for("payments.admin_refunds"))
+
+
+def _retry_message(retry: refunds.Retry) -> tuple[str, str]:
+    """The flash that tells the admin what their retry did, and its category."""
+    refund = retry.refund
+    name = f"Refund #{refund.id}"
+    if retry.already_done:
+        if refund.status == "succeeded":
+            return f"{name} was already sent; there is nothing to retry.", "info"
+        return f"{name} is already with Stripe, waiting for its answer; there is nothing to retry.", "info"
+    if refund.status == "succeeded":
+        return f"{name} is sent: Stripe accepted it.", "success"
+    if refund.status == "pending":
+        return f"{name} is sent; Stripe is still processing it, and a failure would be retried.", "success"
+    if refund.status == "failed":
+        return (
+            f"{name} failed again: {refund.last_error} Next attempt: {next_attempt(refund.next_attempt_at)}.",
+            "error",
+        )
+    return f"{name} failed again and is not retried automatically: {refund.last_error}", "error"

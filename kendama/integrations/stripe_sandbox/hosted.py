@@ -11,7 +11,7 @@ import secrets
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from . import bp, cards, config, delivery, ledger, store
 from .params import ApiError
@@ -153,4 +153,16 @@ def express_dashboard(token: str):
             abort(404)
         account = ledger.account(tx, account_id)
         transfers = ledger.account_activity(tx, account_id)
-    return _page("stripe_sandbox/express.html", account=account, transfers=transfers, when=ledger.timestamp)
+    return _page(
+        "stripe_sandbox/express.html",
+        account=account,
+        transfers=transfers,
+        when=ledger.timestamp,
+        platform_url=_platform_payouts_url(),
+    )
+
+
+def _platform_payouts_url() -> str:
+    """Where the dashboard leads back to: Stripe's Express dashboard links to the platform (the
+    address in its Connect settings), which for this app is the player's payouts page."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("payments.payouts_page")
