@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import Refund, utcnow
 from kendama.services import policy
 
 from ..booking_helpers import mark_paid
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+
+pytestmark = pytest.mark.both_databases
 
 
 def stats(html: str) -> dict[str, int]:

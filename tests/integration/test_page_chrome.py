@@ -17,6 +17,8 @@ from kendama.models import User
 from ..factories import AdminFactory, FanFactory, PlayerFactory
 from .test_authorization_matrix import MATRIX, ROLES, Visitor, build_world
 
+pytestmark = pytest.mark.both_databases
+
 ADMIN = ROLES.index("admin")
 SIGNED_IN_NON_ADMINS = [ROLES.index(role) for role in ("fan", "other_fan", "player", "other_player")]
 CONSOLE_LINK = re.compile(

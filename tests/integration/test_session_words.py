@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import utcnow
 
 from ..factories import AdminFactory, LiveSessionFactory
+
+pytestmark = pytest.mark.both_databases
 
 
 def title(html: str) -> str:

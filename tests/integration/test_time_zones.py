@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from kendama.extensions import db
 from kendama.models import SessionAvailability, User, utcnow
 from kendama.services import notifications
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
+
+pytestmark = pytest.mark.both_databases
 
 
 def footer_zone(html: str) -> str:

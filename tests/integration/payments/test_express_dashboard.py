@@ -11,7 +11,7 @@ from kendama.services import payouts
 
 from ...factories import PlayerFactory
 
-pytestmark = pytest.mark.committed
+pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 
 def test_the_payouts_dashboard_links_back_to_the_players_payouts_page(live):

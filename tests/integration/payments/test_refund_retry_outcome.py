@@ -15,7 +15,7 @@ from kendama.services import payments, refunds
 from ...factories import AdminFactory
 from ...payments_helpers import Browser, fresh, held_session, pay, sandbox_path
 
-pytestmark = pytest.mark.committed
+pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 REFUNDS_PAGE = "/admin/payments/refunds"
 
