@@ -83,8 +83,6 @@ def _session_by_room(room_name: str | None) -> LiveSession | None:
 
 def handle_webhook(headers, raw_body: bytes) -> str:
     """Verify and apply one provider event, once. Returns processed, duplicate or check."""
-    from . import video  # video imports this module for share links
-
     provider = _provider()
     try:
         event = provider.parse_webhook(headers, raw_body)
@@ -100,10 +98,9 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         db.session.rollback()
         return "duplicate"
 
+    # A meeting ending (everyone left) changes nothing: people come back until the session's end.
     session = _session_by_room(event.room_name)
-    if event.kind == "meeting_ended" and event.room_name:
-        video.meeting_ended(event.room_name, event.ended_at)
-    elif event.kind in ("recording_started", "recording_ready", "recording_error") and session and event.recording_id:
+    if event.kind in ("recording_started", "recording_ready", "recording_error") and session and event.recording_id:
         status = {"recording_started": IN_PROGRESS, "recording_ready": READY, "recording_error": FAILED}[event.kind]
         _apply(session, event.recording_id, status, event.duration_seconds, event.storage_key)
     elif event.kind == "transcript_ready":

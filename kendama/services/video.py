@@ -29,9 +29,10 @@ from .timezones import iso_utc
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_MESSAGE = "The video service is not answering right now. Please try again in a minute."
-# Statuses whose room may be entered inside the window. A session completed early (everyone left
-# and the provider reported the meeting over) can be resumed until its end.
-JOINABLE = (SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value, SessionStatus.COMPLETED.value)
+# Statuses whose room may be entered inside the window. People leaving (everyone, a dropped
+# connection, a reload) never ends a session: it stays in progress until its scheduled end
+# (finish_ended_sessions), and a completed session is over for good.
+JOINABLE = (SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value)
 CONSENT_OPEN = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value)
 
 
@@ -321,7 +322,6 @@ def _mark_joined(session: LiveSession, role: str, now: datetime) -> None:
         session.started_at = now
     if session.status != SessionStatus.IN_PROGRESS.value:
         session.status = SessionStatus.IN_PROGRESS.value
-        session.completed_at = None
 
 
 # --- Ending --------------------------------------------------------------------------------
@@ -337,18 +337,6 @@ def finish_ended_sessions(*, now: datetime | None = None) -> int:
     )
     db.session.commit()
     return result.rowcount or 0
-
-
-def meeting_ended(room_name: str, ended_at: datetime | None) -> None:
-    """The provider says everyone left: the session is completed (resumable until its end).
-
-    Part of the webhook's transaction; the caller commits.
-    """
-    session = db.session.scalar(select(LiveSession).where(LiveSession.room_name == room_name).with_for_update())
-    if session is None or session.status != SessionStatus.IN_PROGRESS.value:
-        return
-    session.status = SessionStatus.COMPLETED.value
-    session.completed_at = min(ended_at or utcnow(), session.ends_at)
 
 
 def can_mark_no_show(session: LiveSession, user_id: int, now: datetime | None = None) -> bool:
