@@ -339,6 +339,58 @@ def finish_ended_sessions(*, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
+def can_end_lesson(session: LiveSession, user_id: int, now: datetime | None = None) -> bool:
+    """Whether end_lesson would accept this user now (for the join page)."""
+    now = now or utcnow()
+    return (
+        session.participant_role(user_id) == "player"
+        and session.status == SessionStatus.IN_PROGRESS.value
+        and session.starts_at <= now < session.ends_at
+    )
+
+
+def end_lesson(user: User, session_id: int, *, now: datetime | None = None) -> LiveSession:
+    """The player ends the lesson after its start: it is completed now and its room closes for both.
+
+    Nobody can rejoin: joining refuses a completed session, and the provider's room stops admitting
+    anyone (a token already handed out included) and ejects whoever is still in it.
+    """
+    now = now or utcnow()
+    session = session_for_participant(user, session_id, for_update=True)
+    if session.participant_role(user.id) != "player":
+        raise NotAllowed("Only the player can end the lesson.", code="player_only")
+    _check_endable(session, now)
+    session.status = SessionStatus.COMPLETED.value
+    session.completed_at = now
+    db.session.commit()
+    _close_room(session)
+    return session
+
+
+def _check_endable(session: LiveSession, now: datetime) -> None:
+    if session.status == SessionStatus.CANCELLED.value:
+        raise WrongState("This session was cancelled.", code="session_cancelled")
+    if session.status in (SessionStatus.COMPLETED.value, SessionStatus.NO_SHOW.value) or now >= session.ends_at:
+        raise WrongState("This lesson has already ended.", code="session_ended")
+    if now < session.starts_at:
+        raise WrongState("You can end the lesson once it has started.", code="too_early")
+    if session.status != SessionStatus.IN_PROGRESS.value:
+        raise WrongState(
+            "Nobody has joined the call yet. If the fan does not come, mark a no-show instead.", code="not_started"
+        )
+
+
+def _close_room(session: LiveSession) -> None:
+    """Best effort: if the provider cannot be reached, the room still closes at the session's end, and
+    nobody gets a new token for it meanwhile."""
+    if not session.room_name:
+        return
+    try:
+        provider().close_room(session.room_name, user_ids=[str(session.fan_id), str(session.player_id)])
+    except (video_provider.VideoProviderError, ProviderUnavailable) as exc:
+        log.warning("closing room %s after the lesson ended failed: %s", session.room_name, exc)
+
+
 def can_mark_no_show(session: LiveSession, user_id: int, now: datetime | None = None) -> bool:
     """Whether mark_no_show would accept this user now (for the join page and the dashboard)."""
     now = now or utcnow()
@@ -464,6 +516,8 @@ class CallPage:
     ended: bool
     consent: ConsentState
     can_mark_no_show: bool
+    offers_end_lesson: bool  # the player's "End the lesson", shown once the call is on (see can_end_lesson)
+    can_end_lesson: bool
     provider: str  # "sandbox" or "daily": which call frame the page embeds
 
 
@@ -480,5 +534,7 @@ def call_page(user: User, session_id: int, *, now: datetime | None = None) -> Ca
         ended=now >= session.ends_at or session.status not in JOINABLE,
         consent=consent_state(session, now=now),
         can_mark_no_show=can_mark_no_show(session, user.id, now),
+        offers_end_lesson=role == "player" and window_open(session, now),
+        can_end_lesson=can_end_lesson(session, user.id, now),
         provider="sandbox" if video_provider.uses_sandbox() else "daily",
     )

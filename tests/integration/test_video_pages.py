@@ -64,3 +64,34 @@ def test_the_dashboard_shows_join_while_the_room_is_open(client, login):
     dashboard = client.get("/dashboard/").get_data(as_text=True)
     assert f'href="/sessions/{open_now.id}/join">Join the call' in dashboard
     assert f'href="/sessions/{later.id}/join">Join the call' not in dashboard
+
+
+def test_the_player_ends_the_lesson_from_the_join_page(client, login):
+    session = session_at(timedelta(minutes=-5), status="in_progress")
+    login(session.fan)
+    assert "End the lesson" not in client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert client.post(f"/sessions/{session.id}/end", data={"csrf_token": csrf_token_from(client)}).status_code == 303
+    assert db.session.get(LiveSession, session.id).status == "in_progress"  # the fan cannot end it
+
+    login(session.player)
+    page = client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert f'action="/sessions/{session.id}/end"' in page and "End the lesson" in page
+    assert client.post(f"/sessions/{session.id}/end").status_code == 400  # no CSRF token
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+    response = client.post(f"/sessions/{session.id}/end", data={"csrf_token": csrf_token_from(client)})
+    assert response.status_code == 303 and response.location.endswith(f"/sessions/{session.id}/join")
+    assert db.session.get(LiveSession, session.id).status == "completed"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "The lesson has ended" in page and 'id="join-call"' not in page
+
+
+def test_the_api_ends_the_lesson_for_the_player_only(client, api_token):
+    session = session_at(timedelta(minutes=-5), status="in_progress")
+    refused = client.post(f"/api/sessions/{session.id}/end", headers=api_token(session.fan))
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "player_only"
+    ended = client.post(f"/api/sessions/{session.id}/end", headers=api_token(session.player))
+    assert ended.status_code == 200
+    assert ended.json["id"] == session.id and ended.json["status"] == "completed"
+    assert ended.json["completed_at"].endswith("Z")
+    again = client.post(f"/api/sessions/{session.id}/end", headers=api_token(session.player))
+    assert again.status_code == 409 and again.json["error"]["code"] == "session_ended"

@@ -216,6 +216,60 @@ def test_no_show_is_refused_when_the_fan_joined():
     assert refused.value.code == "fan_joined"
 
 
+# --- Ending the lesson ----------------------------------------------------------------------------
+
+
+def in_the_call(sandbox, user, session_id):
+    """The user's page joins the sandbox call; returns (grant, participant id)."""
+    grant = video.join(user, session_id)
+    joined = sandbox.call(grant.room_url, "join", {"token": grant.token}).json()
+    return grant, joined["participant_id"]
+
+
+def test_the_player_ends_the_lesson_and_the_room_closes_for_both(sandbox):
+    session = session_at(timedelta(minutes=-5))  # started five minutes ago (the sandbox keeps real time)
+    fan_grant, fan_in_call = in_the_call(sandbox, session.fan, session.id)
+    in_the_call(sandbox, session.player, session.id)
+
+    ended = video.end_lesson(session.player, session.id)
+    assert ended.status == "completed" and ended.completed_at is not None
+    assert ended.completed_at < ended.ends_at
+
+    presence = sandbox.call(fan_grant.room_url, "presence", {"token": fan_grant.token, "participant_id": fan_in_call})
+    assert presence.json()["in_call"] is False and presence.json()["participants"] == []
+    rejoin = sandbox.call(fan_grant.room_url, "join", {"token": fan_grant.token})  # the fan's token still in hand
+    assert rejoin.status_code == 403 and rejoin.json()["error"] == "exp-room"
+    for user in (session.fan, session.player):
+        with pytest.raises(WrongState) as refused:
+            video.join(user, session.id)
+        assert refused.value.code == "session_ended"
+    assert sandbox.api("GET", f"/rooms/{ended.room_name}").status_code == 200  # kept for its recordings
+
+
+def test_only_the_player_ends_the_lesson_and_only_while_it_is_on():
+    session = LiveSessionFactory()
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    assert refused.value.code == "not_started"  # nobody joined: a no-show, not an ended lesson
+    video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=5))
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
+    assert refused.value.code == "too_early"
+    with pytest.raises(NotAllowed):
+        video.end_lesson(session.fan, session.id, now=session.starts_at + timedelta(minutes=1))
+    with pytest.raises(NotFound):
+        video.end_lesson(PlayerFactory(), session.id, now=session.starts_at + timedelta(minutes=1))
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.ends_at)
+    assert refused.value.code == "session_ended"
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+
+    video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=2))
+    assert refused.value.code == "session_ended"
+
+
 # --- Consent -----------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Video: join a session's call, consent to recording, its recording and share links, no-shows."""
+"""Video: join a session's call, end the lesson, consent to recording, its recording and share links, no-shows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,16 @@ from ...services.timezones import iso_utc
 from . import bp
 from .io import parse_body, require_user
 from .spec import operation
-from .video_schemas import ConsentIn, ConsentOut, JoinOut, NoShowOut, RecordingOut, RevokedOut, ShareOut
+from .video_schemas import (
+    ConsentIn,
+    ConsentOut,
+    JoinOut,
+    LessonEndedOut,
+    NoShowOut,
+    RecordingOut,
+    RevokedOut,
+    ShareOut,
+)
 
 
 def consent_out(state: video.ConsentState) -> dict:
@@ -133,3 +142,16 @@ def revoke_share(session_id: int):
 def mark_no_show(session_id: int):
     session = video.mark_no_show(require_user(), session_id)
     return jsonify({"id": session.id, "status": session.status})
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@operation(
+    "The player ends the lesson (after the start, while it is in progress): it is completed and the call closes"
+    " for both; nobody can rejoin",
+    tag="video",
+    responses={200: LessonEndedOut},
+    errors=(401, 403, 404, 409),
+)
+def end_lesson(session_id: int):
+    session = video.end_lesson(require_user(), session_id)
+    return jsonify({"id": session.id, "status": session.status, "completed_at": iso_utc(session.completed_at)})

@@ -55,3 +55,9 @@ class RevokedOut(BaseModel):
 class NoShowOut(BaseModel):
     id: int
     status: str
+
+
+class LessonEndedOut(BaseModel):
+    id: int
+    status: str = Field(description="completed")
+    completed_at: str = Field(description="When the player ended the lesson")

@@ -1,4 +1,4 @@
-"""The join page, consent and no-show forms, the recording page, share links and the signed file links."""
+"""The join page, consent, no-show and end-the-lesson forms, the recording page, share links and the signed file links."""
 
 from __future__ import annotations
 
@@ -66,6 +66,22 @@ def no_show(session_id: int):
         return see_other(url_for("video.join", session_id=session_id))
     flash("Marked: the fan did not come.", "success")
     return see_other(url_for("dashboard.index"))
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_lesson(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        video.end_lesson(current_user, session_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("The lesson has ended. The call is closed for both of you.", "success")
+    return see_other(url_for("video.join", session_id=session_id))
 
 
 @bp.get("/sessions/<int:session_id>/recording")

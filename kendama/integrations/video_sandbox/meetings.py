@@ -121,7 +121,24 @@ class Meetings:
                 room = conn.execute("SELECT * FROM rooms WHERE name = ?", (room_name,)).fetchone()
                 self._reap(conn, _room_dict(room) if room else {"name": room_name, "id": "", "properties": {}}, now)
 
-    # --- REST: recordings started and stopped by the app ----------------------------------
+    # --- REST: people ejected, recordings started and stopped by the app --------------------
+    def eject(self, room_name: str, *, participant_ids: list[str], user_ids: list[str]) -> list[str]:
+        """Put these participants out of the meeting (by participant id or token user_id); the ids ejected."""
+        now = time.time()
+        with self.store.write() as conn:
+            room = self._room(conn, room_name)
+            meeting = self.store.active_meeting(conn, room_name)
+            if meeting is None:
+                return []
+            ejected = [
+                p["id"]
+                for p in self.store.participants(conn, meeting["id"])
+                if p["id"] in participant_ids or p["user_id"] in user_ids
+            ]
+            conn.executemany("UPDATE participants SET left_at = ? WHERE id = ?", [(now, pid) for pid in ejected])
+            self._reap(conn, room, now)  # the meeting ends (recording and transcript finish) once it is empty
+            return ejected
+
     def start_recording(self, room_name: str) -> None:
         now = time.time()
         with self.store.write() as conn:
@@ -280,6 +297,8 @@ class Meetings:
         meeting = self.store.active_meeting(conn, room_name)
         people = self.store.participants(conn, meeting["id"]) if meeting else []
         me = conn.execute("SELECT left_at, expires_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        room = conn.execute("SELECT properties FROM rooms WHERE name = ?", (room_name,)).fetchone()
+        closes = json.loads(room["properties"]).get("exp") if room else None
         return {
             "participants": [
                 {"name": p["user_name"], "owner": bool(p["is_owner"]), "you": p["id"] == participant_id} for p in people
@@ -287,6 +306,8 @@ class Meetings:
             "recording": bool(meeting and meeting["recording_id"]),
             "in_call": bool(me and me["left_at"] is None),
             "expires_at": me["expires_at"] if me else None,
+            # The room admits nobody any more (its time is up, or the app closed it): no rejoining.
+            "room_closed": room is None or bool(closes and time.time() >= closes),
         }
 
     def _event(self, conn: sqlite3.Connection, event_type: str, payload: dict[str, Any]) -> None:
