@@ -14,7 +14,7 @@ from kendama.extensions import db
 from kendama.integrations.video_sandbox import config as sandbox_config
 from kendama.integrations.video_sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
-from kendama.services import video
+from kendama.services import recordings, video
 
 from ..factories import AdminFactory, FanFactory
 from ..video_support import deliver_webhooks, session_at
@@ -95,6 +95,46 @@ def test_everyone_leaving_before_the_end_does_not_complete_the_session(recorded)
     again = db.session.get(LiveSession, recorded.id)
     assert again.status == "in_progress" and again.completed_at is None
     assert (again.fan_joined_at, again.player_joined_at, again.started_at) == joined
+
+
+def test_a_second_meeting_in_the_room_is_part_2_of_the_same_session(app, client, login, api_token, sandbox, secret):
+    session = session_at(timedelta(minutes=5), **CONSENTED)
+    for _call in range(2):  # they meet, everyone leaves, and they come back before the end
+        room = hold_call(sandbox, session)
+        deliver_webhooks(client, sandbox, secret=secret, room=room)
+    parts = db.session.scalars(
+        db.select(SessionRecording).where(SessionRecording.session_id == session.id).order_by(SessionRecording.id)
+    ).all()
+    assert [p.status for p in parts] == ["ready", "ready"] and all(p.captions_vtt for p in parts)
+    assert db.session.get(LiveSession, session.id).status == "in_progress"  # still one session, still on
+
+    body = client.get(f"/api/sessions/{session.id}/recording", headers=api_token(session.fan)).json
+    assert [(p["part"], p["status"]) for p in body["parts"]] == [(1, "ready"), (2, "ready")]
+    assert all(p["download_url"] and p["captions_url"] for p in body["parts"])
+    shared = client.post(f"/api/sessions/{session.id}/recording/share", headers=api_token(session.player))
+    shared_page = app.test_client().get(path_of(shared.json["share_url"])).get_data(as_text=True)
+    assert shared_page.count("<video") == 2 and "Part 2 of 2" in shared_page  # a share link opens every part
+
+    login(session.fan)
+    page = client.get(f"/sessions/{session.id}/recording").get_data(as_text=True)
+    assert page.count("<video") == 2 and page.index("Part 1 of 2") < page.index("Part 2 of 2")
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    recordings_card = dashboard[dashboard.index('id="recordings"') :]
+    assert "Part 1 of 2" in recordings_card and "Part 2 of 2" in recordings_card
+
+    login(AdminFactory())
+    listing = client.get("/admin/recordings").get_data(as_text=True)
+    assert "part 1 of 2" in listing and "part 2 of 2" in listing
+    assert "Part 2 of 2" in client.get(f"/admin/recordings/{parts[1].id}").get_data(as_text=True)
+
+
+def test_the_periodic_sync_still_looks_for_a_later_part_once_the_first_has_settled(recorded):
+    assert recorded.id not in recordings.sessions_to_sync()  # its one part is ready with captions
+    db.session.add(
+        SessionRecording(session_id=recorded.id, provider_recording_id=f"part-2-{recorded.id}", status="in_progress")
+    )
+    db.session.commit()
+    assert recorded.id in recordings.sessions_to_sync()
 
 
 def test_a_recording_without_both_consents_is_discarded(client, sandbox, secret):

@@ -143,7 +143,7 @@ def recording_captions(recording_id: int):
 @bp.get("/recordings/shared")
 def shared_recording():
     """A share link's page: no account needed while the link is live and sharing is still allowed."""
-    recording, grant = recordings.shared_view(request.args.get("token", ""))
-    response = current_app.make_response(render_template("video/shared.html", recording=recording, grant=grant))
+    view = recordings.shared_view(request.args.get("token", ""))
+    response = current_app.make_response(render_template("video/shared.html", view=view))
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
     return response
