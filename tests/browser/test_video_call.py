@@ -1,5 +1,6 @@
 """Two browsers, a fan and a player, meet in a session's room through the video sandbox, then both
-watch the recording with its captions: the embedded default, end to end, keyboard and axe included."""
+watch the recording with its captions: the embedded default, end to end, keyboard and axe included.
+Then the lifecycle: leaving and rejoining keeps the lesson on, and the player ends it for both."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+
+from kendama.extensions import db
+from kendama.models import LiveSession
 
 from ..factories import PASSWORD
 from ..video_support import session_at
@@ -63,6 +67,11 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
     for page in (fan_page, player_page):
         page.frame_locator("#call-stage iframe").get_by_role("button", name="Leave the call").click()
         expect(page.locator("#call-status")).to_contain_text("You left the call")
+        # Out of the call, nothing says it is still recording or who is in it.
+        left = page.frame_locator("#call-stage iframe")
+        expect(left.locator("#call-people li")).to_have_count(0)
+        expect(left.locator("#call-recording")).to_be_hidden()
+        expect(page.locator("#recording-live")).to_be_hidden()
 
     # The sandbox ends the meeting and posts the recording's webhooks; the dashboard lists the
     # recording once they have arrived.
@@ -86,3 +95,47 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
         cue = page.evaluate("() => document.querySelector('video').textTracks[0].cues[1].text")
         assert fan.display_name in cue and player.display_name in cue
     a11y.check(fan_page, "recording")
+
+
+def test_leaving_and_rejoining_keeps_the_lesson_on_until_the_player_ends_it(browser, video_app, a11y):
+    with video_app.app_context():
+        session = session_at(timedelta(minutes=-2), fan_recording_consent=True, player_recording_consent=True)
+        session_id, fan, player = session.id, session.fan, session.player
+    fan_page = signed_in(browser, video_app.url, fan.email)
+    player_page = signed_in(browser, video_app.url, player.email)
+    for page in (player_page, fan_page):  # the player's page loads before anyone is in the call
+        page.goto(f"/sessions/{session_id}/join")
+        page.get_by_role("button", name="Join the call").click()
+        expect(page.locator("#call-status")).to_have_text("You are in the call.")
+    expect(fan_page.get_by_role("button", name="End the lesson")).to_have_count(0)  # the player's alone
+
+    # The fan drops out (a reload) and comes back: the same lesson goes on.
+    fan_page.reload()
+    expect(fan_page.locator("#call-status")).to_have_text("")
+    fan_page.get_by_role("button", name="Join the call").click()
+    expect(fan_page.locator("#call-status")).to_have_text("You are in the call.")
+    with video_app.app_context():
+        assert booking_status(session_id) == "in_progress"
+
+    end = player_page.get_by_role("button", name="End the lesson")
+    expect(end).to_be_visible()  # shown once the player is in the call, after the start
+    a11y.check(player_page, "in-call-player")
+    end.focus()
+    player_page.keyboard.press("Enter")
+    expect(player_page.get_by_text("The lesson has ended.")).to_be_visible()
+    expect(player_page.get_by_role("button", name="Join the call")).to_have_count(0)
+
+    # The fan is put out of the call and cannot rejoin.
+    expect(fan_page.locator("#call-status")).to_have_text("The call has ended.", timeout=10_000)
+    expect(fan_page.get_by_role("button", name="Join the call")).to_be_hidden()
+    expect(fan_page.frame_locator("#call-stage iframe").locator("#call-people li")).to_have_count(0)
+    with video_app.app_context():
+        assert booking_status(session_id) == "completed"
+    fan_page.reload()
+    expect(fan_page.get_by_text("This session is over")).to_be_visible()
+    expect(fan_page.get_by_role("button", name="Join the call")).to_have_count(0)
+
+
+def booking_status(session_id: int) -> str:
+    db.session.remove()  # read what the server committed, not this thread's cached copy
+    return db.session.get(LiveSession, session_id).status

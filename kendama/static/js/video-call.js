@@ -34,6 +34,7 @@
       if (frame) frame.focus();
       offerEndLesson();
     } else if (type === "left-meeting") {
+      recordingNow.hidden = true;  // not in the call: whatever it records, this page no longer says so
       if (detail && detail.ended) {
         // The room closed (the lesson was ended, or its time is up): there is nothing to rejoin.
         say("The call has ended.");

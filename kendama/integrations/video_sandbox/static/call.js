@@ -55,6 +55,13 @@
     timer = null;
     participantId = null;
     leaveButton.hidden = true;
+    // Out of the call this screen knows nothing of the room: not who is in it, nor whether it records.
+    people.textContent = "";
+    if (recording) {
+      recording = false;
+      recordingBadge.hidden = true;
+      tell("recording-stopped");
+    }
     statusLine.textContent = message;
     tell("left-meeting", { ended: closed });
   }
