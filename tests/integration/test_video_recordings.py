@@ -67,6 +67,22 @@ def path_of(url: str) -> str:
     return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
 
 
+def test_the_reported_duration_is_the_length_of_the_media_file_on_every_page(client, login, api_token, recorded):
+    # The sandbox serves a 4-second sample (integrations/video_sandbox/media/README.md) however long
+    # the meeting was; it reports the length of that file, not of the meeting.
+    assert recording_of(recorded).duration_seconds == 4
+    answer = client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(recorded.fan)).json
+    assert answer["duration_seconds"] == 4
+    login(recorded.fan)
+    page = client.get(f"/sessions/{recorded.id}/recording").get_data(as_text=True)
+    assert "Recording, 4 s." in page
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert "Recording: ready, 4 s, with captions" in dashboard[dashboard.index('id="recordings"') :]
+    login(AdminFactory())
+    assert "ready, 4 s" in client.get("/admin/recordings").get_data(as_text=True)
+    assert "ready, 4 s" in client.get(f"/admin/recordings/{recording_of(recorded).id}").get_data(as_text=True)
+
+
 # --- Sync ------------------------------------------------------------------------------------------
 
 

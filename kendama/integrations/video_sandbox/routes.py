@@ -7,18 +7,16 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request, send_file
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from ...security import content_security_policy
-from . import bp, config, webhooks
+from . import bp, config, recording_media, webhooks
 from .meetings import CallRefused, Meetings
 from .store import Store
 
-SAMPLE_MEDIA = Path(__file__).resolve().parent / "media" / "sample.webm"
 LINK_SECONDS = 3600  # Daily's access links last hours; the app asks for a new one every time anyway
 ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 ROOM_PROPERTIES = {
@@ -334,7 +332,7 @@ def _link_valid(kind: str, object_id: str) -> bool:
 def recording_file(recording_id: str):
     if not _link_valid("recording", recording_id) or _store().recording(recording_id) is None:
         return _error(403, "access-denied", "This link is not valid (or has expired).")
-    return send_file(SAMPLE_MEDIA, mimetype="video/webm", conditional=True, max_age=0)
+    return send_file(recording_media.SAMPLE, mimetype="video/webm", conditional=True, max_age=0)
 
 
 @bp.get("/files/transcripts/<transcript_id>")
