@@ -382,6 +382,7 @@ class RecordingPage:
     parts: list[ShownPart]  # every part, in order
     is_player: bool
     share_link: RecordingShareLink | None
+    sharing_offer: str | None  # the viewer's own permission to share: "allow", "withdraw" or None
 
     @property
     def ready(self) -> bool:
@@ -396,6 +397,8 @@ def parts_for_viewer(viewer: User, session_id: int) -> tuple[LiveSession, list[S
 
 def recording_page(viewer: User, session_id: int) -> RecordingPage:
     """The session's recording page for a participant or an admin: every part, with links signed for the viewer."""
+    from .video import sharing_offer  # video imports this module for share links
+
     session, parts = parts_for_viewer(viewer, session_id)
     is_player = session.player_id == viewer.id
     ready = any(shown.grant for shown in parts)
@@ -404,6 +407,7 @@ def recording_page(viewer: User, session_id: int) -> RecordingPage:
         parts=parts,
         is_player=is_player,
         share_link=active_share_link(viewer, session_id) if ready and is_player else None,
+        sharing_offer=sharing_offer(session, viewer.id) if parts else None,
     )
 
 

@@ -178,6 +178,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/sessions/<int:session_id>/recording"): row("/sessions/{past}/recording", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/recording/share"): row("/sessions/{past}/recording/share", 302, 303, 404, 303, 404, 303, form={}),
     ("POST", "/sessions/<int:session_id>/recording/share/revoke"): row("/sessions/{past}/recording/share/revoke", 302, 403, 404, 303, 404, 403, form={}),
+    ("POST", "/sessions/<int:session_id>/sharing"): row("/sessions/{past}/sharing", 302, 303, 404, 303, 404, 303, form={"allow": "y"}),
 }
 # fmt: on
 

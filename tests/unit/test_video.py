@@ -305,7 +305,7 @@ def test_sharing_needs_recording():
     assert "sharing" in refused.value.fields
 
 
-def test_consent_is_locked_from_the_start_but_sharing_can_still_be_withdrawn():
+def test_consent_to_recording_is_locked_from_the_start_but_sharing_changes_at_any_time():
     session = LiveSessionFactory(
         fan_recording_consent=True, player_recording_consent=True, fan_sharing_consent=True, player_sharing_consent=True
     )
@@ -315,8 +315,33 @@ def test_consent_is_locked_from_the_start_but_sharing_can_still_be_withdrawn():
     assert refused.value.code == "consent_locked"
     state = video.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
     assert state.recording and not state.sharing
-    with pytest.raises(WrongState):
-        video.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+    state = video.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+    assert state.sharing
+
+
+def test_sharing_is_given_after_the_session_and_withdrawn_by_either_participant():
+    session = LiveSessionFactory(status="completed", fan_recording_consent=True, player_recording_consent=True)
+    after = session.ends_at + timedelta(days=2)
+    state = video.set_sharing(session.fan, session.id, allowed=True, now=after)
+    assert state.fan_sharing and not state.sharing  # the player has not allowed it yet
+    state = video.set_sharing(session.player, session.id, allowed=True, now=after)
+    assert state.sharing and db.session.get(LiveSession, session.id).sharing_allowed
+    assert [(r.user_id, r.kind, r.granted, r.created_at) for r in consent_rows(session.id)] == [
+        (session.fan_id, "sharing", True, after),
+        (session.player_id, "sharing", True, after),
+    ]
+    assert (session.fan_recording_consent, session.player_recording_consent) == (True, True)  # unchanged
+
+    state = video.set_sharing(session.player, session.id, allowed=False, now=after + timedelta(minutes=1))
+    assert not state.sharing and state.fan_sharing and not state.player_sharing
+
+
+def test_sharing_needs_the_participants_own_consent_to_recording():
+    session = LiveSessionFactory(status="completed", player_recording_consent=True)
+    with pytest.raises(InvalidInput) as refused:
+        video.set_sharing(session.fan, session.id, allowed=True, now=session.ends_at + timedelta(hours=1))
+    assert "sharing" in refused.value.fields
+    assert not db.session.get(LiveSession, session.id).fan_sharing_consent
 
 
 def test_strangers_cannot_consent_for_a_session():
