@@ -26,7 +26,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import availability, booking, earnings, recordings, video
+from . import availability, booking, demo_calls, earnings, recordings, video
 from .earnings import MonthLine
 from .errors import NotFound
 from .recordings import RecordingPart
@@ -71,6 +71,8 @@ class Dashboard:
     receipts: list[SessionCard]  # the fan's paid sessions, newest first
     recordings: list[SessionCard]  # sessions with a recording to watch (and, for players, share)
     player: PlayerSummary | None
+    # Offered "Start a test call now" (development only, services/demo_calls.py): the demo fan's email.
+    test_call_fan_email: str | None = None
 
 
 def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
@@ -87,7 +89,9 @@ def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
         reverse=True,
     )
     recordings = [c for c in past + upcoming if c.recording is not None]
-    return Dashboard(upcoming, past, receipts, recordings, _player_summary(viewer) if viewer.is_player else None)
+    player = _player_summary(viewer) if viewer.is_player else None
+    test_call_fan = demo_calls.DEMO_FAN_EMAIL if demo_calls.offered(viewer) else None
+    return Dashboard(upcoming, past, receipts, recordings, player, test_call_fan_email=test_call_fan)
 
 
 def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int, SessionCard]:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from kendama.extensions import db
 from kendama.models import LiveSession
+from kendama.services.demo_data import DEMO_FAN_EMAIL, DEMO_PASSWORD
 
 from ..factories import PASSWORD
 from ..video_support import session_at
@@ -25,11 +26,11 @@ def video_app(live_app):
     return live_app
 
 
-def signed_in(browser, url: str, email: str):
+def signed_in(browser, url: str, email: str, password: str = PASSWORD):
     page = browser.new_context(base_url=url).new_page()
     page.goto("/login")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
     expect(page.locator("h1")).to_contain_text("Hello")
     return page
@@ -139,3 +140,29 @@ def test_leaving_and_rejoining_keeps_the_lesson_on_until_the_player_ends_it(brow
 def booking_status(session_id: int) -> str:
     db.session.remove()  # read what the server committed, not this thread's cached copy
     return db.session.get(LiveSession, session_id).status
+
+
+@pytest.fixture
+def test_calls_allowed(video_app):
+    """As in development (DevelopmentConfig), for this test only."""
+    video_app.app.config["TEST_CALLS_ALLOWED"] = True
+    yield
+    video_app.app.config["TEST_CALLS_ALLOWED"] = False
+
+
+def test_a_demo_player_starts_a_test_call_and_the_demo_fan_joins_it(browser, video_app, a11y, test_calls_allowed):
+    player_page = signed_in(browser, video_app.url, "ava@example.com", DEMO_PASSWORD)
+    a11y.check(player_page, "dashboard-test-call")
+    player_page.get_by_role("button", name="Start a test call now").click()
+    expect(player_page.locator("h1")).to_have_text("Session with Finn Fan")
+    player_page.get_by_role("button", name="Join the call").click()
+    expect(player_page.locator("#call-status")).to_have_text("You are in the call.")
+
+    fan_page = signed_in(browser, video_app.url, DEMO_FAN_EMAIL, DEMO_PASSWORD)  # its own context: a private window
+    fan_page.locator("#upcoming").get_by_role("link", name=re.compile("^Join the call")).first.click()
+    fan_page.get_by_role("button", name="Join the call").click()
+    expect(fan_page.locator("#call-status")).to_have_text("You are in the call.")
+    expect(player_page.frame_locator("#call-stage iframe").locator("#call-people li")).to_have_count(2)
+    player_page.get_by_role("button", name="End the lesson").click()
+    expect(player_page.get_by_text("The lesson has ended.")).to_be_visible()
+    expect(fan_page.locator("#call-status")).to_have_text("The call has ended.", timeout=10_000)

@@ -137,6 +137,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/dashboard/sessions/<int:session_id>/reschedule"): row("/dashboard/sessions/{upcoming}/reschedule", 302, 303, 404, 303, 404, 403, form={"start": "{slot}"}),
     ("GET", "/dashboard/sessions/<int:session_id>/reschedule/days"): row("/dashboard/sessions/{upcoming}/reschedule/days", 302, 200, 404, 200, 404, 403),
     ("GET", "/dashboard/sessions/<int:session_id>/reschedule/slots"): row("/dashboard/sessions/{upcoming}/reschedule/slots?day={day}", 302, 200, 404, 200, 404, 403),
+    ("POST", "/dashboard/test-call"): row("/dashboard/test-call", 302, 404, 404, 404, 404, 404, form={}),
     # The development outbox viewer exists only in development (DEV_MAIL_PAGES).
     ("GET", "/dev/mail/"): row("/dev/mail/", 404, 404, 404, 404, 404, 404),
     ("GET", "/dev/mail/<key>"): row("/dev/mail/x", 404, 404, 404, 404, 404, 404),
