@@ -32,14 +32,17 @@ def local_time(value: datetime, zone_name: str | None = None) -> str:
     return in_zone(value, zone_name or viewer_zone()).strftime("%H:%M")
 
 
+NBSP = "\u00a0"  # keeps a number and its unit on one line
+
+
 def duration(seconds: int | None) -> str:
     """A length for people, written one way on every page: "4 s", "12 min 30 s", "1 h 2 min 5 s"."""
     if seconds is None:
         return ""
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{secs} s" if secs else ""]
-    return " ".join(p for p in parts if p) or "0 s"
+    amounts = [(hours, "h"), (minutes, "min"), (secs, "s")]
+    return " ".join(f"{amount}{NBSP}{unit}" for amount, unit in amounts if amount) or f"0{NBSP}s"
 
 
 def init_app(app: Flask) -> None:

@@ -60,7 +60,6 @@ def start_test_call(player: User, *, now: datetime | None = None) -> LiveSession
         status=SessionStatus.CONFIRMED.value,
         price_amount=0,
         currency=db.session.get(Profile, player.id).currency,
-        notes="Test call from the dashboard.",
         fan_recording_consent=True,
         player_recording_consent=True,
     )

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from kendama.integrations.video_sandbox import recording_media
-from kendama.template_helpers import duration
+from kendama.template_helpers import NBSP, duration
 
 
 @pytest.mark.parametrize(
-    ("seconds", "written"),
-    [(None, ""), (0, "0 s"), (4, "4 s"), (59, "59 s"), (60, "1 min"), (750, "12 min 30 s"), (3725, "1 h 2 min 5 s")],
+    ("seconds", "written"),  # "~" stands for the no-break space that keeps a number with its unit
+    [(None, ""), (0, "0~s"), (4, "4~s"), (59, "59~s"), (60, "1~min"), (750, "12~min 30~s"), (3725, "1~h 2~min 5~s")],
 )
 def test_a_duration_is_written_in_hours_minutes_and_seconds(seconds, written):
-    assert duration(seconds) == written
+    assert duration(seconds) == written.replace("~", NBSP)
 
 
 def test_the_sandbox_reads_the_length_of_the_webm_file_it_serves():
