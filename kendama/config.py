@@ -167,6 +167,8 @@ class Config:
     SANDBOXES_ALLOWED = True
     JOBS_INLINE = False  # forced inline; otherwise inline only when Redis is unreachable
     DEV_MAIL_OUTBOX = False
+    # "Start a test call now" on a player's dashboard: a call with the demo fan at once (services/demo_calls.py).
+    TEST_CALLS_ALLOWED = False
 
 
 class DevelopmentConfig(Config):
@@ -178,6 +180,7 @@ class DevelopmentConfig(Config):
     DEV_MAIL_PAGES = True
     PERIODIC_TICKER = True
     CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True
+    TEST_CALLS_ALLOWED = True  # only here: never in production or staging
 
 
 class TestingConfig(Config):

@@ -1,4 +1,4 @@
-"""Filters and globals for templates: times in the viewer's zone, money, counts, the viewer's zone."""
+"""Filters and globals for templates: times in the viewer's zone, money, counts, durations, the viewer's zone."""
 
 from __future__ import annotations
 
@@ -42,11 +42,25 @@ def local_time(value: datetime, zone_name: str | None = None) -> str:
     return in_zone(value, zone_name or viewer_zone()).strftime("%H:%M")
 
 
+NBSP = "\u00a0"  # keeps a number and its unit on one line
+
+
+def duration(seconds: int | None) -> str:
+    """A length for people, written one way on every page: "4 s", "12 min 30 s", "1 h 2 min 5 s"."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    amounts = [(hours, "h"), (minutes, "min"), (secs, "s")]
+    return " ".join(f"{amount}{NBSP}{unit}" for amount, unit in amounts if amount) or f"0{NBSP}s"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["next_attempt"] = next_attempt
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
     app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone

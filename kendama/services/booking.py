@@ -258,6 +258,8 @@ def create_session(
         hold_expires_at=now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]) if paid else None,
         fan_recording_consent=bool(recording_consent),
         player_recording_consent=profile.recording_default,
+        # The player's defaults from their profile; sharing needs recording, so it comes only with it.
+        player_sharing_consent=profile.recording_default and profile.sharing_default,
     )
     db.session.add(session)
     _flush_or_slot_taken(session)
@@ -266,6 +268,9 @@ def create_session(
             ConsentRecord(session_id=session.id, user_id=fan.id, kind="recording", granted=bool(recording_consent)),
             ConsentRecord(
                 session_id=session.id, user_id=player_id, kind="recording", granted=profile.recording_default
+            ),
+            ConsentRecord(
+                session_id=session.id, user_id=player_id, kind="sharing", granted=session.player_sharing_consent
             ),
         ]
     )

@@ -26,12 +26,11 @@ from ..models import (
     User,
     utcnow,
 )
-from . import availability, booking, earnings, video
+from . import availability, booking, demo_calls, earnings, recordings, video
 from .earnings import MonthLine
 from .errors import NotFound
+from .recordings import RecordingPart
 from .session_access import session_for_viewer
-
-SHOWN_RECORDING_STATES = ("in_progress", "ready", "failed")  # a deleted recording is not mentioned
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,8 @@ class SessionCard:
     can_join: bool
     can_change_consent: bool
     can_mark_no_show: bool
-    recording: SessionRecording | None
+    recording: SessionRecording | None  # the main part (recordings.main_part), for the row's link
+    recording_parts: list[RecordingPart]  # every part of the session's recording, in order
     can_share: bool
     share_link: RecordingShareLink | None
     payment: Payment | None  # the payment that paid for it
@@ -71,6 +71,8 @@ class Dashboard:
     receipts: list[SessionCard]  # the fan's paid sessions, newest first
     recordings: list[SessionCard]  # sessions with a recording to watch (and, for players, share)
     player: PlayerSummary | None
+    # Offered "Start a test call now" (development only, services/demo_calls.py): the demo fan's email.
+    test_call_fan_email: str | None = None
 
 
 def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
@@ -87,7 +89,9 @@ def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
         reverse=True,
     )
     recordings = [c for c in past + upcoming if c.recording is not None]
-    return Dashboard(upcoming, past, receipts, recordings, _player_summary(viewer) if viewer.is_player else None)
+    player = _player_summary(viewer) if viewer.is_player else None
+    test_call_fan = demo_calls.DEMO_FAN_EMAIL if demo_calls.offered(viewer) else None
+    return Dashboard(upcoming, past, receipts, recordings, player, test_call_fan_email=test_call_fan)
 
 
 def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int, SessionCard]:
@@ -95,13 +99,14 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
     payments = _paid_payments(ids)
     open_checkouts = _open_checkouts(ids, now)
     refunds = _refunds(ids)
-    recordings = _recordings(ids)
-    links = _share_links([r.id for r in recordings.values()], now)
+    parts = recordings.parts_of_sessions(ids)
+    links = _share_links(ids, now)
     cards = {}
     for session in sessions:
         role = session.participant_role(viewer.id) or "fan"
-        recording = recordings.get(session.id)
-        ready = recording is not None and recording.status == "ready"
+        main = recordings.main_part(parts.get(session.id, []))
+        recording = main.recording if main else None
+        ready = recording is not None and recording.status == recordings.READY
         cards[session.id] = SessionCard(
             session=session,
             role=role,
@@ -111,8 +116,9 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
             can_change_consent=video.consent_state(session, now=now).changeable,
             can_mark_no_show=video.can_mark_no_show(session, viewer.id, now),
             recording=recording,
+            recording_parts=parts.get(session.id, []),
             can_share=role == "player" and ready and session.sharing_allowed,
-            share_link=links.get(recording.id) if ready and role == "player" else None,
+            share_link=links.get(session.id) if ready and role == "player" else None,
             payment=payments.get(session.id),
             refunds=refunds.get(session.id, []),
             can_pay=role == "fan" and session.id in open_checkouts,
@@ -150,27 +156,19 @@ def _refunds(session_ids: list[int]) -> dict[int, list[Refund]]:
     return found
 
 
-def _recordings(session_ids: list[int]) -> dict[int, SessionRecording]:
-    """Each session's recording to show: a ready one before others, then the newest."""
-    rows = db.session.scalars(
-        select(SessionRecording)
-        .where(SessionRecording.session_id.in_(session_ids), SessionRecording.status.in_(SHOWN_RECORDING_STATES))
-        .order_by((SessionRecording.status == "ready").asc(), SessionRecording.created_at.asc())
-    )
-    return {r.session_id: r for r in rows}  # later rows (ready, newest) overwrite earlier ones
-
-
-def _share_links(recording_ids: list[int], now: datetime) -> dict[int, RecordingShareLink]:
-    rows = db.session.scalars(
-        select(RecordingShareLink)
+def _share_links(session_ids: list[int], now: datetime) -> dict[int, RecordingShareLink]:
+    """Each session's live share link (it opens every part of the session's recording)."""
+    rows = db.session.execute(
+        select(SessionRecording.session_id, RecordingShareLink)
+        .join(SessionRecording, SessionRecording.id == RecordingShareLink.recording_id)
         .where(
-            RecordingShareLink.recording_id.in_(recording_ids),
+            SessionRecording.session_id.in_(session_ids),
             RecordingShareLink.revoked_at.is_(None),
             RecordingShareLink.expires_at > now,
         )
         .order_by(RecordingShareLink.created_at)
     )
-    return {link.recording_id: link for link in rows}
+    return {session_id: link for session_id, link in rows}  # the newest wins
 
 
 def _player_summary(player: User) -> PlayerSummary:

@@ -13,6 +13,7 @@ from ..models import Offering, PayoutState, Profile, SessionAvailability, User, 
 from . import accounts
 
 DEMO_PASSWORD = "kendama-demo-1"
+DEMO_FAN_EMAIL = "fan@example.com"
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def seed() -> Iterator[str]:
     """Create the demo accounts once; running it again changes nothing."""
     for spec in PLAYERS:
         yield _seed_player(spec)
-    yield _seed_account("fan@example.com", "Finn Fan", "fan", "Europe/Prague")
+    yield _seed_account(DEMO_FAN_EMAIL, "Finn Fan", "fan", "Europe/Prague")
     if db.session.scalar(select(User).where(User.email == "admin@example.com")) is None:
         accounts.create_admin("admin@example.com", DEMO_PASSWORD, "Demo Admin")
     yield f"admin: admin@example.com / {DEMO_PASSWORD}"

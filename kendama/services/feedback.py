@@ -16,15 +16,17 @@ from .errors import Conflict, InvalidInput, NotAllowed, WrongState
 from .session_access import session_for_participant
 
 MAX_COMMENT = 2000
-# Feedback makes sense once the lesson happened (or should have).
-FEEDBACK_STATUSES = (SessionStatus.COMPLETED.value, SessionStatus.NO_SHOW.value)
+# Feedback is asked once the lesson has been completed (at its end, or when the player ended it):
+# not while it is still on (people may leave and come back), and not for a no-show, which the
+# fan never came to.
+FEEDBACK_STATUSES = (SessionStatus.COMPLETED.value,)
 
 
 def leave_feedback(user: User, session_id: int, rating: int, comment: str = "") -> SessionFeedback:
     """Record the user's feedback on a finished session they took part in (once)."""
     session = session_for_participant(user, session_id)
     if session.status not in FEEDBACK_STATUSES:
-        raise WrongState("Feedback opens once the session is over.")
+        raise WrongState("Feedback opens once the lesson has been completed.")
     errors = {}
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         errors["rating"] = "Choose a rating from 1 to 5."
@@ -86,18 +88,21 @@ def export_csv(admin: User) -> str:
     """All feedback as CSV (UTC times), for admins."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["session_id", "session_start_utc", "author_email", "author_role", "rating", "comment",
-                     "created_at_utc"])
+    writer.writerow(
+        ["session_id", "session_start_utc", "author_email", "author_role", "rating", "comment", "created_at_utc"]
+    )
     for row in all_feedback(admin):
-        writer.writerow([
-            row.session.id,
-            row.session.starts_at.isoformat(),
-            row.author.email,
-            row.session.participant_role(row.author.id),
-            row.feedback.rating,
-            _csv_safe(row.feedback.comment),
-            row.feedback.created_at.isoformat(),
-        ])
+        writer.writerow(
+            [
+                row.session.id,
+                row.session.starts_at.isoformat(),
+                row.author.email,
+                row.session.participant_role(row.author.id),
+                row.feedback.rating,
+                _csv_safe(row.feedback.comment),
+                row.feedback.created_at.isoformat(),
+            ]
+        )
     return out.getvalue()
 
 

@@ -83,8 +83,6 @@ def _session_by_room(room_name: str | None) -> LiveSession | None:
 
 def handle_webhook(headers, raw_body: bytes) -> str:
     """Verify and apply one provider event, once. Returns processed, duplicate or check."""
-    from . import video  # video imports this module for share links
-
     provider = _provider()
     try:
         event = provider.parse_webhook(headers, raw_body)
@@ -100,10 +98,9 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         db.session.rollback()
         return "duplicate"
 
+    # A meeting ending (everyone left) changes nothing: people come back until the session's end.
     session = _session_by_room(event.room_name)
-    if event.kind == "meeting_ended" and event.room_name:
-        video.meeting_ended(event.room_name, event.ended_at)
-    elif event.kind in ("recording_started", "recording_ready", "recording_error") and session and event.recording_id:
+    if event.kind in ("recording_started", "recording_ready", "recording_error") and session and event.recording_id:
         status = {"recording_started": IN_PROGRESS, "recording_ready": READY, "recording_error": FAILED}[event.kind]
         _apply(session, event.recording_id, status, event.duration_seconds, event.storage_key)
     elif event.kind == "transcript_ready":
@@ -224,6 +221,11 @@ def sessions_to_sync(*, now: datetime | None = None, limit: int = 200) -> list[i
     settled = select(SessionRecording.session_id).where(
         SessionRecording.status == READY, SessionRecording.captions_vtt.is_not(None)
     )
+    # A later part (people came back) may still be on its way when an earlier one has settled.
+    unsettled = select(SessionRecording.session_id).where(
+        (SessionRecording.status == IN_PROGRESS)
+        | ((SessionRecording.status == READY) & SessionRecording.captions_vtt.is_(None))
+    )
     ids = db.session.scalars(
         select(LiveSession.id)
         .where(
@@ -233,7 +235,7 @@ def sessions_to_sync(*, now: datetime | None = None, limit: int = 200) -> list[i
             LiveSession.started_at.is_not(None),
             LiveSession.ends_at >= now - timedelta(days=SYNC_DAYS),
             LiveSession.status.in_((SessionStatus.IN_PROGRESS.value, SessionStatus.COMPLETED.value)),
-            LiveSession.id.not_in(settled),
+            LiveSession.id.not_in(settled) | LiveSession.id.in_(unsettled),
         )
         .order_by(LiveSession.ends_at)
         .limit(limit)
@@ -245,18 +247,50 @@ def sessions_to_sync(*, now: datetime | None = None, limit: int = 200) -> list[i
 # --- Looking at a recording ------------------------------------------------------------------
 
 
-def recording_of_session(viewer: User, session_id: int) -> SessionRecording:
-    """The session's latest recording for a participant or an admin (NotFound when there is none)."""
-    session = session_for_viewer(viewer, session_id)
-    recording = db.session.scalar(
+@dataclass(frozen=True)
+class RecordingPart:
+    """One recording of a session: each meeting in its room is one (people left and came back)."""
+
+    recording: SessionRecording
+    number: int  # 1, 2, … in the order the meetings were recorded
+    count: int  # how many parts the session has
+
+    @property
+    def label(self) -> str:
+        return "Recording" if self.count == 1 else f"Part {self.number} of {self.count}"
+
+
+def parts_of_sessions(session_ids: list[int]) -> dict[int, list[RecordingPart]]:
+    """Each session's recordings (a deleted one is not mentioned), numbered in the order they were made."""
+    rows = db.session.scalars(
         select(SessionRecording)
-        .where(SessionRecording.session_id == session.id, SessionRecording.status != DELETED)
-        .order_by((SessionRecording.status == READY).desc(), SessionRecording.created_at.desc())
-        .limit(1)
+        .where(SessionRecording.session_id.in_(session_ids), SessionRecording.status != DELETED)
+        .order_by(SessionRecording.created_at, SessionRecording.id)
     )
-    if recording is None:
+    by_session: dict[int, list[SessionRecording]] = {}
+    for recording in rows:
+        by_session.setdefault(recording.session_id, []).append(recording)
+    return {
+        session_id: [RecordingPart(r, number, len(found)) for number, r in enumerate(found, 1)]
+        for session_id, found in by_session.items()
+    }
+
+
+def main_part(parts: list[RecordingPart]) -> RecordingPart | None:
+    """The part to point at when one is named: the latest ready one, else the latest."""
+    return max(parts, key=lambda part: (part.recording.status == READY, part.number), default=None)
+
+
+def recording_of_session(viewer: User, session_id: int) -> SessionRecording:
+    """The session's main recording for a participant or an admin (NotFound when there is none)."""
+    return _main_part(session_for_viewer(viewer, session_id).id).recording
+
+
+def _main_part(session_id: int) -> RecordingPart:
+    part = main_part(parts_of_sessions([session_id]).get(session_id, []))
+    if part is None:
         raise NotFound("This session has no recording.", code="no_recording")
-    return recording
+    return part
 
 
 def grant_for(recording: SessionRecording, *, user_id: int | None = None, share_id: int | None = None) -> FileGrant:
@@ -326,29 +360,54 @@ def captions(recording_id: int, token: str) -> str:
 
 
 @dataclass(frozen=True)
+class ShownPart:
+    """A part as one viewer sees it: with links signed for them once it is ready."""
+
+    part: RecordingPart
+    grant: FileGrant | None
+
+
+def shown_parts(parts: list[RecordingPart], *, user_id: int | None = None, share_id: int | None = None):
+    return [
+        ShownPart(
+            p, grant_for(p.recording, user_id=user_id, share_id=share_id) if p.recording.status == READY else None
+        )
+        for p in parts
+    ]
+
+
+@dataclass(frozen=True)
 class RecordingPage:
     session: LiveSession
-    recording: SessionRecording | None
-    grant: FileGrant | None
+    parts: list[ShownPart]  # every part, in order
     is_player: bool
     share_link: RecordingShareLink | None
+    sharing_offer: str | None  # the viewer's own permission to share: "allow", "withdraw" or None
+
+    @property
+    def ready(self) -> bool:
+        return any(shown.grant for shown in self.parts)
+
+
+def parts_for_viewer(viewer: User, session_id: int) -> tuple[LiveSession, list[ShownPart]]:
+    """The session and every part of its recording, with links signed for a participant or an admin."""
+    session = session_for_viewer(viewer, session_id)
+    return session, shown_parts(parts_of_sessions([session.id]).get(session.id, []), user_id=viewer.id)
 
 
 def recording_page(viewer: User, session_id: int) -> RecordingPage:
-    """The session's recording page for a participant or an admin, with links signed for the viewer."""
-    session = session_for_viewer(viewer, session_id)
-    try:
-        recording = recording_of_session(viewer, session_id)
-    except NotFound:
-        recording = None
-    ready = recording is not None and recording.status == READY
+    """The session's recording page for a participant or an admin: every part, with links signed for the viewer."""
+    from .video import sharing_offer  # video imports this module for share links
+
+    session, parts = parts_for_viewer(viewer, session_id)
     is_player = session.player_id == viewer.id
+    ready = any(shown.grant for shown in parts)
     return RecordingPage(
         session=session,
-        recording=recording,
-        grant=grant_for(recording, user_id=viewer.id) if ready else None,
+        parts=parts,
         is_player=is_player,
         share_link=active_share_link(viewer, session_id) if ready and is_player else None,
+        sharing_offer=sharing_offer(session, viewer.id) if parts else None,
     )
 
 
@@ -360,13 +419,14 @@ def _digest(raw_token: str) -> str:
 
 
 def active_share_link(user: User, session_id: int, *, now: datetime | None = None) -> RecordingShareLink | None:
-    """The player's current share link for the session's recording, if any."""
+    """The player's current share link for the session's recording (every part of it), if any."""
     now = now or utcnow()
-    recording = recording_of_session(user, session_id)
+    session = session_for_viewer(user, session_id)
     return db.session.scalar(
         select(RecordingShareLink)
+        .join(SessionRecording, SessionRecording.id == RecordingShareLink.recording_id)
         .where(
-            RecordingShareLink.recording_id == recording.id,
+            SessionRecording.session_id == session.id,
             RecordingShareLink.revoked_at.is_(None),
             RecordingShareLink.expires_at > now,
         )
@@ -376,10 +436,12 @@ def active_share_link(user: User, session_id: int, *, now: datetime | None = Non
 
 
 def create_share_link(user: User, session_id: int, *, now: datetime | None = None) -> tuple[RecordingShareLink, str]:
-    """A new expiring link to the recording (the player only, when both allowed sharing).
+    """A new expiring link to the session's recording, every part of it (the player only, when both
+    allowed sharing).
 
     Returns the row and the raw token, which is shown once; only its digest is stored. An earlier
-    link is revoked, so there is one live link at a time.
+    link is revoked, so there is one live link at a time. The row names the main part; the link
+    opens every part of the session.
     """
     now = now or utcnow()
     session = session_for_participant(user, session_id, for_update=True)
@@ -392,7 +454,7 @@ def create_share_link(user: User, session_id: int, *, now: datetime | None = Non
     recording = recording_of_session(user, session_id)
     if recording.status != READY:
         raise WrongState("The recording is not ready yet.", code="recording_not_ready")
-    _revoke(select(RecordingShareLink.id).where(RecordingShareLink.recording_id == recording.id), now)
+    revoke_share_links_of_session(session.id, now)
     raw = secrets.token_urlsafe(32)
     link = RecordingShareLink(
         recording_id=recording.id,
@@ -438,10 +500,12 @@ def _revoke(link_ids, now: datetime) -> int:
 
 
 def _active_share_link(recording: SessionRecording, link_id: int) -> RecordingShareLink:
+    """The live share link that opens this recording: one made for any part of its session."""
     link = db.session.get(RecordingShareLink, link_id)
+    linked = db.session.get(SessionRecording, link.recording_id) if link is not None else None
     if (
-        link is None
-        or link.recording_id != recording.id
+        linked is None
+        or linked.session_id != recording.session_id
         or link.revoked_at is not None
         or link.expires_at <= utcnow()
         or not recording.session.sharing_allowed
@@ -450,23 +514,28 @@ def _active_share_link(recording: SessionRecording, link_id: int) -> RecordingSh
     return link
 
 
-def shared_recording(raw_token: str) -> tuple[SessionRecording, RecordingShareLink]:
-    """The recording behind a share link, while the link is live and sharing is still allowed."""
+@dataclass(frozen=True)
+class SharedView:
+    """What a share link's holder sees: the session's ready parts, with links signed for the share link."""
+
+    session: LiveSession
+    parts: list[ShownPart]
+
+
+def shared_view(raw_token: str) -> SharedView:
+    """The session's recording behind a share link, while the link is live and sharing is still allowed."""
     link = db.session.scalar(
         select(RecordingShareLink).where(RecordingShareLink.token_hash == _digest(raw_token or ""))
     )
-    if link is None:
+    linked = db.session.get(SessionRecording, link.recording_id) if link is not None else None
+    if linked is None:
         raise NotFound("This share link has expired or was revoked.")
-    recording = db.session.get(SessionRecording, link.recording_id)
-    if recording is None or recording.status != READY:
+    _active_share_link(linked, link.id)
+    found = parts_of_sessions([linked.session_id]).get(linked.session_id, [])
+    parts = [p for p in found if p.recording.status == READY]
+    if not parts:
         raise NotFound("This share link has expired or was revoked.")
-    return recording, _active_share_link(recording, link.id)
-
-
-def shared_view(raw_token: str) -> tuple[SessionRecording, FileGrant]:
-    """The recording and links signed for a share link's holder (anyone with the link)."""
-    recording, link = shared_recording(raw_token)
-    return recording, grant_for(recording, share_id=link.id)
+    return SharedView(linked.session, shown_parts(parts, share_id=link.id))
 
 
 # --- Oversight ---------------------------------------------------------------------------------
@@ -477,8 +546,15 @@ def _require_admin(user: User) -> None:
         raise NotFound("We could not find that page.")
 
 
-def all_recordings(admin: User, *, page: int = 1, per_page: int = 50) -> tuple[list[tuple[SessionRecording, int]], int]:
-    """Every recording with its number of accesses, newest first (admins only)."""
+@dataclass(frozen=True)
+class OverseenRecording:
+    recording: SessionRecording
+    part: RecordingPart | None  # None for a deleted recording, which is no part of what people see
+    accesses: int
+
+
+def all_recordings(admin: User, *, page: int = 1, per_page: int = 50) -> tuple[list[OverseenRecording], int]:
+    """Every recording with its part of the session and its number of accesses, newest first (admins only)."""
     _require_admin(admin)
     accesses = (
         select(RecordingAccess.recording_id, func.count(RecordingAccess.id).label("n"))
@@ -493,12 +569,18 @@ def all_recordings(admin: User, *, page: int = 1, per_page: int = 50) -> tuple[l
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return [(row[0], row[1]) for row in rows], total or 0
+    parts = _parts_by_recording([row[0].session_id for row in rows])
+    return [OverseenRecording(row[0], parts.get(row[0].id), row[1]) for row in rows], total or 0
+
+
+def _parts_by_recording(session_ids: list[int]) -> dict[int, RecordingPart]:
+    return {part.recording.id: part for found in parts_of_sessions(session_ids).values() for part in found}
 
 
 @dataclass(frozen=True)
 class Oversight:
     recording: SessionRecording
+    part: RecordingPart | None
     consents: list[ConsentRecord]
     accesses: list[RecordingAccess]
     share_links: list[RecordingShareLink]
@@ -525,4 +607,5 @@ def oversight(admin: User, recording_id: int) -> Oversight:
         .where(RecordingShareLink.recording_id == recording.id)
         .order_by(RecordingShareLink.created_at.desc())
     ).all()
-    return Oversight(recording, list(consents), list(accesses), list(links))
+    part = _parts_by_recording([recording.session_id]).get(recording.id)
+    return Oversight(recording, part, list(consents), list(accesses), list(links))

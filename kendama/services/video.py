@@ -30,9 +30,10 @@ from .wording import plural
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_MESSAGE = "The video service is not answering right now. Please try again in a minute."
-# Statuses whose room may be entered inside the window. A session completed early (everyone left
-# and the provider reported the meeting over) can be resumed until its end.
-JOINABLE = (SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value, SessionStatus.COMPLETED.value)
+# Statuses whose room may be entered inside the window. People leaving (everyone, a dropped
+# connection, a reload) never ends a session: it stays in progress until its scheduled end
+# (finish_ended_sessions), and a completed session is over for good.
+JOINABLE = (SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value)
 CONSENT_OPEN = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value, SessionStatus.IN_PROGRESS.value)
 
 
@@ -48,7 +49,8 @@ class JoinGrant:
 
 @dataclass(frozen=True)
 class ConsentState:
-    """Both participants' consent to recording and to reusing or sharing it, and until when it may change."""
+    """Both participants' consent to recording and to reusing or sharing it, and until when consent to
+    recording may change (`changeable`); the permission to share may change at any time."""
 
     fan_recording: bool
     player_recording: bool
@@ -323,7 +325,6 @@ def _mark_joined(session: LiveSession, role: str, now: datetime) -> None:
         session.started_at = now
     if session.status != SessionStatus.IN_PROGRESS.value:
         session.status = SessionStatus.IN_PROGRESS.value
-        session.completed_at = None
 
 
 # --- Ending --------------------------------------------------------------------------------
@@ -341,16 +342,56 @@ def finish_ended_sessions(*, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def meeting_ended(room_name: str, ended_at: datetime | None) -> None:
-    """The provider says everyone left: the session is completed (resumable until its end).
+def can_end_lesson(session: LiveSession, user_id: int, now: datetime | None = None) -> bool:
+    """Whether end_lesson would accept this user now (for the join page)."""
+    now = now or utcnow()
+    return (
+        session.participant_role(user_id) == "player"
+        and session.status == SessionStatus.IN_PROGRESS.value
+        and session.starts_at <= now < session.ends_at
+    )
 
-    Part of the webhook's transaction; the caller commits.
+
+def end_lesson(user: User, session_id: int, *, now: datetime | None = None) -> LiveSession:
+    """The player ends the lesson after its start: it is completed now and its room closes for both.
+
+    Nobody can rejoin: joining refuses a completed session, and the provider's room stops admitting
+    anyone (a token already handed out included) and ejects whoever is still in it.
     """
-    session = db.session.scalar(select(LiveSession).where(LiveSession.room_name == room_name).with_for_update())
-    if session is None or session.status != SessionStatus.IN_PROGRESS.value:
-        return
+    now = now or utcnow()
+    session = session_for_participant(user, session_id, for_update=True)
+    if session.participant_role(user.id) != "player":
+        raise NotAllowed("Only the player can end the lesson.", code="player_only")
+    _check_endable(session, now)
     session.status = SessionStatus.COMPLETED.value
-    session.completed_at = min(ended_at or utcnow(), session.ends_at)
+    session.completed_at = now
+    db.session.commit()
+    _close_room(session)
+    return session
+
+
+def _check_endable(session: LiveSession, now: datetime) -> None:
+    if session.status == SessionStatus.CANCELLED.value:
+        raise WrongState("This session was cancelled.", code="session_cancelled")
+    if session.status in (SessionStatus.COMPLETED.value, SessionStatus.NO_SHOW.value) or now >= session.ends_at:
+        raise WrongState("This lesson has already ended.", code="session_ended")
+    if now < session.starts_at:
+        raise WrongState("You can end the lesson once it has started.", code="too_early")
+    if session.status != SessionStatus.IN_PROGRESS.value:
+        raise WrongState(
+            "Nobody has joined the call yet. If the fan does not come, mark a no-show instead.", code="not_started"
+        )
+
+
+def _close_room(session: LiveSession) -> None:
+    """Best effort: if the provider cannot be reached, the room still closes at the session's end, and
+    nobody gets a new token for it meanwhile."""
+    if not session.room_name:
+        return
+    try:
+        provider().close_room(session.room_name, user_ids=[str(session.fan_id), str(session.player_id)])
+    except (video_provider.VideoProviderError, ProviderUnavailable) as exc:
+        log.warning("closing room %s after the lesson ended failed: %s", session.room_name, exc)
 
 
 def can_mark_no_show(session: LiveSession, user_id: int, now: datetime | None = None) -> bool:
@@ -401,36 +442,69 @@ def consent_for_viewer(user: User, session_id: int) -> ConsentState:
     return consent_state(session_for_viewer(user, session_id))
 
 
+SHARING_NEEDS_RECORDING = "Sharing a recording needs consent to record it."
+
+
 def set_consent(
     user: User, session_id: int, *, recording: bool, sharing: bool | None = None, now: datetime | None = None
 ) -> ConsentState:
     """Record this participant's consent to recording and to reuse/sharing, each with who and when.
 
-    Both may change until the start. Withdrawing the permission to share stays possible later (it
-    revokes share links at once); giving it, or changing consent to recording, does not.
+    Consent to recording may change until the start only. The permission to share may be given
+    or withdrawn at any time, after the session too (withdrawing revokes share links at once).
     """
     now = now or utcnow()
     session = session_for_participant(user, session_id, for_update=True)
     role = session.participant_role(user.id)
     if sharing and not recording:
-        raise InvalidInput({"sharing": "Sharing a recording needs consent to record it."})
+        raise InvalidInput({"sharing": SHARING_NEEDS_RECORDING})
     current_recording = getattr(session, f"{role}_recording_consent")
-    current_sharing = getattr(session, f"{role}_sharing_consent")
     if sharing is None:
-        sharing = current_sharing and recording
-    open_now = consent_state(session, now=now).changeable
-    if not open_now and (recording != current_recording or (sharing and not current_sharing)):
-        raise WrongState("Consent can only change before the session starts.", code="consent_locked")
+        sharing = getattr(session, f"{role}_sharing_consent") and recording
+    if recording != current_recording and not consent_state(session, now=now).changeable:
+        raise WrongState("Consent to recording can only change before the session starts.", code="consent_locked")
 
     was_recording = session.recording_allowed
     _record(session, user.id, role, "recording", recording, now)
-    _record(session, user.id, role, "sharing", sharing, now)
-    if not session.sharing_allowed:
-        recordings.revoke_share_links_of_session(session.id, now)
+    _record_sharing(session, user.id, role, sharing, now)
     db.session.commit()
     if session.recording_allowed != was_recording:
         _follow_live_call(session)
     return consent_state(session, now=now)
+
+
+def set_sharing(user: User, session_id: int, *, allowed: bool, now: datetime | None = None) -> ConsentState:
+    """Give or withdraw this participant's permission to share the recording, at any time.
+
+    Their consent to recording stays as it is; sharing needs it.
+    """
+    now = now or utcnow()
+    session = session_for_participant(user, session_id, for_update=True)
+    role = session.participant_role(user.id)
+    if allowed and not getattr(session, f"{role}_recording_consent"):
+        raise InvalidInput({"sharing": SHARING_NEEDS_RECORDING})
+    _record_sharing(session, user.id, role, allowed, now)
+    db.session.commit()
+    return consent_state(session, now=now)
+
+
+def sharing_offer(session: LiveSession, user_id: int, now: datetime | None = None) -> str | None:
+    """What the participant may do with their permission to share once consent to recording is
+    locked: "allow" (a recorded session they have not allowed it for), "withdraw", or None."""
+    role = session.participant_role(user_id)
+    if role is None or consent_state(session, now=now).changeable:
+        return None  # not a participant, or the whole consent form is still open
+    if getattr(session, f"{role}_sharing_consent"):
+        return "withdraw"
+    if session.recording_allowed and session.status != SessionStatus.CANCELLED.value:
+        return "allow"
+    return None
+
+
+def _record_sharing(session: LiveSession, user_id: int, role: str, allowed: bool, now: datetime) -> None:
+    _record(session, user_id, role, "sharing", allowed, now)
+    if not session.sharing_allowed:
+        recordings.revoke_share_links_of_session(session.id, now)
 
 
 def _record(session: LiveSession, user_id: int, role: str, kind: str, granted: bool, now: datetime) -> None:
@@ -477,7 +551,10 @@ class CallPage:
     window_open: bool
     ended: bool
     consent: ConsentState
+    sharing_offer: str | None  # "allow" or "withdraw" once consent to recording is locked (see sharing_offer)
     can_mark_no_show: bool
+    offers_end_lesson: bool  # the player's "End the lesson", shown once the call is on (see can_end_lesson)
+    can_end_lesson: bool
     provider: str  # "sandbox" or "daily": which call frame the page embeds
 
 
@@ -493,6 +570,9 @@ def call_page(user: User, session_id: int, *, now: datetime | None = None) -> Ca
         window_open=window_open(session, now),
         ended=now >= session.ends_at or session.status not in JOINABLE,
         consent=consent_state(session, now=now),
+        sharing_offer=sharing_offer(session, user.id, now),
         can_mark_no_show=can_mark_no_show(session, user.id, now),
+        offers_end_lesson=role == "player" and window_open(session, now),
+        can_end_lesson=can_end_lesson(session, user.id, now),
         provider="sandbox" if video_provider.uses_sandbox() else "daily",
     )

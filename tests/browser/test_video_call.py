@@ -1,5 +1,6 @@
 """Two browsers, a fan and a player, meet in a session's room through the video sandbox, then both
-watch the recording with its captions: the embedded default, end to end, keyboard and axe included."""
+watch the recording with its captions: the embedded default, end to end, keyboard and axe included.
+Then the lifecycle: leaving and rejoining keeps the lesson on, and the player ends it for both."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+
+from kendama.extensions import db
+from kendama.models import LiveSession
+from kendama.services.demo_data import DEMO_FAN_EMAIL, DEMO_PASSWORD
 
 from ..factories import PASSWORD
 from ..video_support import session_at
@@ -21,11 +26,11 @@ def video_app(live_app):
     return live_app
 
 
-def signed_in(browser, url: str, email: str):
+def signed_in(browser, url: str, email: str, password: str = PASSWORD):
     page = browser.new_context(base_url=url).new_page()
     page.goto("/login")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
     expect(page.locator("h1")).to_contain_text("Hello")
     return page
@@ -63,6 +68,11 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
     for page in (fan_page, player_page):
         page.frame_locator("#call-stage iframe").get_by_role("button", name="Leave the call").click()
         expect(page.locator("#call-status")).to_contain_text("You left the call")
+        # Out of the call, nothing says it is still recording or who is in it.
+        left = page.frame_locator("#call-stage iframe")
+        expect(left.locator("#call-people li")).to_have_count(0)
+        expect(left.locator("#call-recording")).to_be_hidden()
+        expect(page.locator("#recording-live")).to_be_hidden()
 
     # The sandbox ends the meeting and posts the recording's webhooks; the dashboard lists the
     # recording once they have arrived.
@@ -86,3 +96,73 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
         cue = page.evaluate("() => document.querySelector('video').textTracks[0].cues[1].text")
         assert fan.display_name in cue and player.display_name in cue
     a11y.check(fan_page, "recording")
+
+
+def test_leaving_and_rejoining_keeps_the_lesson_on_until_the_player_ends_it(browser, video_app, a11y):
+    with video_app.app_context():
+        session = session_at(timedelta(minutes=-2), fan_recording_consent=True, player_recording_consent=True)
+        session_id, fan, player = session.id, session.fan, session.player
+    fan_page = signed_in(browser, video_app.url, fan.email)
+    player_page = signed_in(browser, video_app.url, player.email)
+    for page in (player_page, fan_page):  # the player's page loads before anyone is in the call
+        page.goto(f"/sessions/{session_id}/join")
+        page.get_by_role("button", name="Join the call").click()
+        expect(page.locator("#call-status")).to_have_text("You are in the call.")
+    expect(fan_page.get_by_role("button", name="End the lesson")).to_have_count(0)  # the player's alone
+
+    # The fan drops out (a reload) and comes back: the same lesson goes on.
+    fan_page.reload()
+    expect(fan_page.locator("#call-status")).to_have_text("")
+    fan_page.get_by_role("button", name="Join the call").click()
+    expect(fan_page.locator("#call-status")).to_have_text("You are in the call.")
+    with video_app.app_context():
+        assert booking_status(session_id) == "in_progress"
+
+    end = player_page.get_by_role("button", name="End the lesson")
+    expect(end).to_be_visible()  # shown once the player is in the call, after the start
+    a11y.check(player_page, "in-call-player")
+    end.focus()
+    player_page.keyboard.press("Enter")
+    expect(player_page.get_by_text("The lesson has ended.")).to_be_visible()
+    expect(player_page.get_by_role("button", name="Join the call")).to_have_count(0)
+
+    # The fan is put out of the call and cannot rejoin.
+    expect(fan_page.locator("#call-status")).to_have_text("The call has ended.", timeout=10_000)
+    expect(fan_page.get_by_role("button", name="Join the call")).to_be_hidden()
+    expect(fan_page.frame_locator("#call-stage iframe").locator("#call-people li")).to_have_count(0)
+    with video_app.app_context():
+        assert booking_status(session_id) == "completed"
+    fan_page.reload()
+    expect(fan_page.get_by_text("This session is over")).to_be_visible()
+    expect(fan_page.get_by_role("button", name="Join the call")).to_have_count(0)
+
+
+def booking_status(session_id: int) -> str:
+    db.session.remove()  # read what the server committed, not this thread's cached copy
+    return db.session.get(LiveSession, session_id).status
+
+
+@pytest.fixture
+def test_calls_allowed(video_app):
+    """As in development (DevelopmentConfig), for this test only."""
+    video_app.app.config["TEST_CALLS_ALLOWED"] = True
+    yield
+    video_app.app.config["TEST_CALLS_ALLOWED"] = False
+
+
+def test_a_demo_player_starts_a_test_call_and_the_demo_fan_joins_it(browser, video_app, a11y, test_calls_allowed):
+    player_page = signed_in(browser, video_app.url, "ava@example.com", DEMO_PASSWORD)
+    a11y.check(player_page, "dashboard-test-call")
+    player_page.get_by_role("button", name="Start a test call now").click()
+    expect(player_page.locator("h1")).to_have_text("Session with Finn Fan")
+    player_page.get_by_role("button", name="Join the call").click()
+    expect(player_page.locator("#call-status")).to_have_text("You are in the call.")
+
+    fan_page = signed_in(browser, video_app.url, DEMO_FAN_EMAIL, DEMO_PASSWORD)  # its own context: a private window
+    fan_page.locator("#upcoming").get_by_role("link", name=re.compile("^Join the call")).first.click()
+    fan_page.get_by_role("button", name="Join the call").click()
+    expect(fan_page.locator("#call-status")).to_have_text("You are in the call.")
+    expect(player_page.frame_locator("#call-stage iframe").locator("#call-people li")).to_have_count(2)
+    player_page.get_by_role("button", name="End the lesson").click()
+    expect(player_page.get_by_text("The lesson has ended.")).to_be_visible()
+    expect(fan_page.locator("#call-status")).to_have_text("The call has ended.", timeout=10_000)

@@ -98,6 +98,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/api/sessions/<int:session_id>"): row("/api/sessions/{upcoming}", 401, 200, 404, 200, 404, 200, json={"action": "cancel", "reason": "matrix"}),
     ("GET", "/api/sessions/<int:session_id>/consent"): row("/api/sessions/{upcoming}/consent", 401, 200, 404, 200, 404, 200),
     ("POST", "/api/sessions/<int:session_id>/consent"): row("/api/sessions/{upcoming}/consent", 401, 200, 404, 200, 404, 403, json={"recording": True}),
+    ("POST", "/api/sessions/<int:session_id>/end"): row("/api/sessions/{upcoming}/end", 401, 403, 404, 409, 404, 403, json={}),
     ("POST", "/api/sessions/<int:session_id>/feedback"): row("/api/sessions/{past}/feedback", 401, 409, 404, 201, 404, 403, json={"rating": 4}),
     ("POST", "/api/sessions/<int:session_id>/join"): row("/api/sessions/{upcoming}/join", 401, 409, 404, 409, 404, 403, json={}),
     ("POST", "/api/sessions/<int:session_id>/no-show"): row("/api/sessions/{upcoming}/no-show", 401, 403, 404, 409, 404, 403, json={}),
@@ -138,6 +139,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/dashboard/sessions/<int:session_id>/reschedule"): row("/dashboard/sessions/{upcoming}/reschedule", 302, 303, 404, 303, 404, 403, form={"start": "{slot}"}),
     ("GET", "/dashboard/sessions/<int:session_id>/reschedule/days"): row("/dashboard/sessions/{upcoming}/reschedule/days", 302, 200, 404, 200, 404, 403),
     ("GET", "/dashboard/sessions/<int:session_id>/reschedule/slots"): row("/dashboard/sessions/{upcoming}/reschedule/slots?day={day}", 302, 200, 404, 200, 404, 403),
+    ("POST", "/dashboard/test-call"): row("/dashboard/test-call", 302, 404, 404, 404, 404, 404, form={}),
     # The development outbox viewer exists only in development (DEV_MAIL_PAGES).
     ("GET", "/dev/mail/"): row("/dev/mail/", 404, 404, 404, 404, 404, 404),
     ("GET", "/dev/mail/<key>"): row("/dev/mail/x", 404, 404, 404, 404, 404, 404),
@@ -170,6 +172,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/register"): row("/register", 422, 422, 422, 422, 422, 422, form={}),
     ("GET", "/sessions/<int:session_id>/booked"): row("/sessions/{upcoming}/booked", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/consent"): row("/sessions/{upcoming}/consent", 302, 303, 404, 303, 404, 303, form={"recording": "y"}),
+    ("POST", "/sessions/<int:session_id>/end"): row("/sessions/{upcoming}/end", 302, 303, 404, 303, 404, 303, form={}),
     ("GET", "/sessions/<int:session_id>/join"): row("/sessions/{upcoming}/join", 302, 200, 404, 200, 404, 403),
     ("POST", "/sessions/<int:session_id>/no-show"): row("/sessions/{upcoming}/no-show", 302, 303, 404, 303, 404, 303, form={}),
     ("GET", "/sessions/<int:session_id>/payment"): row("/sessions/{upcoming}/payment", 302, 200, 404, 200, 404, 200),
@@ -179,6 +182,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/sessions/<int:session_id>/recording"): row("/sessions/{past}/recording", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/recording/share"): row("/sessions/{past}/recording/share", 302, 303, 404, 303, 404, 303, form={}),
     ("POST", "/sessions/<int:session_id>/recording/share/revoke"): row("/sessions/{past}/recording/share/revoke", 302, 403, 404, 303, 404, 403, form={}),
+    ("POST", "/sessions/<int:session_id>/sharing"): row("/sessions/{past}/sharing", 302, 303, 404, 303, 404, 303, form={"allow": "y"}),
 }
 # fmt: on
 

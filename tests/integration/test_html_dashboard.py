@@ -155,7 +155,7 @@ def test_recordings_with_share_controls_for_the_player_only(client, login):
     assert f'action="/sessions/{shared.id}/recording/share"' in section
     assert f'action="/sessions/{private.id}/recording/share"' not in section
     assert "Sharing needs the permission of both of you." in section
-    assert "Being processed" in section
+    assert "Recording: being processed" in section
     assert section.count("Watch<span") == 2
 
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)

@@ -2,17 +2,20 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
-from kendama.extensions import db
-from kendama.models import SessionFeedback
-from kendama.services import booking, feedback, rollout
+from kendama import jobs
+from kendama.extensions import db, mail
+from kendama.models import Notification, SessionFeedback
+from kendama.services import booking, feedback, notifications, rollout
 from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
 
 from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..video_support import session_at
 
 pytestmark = pytest.mark.both_databases
 
@@ -63,7 +66,7 @@ def test_feedback_only_after_the_session_and_once():
     db.session.commit()
     with pytest.raises(InvalidInput):
         feedback.leave_feedback(session.fan, session.id, 6)
-    feedback.leave_feedback(session.fan, session.id, 5, "=HYPERLINK(\"x\")")
+    feedback.leave_feedback(session.fan, session.id, 5, '=HYPERLINK("x")')
     with pytest.raises(Conflict):
         feedback.leave_feedback(session.fan, session.id, 4)
     feedback.leave_feedback(session.player, session.id, 4, "keen learner")
@@ -77,8 +80,10 @@ def test_feedback_from_dashboard_and_csv_export(client, login):
     login(session.fan)
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "How did it go?" in page
-    response = client.post(f"/dashboard/sessions/{session.id}/feedback",
-                           data={"rating": "4", "comment": "=cmd", "csrf_token": csrf_token_from(client)})
+    response = client.post(
+        f"/dashboard/sessions/{session.id}/feedback",
+        data={"rating": "4", "comment": "=cmd", "csrf_token": csrf_token_from(client)},
+    )
     assert response.status_code == 303
     assert "How did it go?" not in client.get("/dashboard/").get_data(as_text=True)
 
@@ -96,6 +101,45 @@ def test_feedback_api(client, api_token):
     response = client.post(f"/api/sessions/{session.id}/feedback", headers=headers, json={"rating": 5})
     assert response.status_code == 201 and response.json["rating"] == 5
     assert client.post(f"/api/sessions/{session.id}/feedback", headers=headers, json={"rating": 5}).status_code == 409
-    assert client.post(f"/api/sessions/{session.id}/feedback", headers=api_token(FanFactory()),
-                       json={"rating": 5}).status_code == 404
+    assert (
+        client.post(
+            f"/api/sessions/{session.id}/feedback", headers=api_token(FanFactory()), json={"rating": 5}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/api/sessions/{session.id}/feedback", headers=headers, json={"rating": 9}).status_code == 422
+
+
+# Sessions that are not completed: one everyone left before its end (still in progress), one the
+# fan never came to, and one nobody joined that is past its end.
+NOT_COMPLETED = {
+    "left_early": {"starts_in": timedelta(minutes=-10), "status": "in_progress"},
+    "no_show": {"starts_in": timedelta(days=-2), "status": "no_show"},
+    "nobody_joined": {"starts_in": timedelta(days=-2), "status": "confirmed"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_COMPLETED))
+def test_feedback_is_offered_only_after_completion(client, login, api_token, case):
+    session = session_at(**NOT_COMPLETED[case])
+    with pytest.raises(WrongState):
+        feedback.leave_feedback(session.fan, session.id, 5)
+    assert feedback.sessions_awaiting_feedback(session.fan) == []
+    answer = client.post(f"/api/sessions/{session.id}/feedback", headers=api_token(session.fan), json={"rating": 5})
+    assert answer.status_code == 409
+    login(session.player)
+    assert "How did it go?" not in client.get("/dashboard/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("case", ["no_show", "nobody_joined"])
+def test_the_feedback_email_is_skipped_for_a_session_that_did_not_complete(case):
+    session = session_at(**NOT_COMPLETED[case])
+    due = notifications.scheduled_times(session)["feedback_request"]
+    notifications.queue(session.fan_id, "feedback_request", session_id=session.id, due_at=due)
+    db.session.commit()
+    with mail.record_messages() as sent:
+        jobs.dispatch_committed()
+        jobs.sweep_notifications()
+    assert sent == []
+    (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "feedback_request")).all()
+    assert row.status == "skipped"

@@ -68,3 +68,76 @@ def test_the_dashboard_shows_join_while_the_room_is_open(client, login):
     dashboard = client.get("/dashboard/").get_data(as_text=True)
     assert f'href="/sessions/{open_now.id}/join">Join the call' in dashboard
     assert f'href="/sessions/{later.id}/join">Join the call' not in dashboard
+
+
+def test_the_player_ends_the_lesson_from_the_join_page(client, login):
+    session = session_at(timedelta(minutes=-5), status="in_progress")
+    login(session.fan)
+    assert "End the lesson" not in client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert client.post(f"/sessions/{session.id}/end", data={"csrf_token": csrf_token_from(client)}).status_code == 303
+    assert db.session.get(LiveSession, session.id).status == "in_progress"  # the fan cannot end it
+
+    login(session.player)
+    page = client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert f'action="/sessions/{session.id}/end"' in page and "End the lesson" in page
+    assert client.post(f"/sessions/{session.id}/end").status_code == 400  # no CSRF token
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+    response = client.post(f"/sessions/{session.id}/end", data={"csrf_token": csrf_token_from(client)})
+    assert response.status_code == 303 and response.location.endswith(f"/sessions/{session.id}/join")
+    assert db.session.get(LiveSession, session.id).status == "completed"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "The lesson has ended" in page and 'id="join-call"' not in page
+
+
+def test_the_api_ends_the_lesson_for_the_player_only(client, api_token):
+    session = session_at(timedelta(minutes=-5), status="in_progress")
+    refused = client.post(f"/api/sessions/{session.id}/end", headers=api_token(session.fan))
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "player_only"
+    ended = client.post(f"/api/sessions/{session.id}/end", headers=api_token(session.player))
+    assert ended.status_code == 200
+    assert ended.json["id"] == session.id and ended.json["status"] == "completed"
+    assert ended.json["completed_at"].endswith("Z")
+    again = client.post(f"/api/sessions/{session.id}/end", headers=api_token(session.player))
+    assert again.status_code == 409 and again.json["error"]["code"] == "session_ended"
+
+
+def test_after_the_session_the_fan_allows_sharing_and_withdraws_it_from_the_recording_page(client, login):
+    from kendama.models import SessionRecording
+
+    session = session_at(
+        timedelta(days=-1), status="completed", fan_recording_consent=True, player_recording_consent=True
+    )
+    db.session.add(SessionRecording(session_id=session.id, provider_recording_id=f"r-{session.id}", status="ready"))
+    db.session.commit()
+    login(session.fan)
+    for page in (f"/sessions/{session.id}/recording", f"/sessions/{session.id}/join"):
+        html = client.get(page).get_data(as_text=True)
+        assert f'action="/sessions/{session.id}/sharing"' in html and ">Allow sharing</button>" in html
+
+    response = client.post(
+        f"/sessions/{session.id}/sharing",
+        data={"allow": "y", "back": "recording", "csrf_token": csrf_token_from(client)},
+    )
+    assert response.status_code == 303 and response.location.endswith(f"/sessions/{session.id}/recording")
+    assert db.session.get(LiveSession, session.id).fan_sharing_consent
+    html = client.get(response.location).get_data(as_text=True)
+    assert ">Allow sharing</button>" not in html and "Withdraw my permission to share" in html
+
+    response = client.post(
+        f"/sessions/{session.id}/sharing", data={"back": "recording", "csrf_token": csrf_token_from(client)}
+    )
+    assert response.status_code == 303 and not db.session.get(LiveSession, session.id).fan_sharing_consent
+    assert client.post(f"/sessions/{session.id}/sharing", data={"allow": "y"}).status_code == 400  # no CSRF token
+
+
+def test_the_api_allows_sharing_after_the_session(client, api_token):
+    session = session_at(
+        timedelta(days=-1), status="completed", fan_recording_consent=True, player_recording_consent=True
+    )
+    body = {"recording": True, "sharing": True}
+    answer = client.post(f"/api/sessions/{session.id}/consent", headers=api_token(session.fan), json=body)
+    assert answer.status_code == 200 and answer.json["sharing"]["fan"] is True
+    locked = client.post(
+        f"/api/sessions/{session.id}/consent", headers=api_token(session.fan), json={"recording": False}
+    )
+    assert locked.status_code == 409 and locked.json["error"]["code"] == "consent_locked"

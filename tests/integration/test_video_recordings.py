@@ -14,7 +14,8 @@ from kendama.extensions import db
 from kendama.integrations.video_sandbox import config as sandbox_config
 from kendama.integrations.video_sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
-from kendama.services import video
+from kendama.services import recordings, video
+from kendama.template_helpers import NBSP
 
 from ..factories import AdminFactory, FanFactory
 from ..video_support import deliver_webhooks, room_name, session_at
@@ -64,11 +65,28 @@ def path_of(url: str) -> str:
     return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
 
 
+def test_the_reported_duration_is_the_length_of_the_media_file_on_every_page(client, login, api_token, recorded):
+    # The sandbox serves a 4-second sample (integrations/video_sandbox/media/README.md) however long
+    # the meeting was; it reports the length of that file, not of the meeting.
+    assert recording_of(recorded).duration_seconds == 4
+    answer = client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(recorded.fan)).json
+    assert answer["duration_seconds"] == 4
+    login(recorded.fan)
+    page = client.get(f"/sessions/{recorded.id}/recording").get_data(as_text=True)
+    four_seconds = f"4{NBSP}s"  # one format, written by the duration filter
+    assert f"Recording, {four_seconds}." in page
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert f"Recording: ready, {four_seconds}, with captions" in dashboard[dashboard.index('id="recordings"') :]
+    login(AdminFactory())
+    assert f"ready, {four_seconds}" in client.get("/admin/recordings").get_data(as_text=True)
+    admin_page = client.get(f"/admin/recordings/{recording_of(recorded).id}").get_data(as_text=True)
+    assert f"ready, {four_seconds}" in admin_page
+
+
 # --- Sync ------------------------------------------------------------------------------------------
 
 
 def test_a_finished_call_yields_a_recording_with_captions(recorded):
-    assert recorded.status == "completed" and recorded.completed_at is not None
     recording = recording_of(recorded)
     assert recording.status == "ready" and recording.duration_seconds >= 1
     assert recording.storage_key.startswith("sandbox-recordings/")
@@ -84,9 +102,55 @@ def test_a_finished_call_yields_a_recording_with_captions(recorded):
     assert sorted(kinds) == sorted([recorded.fan_id, recorded.player_id])
 
 
-def test_a_call_completed_early_can_be_resumed_until_the_end(recorded):
-    video.join(recorded.fan, recorded.id)
-    assert db.session.get(LiveSession, recorded.id).status == "in_progress"
+def test_everyone_leaving_before_the_end_does_not_complete_the_session(recorded):
+    # The sandbox posted meeting.ended when the last person left: the lesson still has its time.
+    assert recorded.status == "in_progress" and recorded.completed_at is None
+    joined = (recorded.fan_joined_at, recorded.player_joined_at, recorded.started_at)
+
+    video.join(recorded.fan, recorded.id)  # back after a dropped connection: the same session goes on
+    again = db.session.get(LiveSession, recorded.id)
+    assert again.status == "in_progress" and again.completed_at is None
+    assert (again.fan_joined_at, again.player_joined_at, again.started_at) == joined
+
+
+def test_a_second_meeting_in_the_room_is_part_2_of_the_same_session(app, client, login, api_token, sandbox, secret):
+    session = session_at(timedelta(minutes=5), **CONSENTED)
+    for _call in range(2):  # they meet, everyone leaves, and they come back before the end
+        room = hold_call(sandbox, session)
+        deliver_webhooks(client, sandbox, secret=secret, room=room)
+    parts = db.session.scalars(
+        db.select(SessionRecording).where(SessionRecording.session_id == session.id).order_by(SessionRecording.id)
+    ).all()
+    assert [p.status for p in parts] == ["ready", "ready"] and all(p.captions_vtt for p in parts)
+    assert db.session.get(LiveSession, session.id).status == "in_progress"  # still one session, still on
+
+    body = client.get(f"/api/sessions/{session.id}/recording", headers=api_token(session.fan)).json
+    assert [(p["part"], p["status"]) for p in body["parts"]] == [(1, "ready"), (2, "ready")]
+    assert all(p["download_url"] and p["captions_url"] for p in body["parts"])
+    shared = client.post(f"/api/sessions/{session.id}/recording/share", headers=api_token(session.player))
+    shared_page = app.test_client().get(path_of(shared.json["share_url"])).get_data(as_text=True)
+    assert shared_page.count("<video") == 2 and "Part 2 of 2" in shared_page  # a share link opens every part
+
+    login(session.fan)
+    page = client.get(f"/sessions/{session.id}/recording").get_data(as_text=True)
+    assert page.count("<video") == 2 and page.index("Part 1 of 2") < page.index("Part 2 of 2")
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    recordings_card = dashboard[dashboard.index('id="recordings"') :]
+    assert "Part 1 of 2" in recordings_card and "Part 2 of 2" in recordings_card
+
+    login(AdminFactory())
+    listing = client.get("/admin/recordings").get_data(as_text=True)
+    assert "part 1 of 2" in listing and "part 2 of 2" in listing
+    assert "Part 2 of 2" in client.get(f"/admin/recordings/{parts[1].id}").get_data(as_text=True)
+
+
+def test_the_periodic_sync_still_looks_for_a_later_part_once_the_first_has_settled(recorded):
+    assert recorded.id not in recordings.sessions_to_sync()  # its one part is ready with captions
+    db.session.add(
+        SessionRecording(session_id=recorded.id, provider_recording_id=f"part-2-{recorded.id}", status="in_progress")
+    )
+    db.session.commit()
+    assert recorded.id in recordings.sessions_to_sync()
 
 
 def test_a_recording_without_both_consents_is_discarded(client, sandbox, secret):
@@ -149,8 +213,7 @@ def test_a_replayed_webhook_changes_nothing(client, secret):
     body = event_body(session.room_name)
     first = client.post("/webhooks/video", data=body, headers=signed_headers(secret, body))
     assert first.status_code == 200 and first.json["duplicate"] is False
-    assert db.session.get(LiveSession, session.id).status == "completed"
-    video.join(session.fan, session.id)  # resumed; a replay must not complete it again
+    assert db.session.get(LiveSession, session.id).status == "in_progress"  # leaving ends nothing
     second = client.post("/webhooks/video", data=body, headers=signed_headers(secret, body))
     assert second.status_code == 200 and second.json["duplicate"] is True
     assert db.session.get(LiveSession, session.id).status == "in_progress"

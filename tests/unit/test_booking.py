@@ -37,6 +37,24 @@ def test_free_booking_is_confirmed_with_notifications_and_consent():
     assert "booking_confirmed" in kinds(session.id)
 
 
+@pytest.mark.parametrize(
+    ("recording_default", "sharing_default", "shares"),
+    [(True, True, True), (True, False, False), (False, True, False), (False, False, False)],
+)
+def test_the_players_defaults_give_their_consent_to_recording_and_sharing(recording_default, sharing_default, shares):
+    fan, player = FanFactory(), PlayerFactory()
+    player.profile.recording_default, player.profile.sharing_default = recording_default, sharing_default
+    db.session.commit()
+    session = booking.create_session(fan, player.id, weekday_at(10), 30, recording_consent=True)
+    assert session.player_recording_consent is recording_default
+    assert session.player_sharing_consent is shares  # sharing needs recording
+    assert session.fan_sharing_consent is False  # the fan chooses for themselves
+    logged = db.session.scalars(
+        select(ConsentRecord).where(ConsentRecord.session_id == session.id, ConsentRecord.user_id == player.id)
+    ).all()
+    assert sorted((c.kind, c.granted) for c in logged) == [("recording", recording_default), ("sharing", shares)]
+
+
 def test_paid_booking_is_held_with_the_price_split(app):
     fan, player = FanFactory(), PlayerFactory(setup__paid=True, setup__price=999)
     session = booking.create_session(fan, player.id, weekday_at(11), 30)

@@ -105,6 +105,21 @@ def test_an_existing_room_is_reused_after_a_lost_answer():
     assert (seen[1].method, seen[1].path) == ("GET", "/rooms/kendama-1-0")
 
 
+def test_closing_a_room_ends_its_meeting_now_and_keeps_the_room():
+    answers = [(200, {"name": "kendama-1-0"}, {}), (200, {"ejectedIds": ["p1", "p2"]}, {})]
+    before = int(time.time())
+    with scripted(answers) as (url, seen):
+        adapter(url).close_room("kendama-1-0", user_ids=["7", "8"])
+    (config, eject) = seen
+    assert (config.method, config.path) == ("POST", "/rooms/kendama-1-0")  # Daily's "set room config"
+    closed_at = json.loads(config.get_data())["properties"]["exp"]
+    assert before <= closed_at <= int(time.time())  # nobody may join any more
+    assert (eject.method, eject.path) == ("POST", "/rooms/kendama-1-0/eject")
+    assert json.loads(eject.get_data()) == {"user_ids": ["7", "8"]}
+    with scripted([(404, {"error": "not-found"}, {})]) as (url, _seen):
+        adapter(url).close_room("gone", user_ids=["7"])  # a room already deleted is closed
+
+
 # --- Webhooks ------------------------------------------------------------------------------------
 
 

@@ -108,18 +108,16 @@ def test_the_other_participants_first_join_is_still_recorded_and_gets_their_own_
     assert session.fan_joined_at is not None and session.player_joined_at is not None
 
 
-def test_a_call_that_ended_early_resumes_with_the_kept_token(issued):
-    session = LiveSessionFactory()
-    first = video.join(session.fan, session.id, now=session.starts_at)
-    room_name = db.session.get(LiveSession, session.id).room_name
-    video.meeting_ended(room_name, session.starts_at + timedelta(minutes=3))
-    db.session.commit()
-    assert db.session.get(LiveSession, session.id).status == "completed"
+def test_after_everyone_left_the_call_is_rejoined_with_the_kept_token(sandbox, issued):
+    session = session_at(timedelta(minutes=-1))  # started a minute ago: the sandbox admits on its own clock
+    first = video.join(session.fan, session.id)
+    person = sandbox.call(first.room_url, "join", {"token": first.token}).json()
+    sandbox.call(first.room_url, "leave", {"token": first.token, "participant_id": person["participant_id"]})
 
-    again = video.join(session.fan, session.id, now=session.starts_at + timedelta(minutes=4))
+    again = video.join(session.fan, session.id)
     assert again.token == first.token and issued == [str(session.fan_id)]
-    resumed = db.session.get(LiveSession, session.id)
-    assert resumed.status == "in_progress" and resumed.completed_at is None
+    assert "participant_id" in sandbox.call(again.room_url, "join", {"token": again.token}).json()
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
 
 
 # --- A changed session or person gets a new token ----------------------------------------------

@@ -213,6 +213,60 @@ def test_no_show_is_refused_when_the_fan_joined():
     assert refused.value.code == "fan_joined"
 
 
+# --- Ending the lesson ----------------------------------------------------------------------------
+
+
+def in_the_call(sandbox, user, session_id):
+    """The user's page joins the sandbox call; returns (grant, participant id)."""
+    grant = video.join(user, session_id)
+    joined = sandbox.call(grant.room_url, "join", {"token": grant.token}).json()
+    return grant, joined["participant_id"]
+
+
+def test_the_player_ends_the_lesson_and_the_room_closes_for_both(sandbox):
+    session = session_at(timedelta(minutes=-5))  # started five minutes ago (the sandbox keeps real time)
+    fan_grant, fan_in_call = in_the_call(sandbox, session.fan, session.id)
+    in_the_call(sandbox, session.player, session.id)
+
+    ended = video.end_lesson(session.player, session.id)
+    assert ended.status == "completed" and ended.completed_at is not None
+    assert ended.completed_at < ended.ends_at
+
+    presence = sandbox.call(fan_grant.room_url, "presence", {"token": fan_grant.token, "participant_id": fan_in_call})
+    assert presence.json()["in_call"] is False and presence.json()["participants"] == []
+    rejoin = sandbox.call(fan_grant.room_url, "join", {"token": fan_grant.token})  # the fan's token still in hand
+    assert rejoin.status_code == 403 and rejoin.json()["error"] == "exp-room"
+    for user in (session.fan, session.player):
+        with pytest.raises(WrongState) as refused:
+            video.join(user, session.id)
+        assert refused.value.code == "session_ended"
+    assert sandbox.api("GET", f"/rooms/{ended.room_name}").status_code == 200  # kept for its recordings
+
+
+def test_only_the_player_ends_the_lesson_and_only_while_it_is_on():
+    session = LiveSessionFactory()
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    assert refused.value.code == "not_started"  # nobody joined: a no-show, not an ended lesson
+    video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=5))
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
+    assert refused.value.code == "too_early"
+    with pytest.raises(NotAllowed):
+        video.end_lesson(session.fan, session.id, now=session.starts_at + timedelta(minutes=1))
+    with pytest.raises(NotFound):
+        video.end_lesson(PlayerFactory(), session.id, now=session.starts_at + timedelta(minutes=1))
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.ends_at)
+    assert refused.value.code == "session_ended"
+    assert db.session.get(LiveSession, session.id).status == "in_progress"
+
+    video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    with pytest.raises(WrongState) as refused:
+        video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=2))
+    assert refused.value.code == "session_ended"
+
+
 # --- Consent -----------------------------------------------------------------------------------
 
 
@@ -248,7 +302,7 @@ def test_sharing_needs_recording():
     assert "sharing" in refused.value.fields
 
 
-def test_consent_is_locked_from_the_start_but_sharing_can_still_be_withdrawn():
+def test_consent_to_recording_is_locked_from_the_start_but_sharing_changes_at_any_time():
     session = LiveSessionFactory(
         fan_recording_consent=True, player_recording_consent=True, fan_sharing_consent=True, player_sharing_consent=True
     )
@@ -258,8 +312,33 @@ def test_consent_is_locked_from_the_start_but_sharing_can_still_be_withdrawn():
     assert refused.value.code == "consent_locked"
     state = video.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
     assert state.recording and not state.sharing
-    with pytest.raises(WrongState):
-        video.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+    state = video.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+    assert state.sharing
+
+
+def test_sharing_is_given_after_the_session_and_withdrawn_by_either_participant():
+    session = LiveSessionFactory(status="completed", fan_recording_consent=True, player_recording_consent=True)
+    after = session.ends_at + timedelta(days=2)
+    state = video.set_sharing(session.fan, session.id, allowed=True, now=after)
+    assert state.fan_sharing and not state.sharing  # the player has not allowed it yet
+    state = video.set_sharing(session.player, session.id, allowed=True, now=after)
+    assert state.sharing and db.session.get(LiveSession, session.id).sharing_allowed
+    assert [(r.user_id, r.kind, r.granted, r.created_at) for r in consent_rows(session.id)] == [
+        (session.fan_id, "sharing", True, after),
+        (session.player_id, "sharing", True, after),
+    ]
+    assert (session.fan_recording_consent, session.player_recording_consent) == (True, True)  # unchanged
+
+    state = video.set_sharing(session.player, session.id, allowed=False, now=after + timedelta(minutes=1))
+    assert not state.sharing and state.fan_sharing and not state.player_sharing
+
+
+def test_sharing_needs_the_participants_own_consent_to_recording():
+    session = LiveSessionFactory(status="completed", player_recording_consent=True)
+    with pytest.raises(InvalidInput) as refused:
+        video.set_sharing(session.fan, session.id, allowed=True, now=session.ends_at + timedelta(hours=1))
+    assert "sharing" in refused.value.fields
+    assert not db.session.get(LiveSession, session.id).fan_sharing_consent
 
 
 def test_strangers_cannot_consent_for_a_session():

@@ -1,4 +1,4 @@
-"""Video: join a session's call, consent to recording, its recording and share links, no-shows."""
+"""Video: join a session's call, end the lesson, consent to recording, its recording and share links, no-shows."""
 
 from __future__ import annotations
 
@@ -8,11 +8,21 @@ from flask_login import current_user
 from ...extensions import limiter
 from ...services import recordings, video
 from ...services.email_links import absolute_url
+from ...services.errors import NotFound
 from ...services.timezones import iso_utc
 from . import bp
 from .io import parse_body, require_user
 from .spec import operation
-from .video_schemas import ConsentIn, ConsentOut, JoinOut, NoShowOut, RecordingOut, RevokedOut, ShareOut
+from .video_schemas import (
+    ConsentIn,
+    ConsentOut,
+    JoinOut,
+    LessonEndedOut,
+    NoShowOut,
+    RecordingOut,
+    RevokedOut,
+    ShareOut,
+)
 
 
 def consent_out(state: video.ConsentState) -> dict:
@@ -89,16 +99,19 @@ def get_consent(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/recording")
 @operation(
-    "The session's recording with short-lived signed links; participants and admins only",
+    "The session's recording (every part of it) with short-lived signed links; participants and admins only",
     tag="video",
     responses={200: RecordingOut},
     errors=(401, 404),
 )
 def get_recording(session_id: int):
-    user = require_user()
-    recording = recordings.recording_of_session(user, session_id)
-    grant = recordings.grant_for(recording, user_id=user.id) if recording.status == recordings.READY else None
-    return jsonify(recording_out(recording, grant))
+    _session, parts = recordings.parts_for_viewer(require_user(), session_id)
+    if not parts:
+        raise NotFound("This session has no recording.", code="no_recording")
+    main = parts[recordings.main_part([shown.part for shown in parts]).number - 1]  # parts are in number order
+    body = recording_out(main.part.recording, main.grant)
+    body["parts"] = [{"part": s.part.number, **recording_out(s.part.recording, s.grant)} for s in parts]
+    return jsonify(body)
 
 
 @bp.post("/sessions/<int:session_id>/recording/share")
@@ -133,3 +146,16 @@ def revoke_share(session_id: int):
 def mark_no_show(session_id: int):
     session = video.mark_no_show(require_user(), session_id)
     return jsonify({"id": session.id, "status": session.status})
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@operation(
+    "The player ends the lesson (after the start, while it is in progress): it is completed and the call closes"
+    " for both; nobody can rejoin",
+    tag="video",
+    responses={200: LessonEndedOut},
+    errors=(401, 403, 404, 409),
+)
+def end_lesson(session_id: int):
+    session = video.end_lesson(require_user(), session_id)
+    return jsonify({"id": session.id, "status": session.status, "completed_at": iso_utc(session.completed_at)})

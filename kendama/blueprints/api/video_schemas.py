@@ -35,12 +35,22 @@ class ConsentOut(BaseModel):
     changeable: bool
 
 
-class RecordingOut(BaseModel):
+class RecordingFileOut(BaseModel):
     status: str = Field(description="ready, in_progress or failed")
     duration_seconds: int | None
     download_url: str | None = Field(description="Short-lived signed link; answers with a redirect to the file")
     captions_url: str | None = Field(description="Short-lived signed link to WebVTT captions")
     expires_at: str | None = Field(description="When the signed links stop working")
+
+
+class RecordingPartOut(RecordingFileOut):
+    part: int = Field(description="1, 2, …: each meeting in the session's room is one part")
+
+
+class RecordingOut(RecordingFileOut):
+    """The main part (the latest ready one) at the top level, and every part of the session in `parts`."""
+
+    parts: list[RecordingPartOut]
 
 
 class ShareOut(BaseModel):
@@ -55,3 +65,9 @@ class RevokedOut(BaseModel):
 class NoShowOut(BaseModel):
     id: int
     status: str
+
+
+class LessonEndedOut(BaseModel):
+    id: int
+    status: str = Field(description="completed")
+    completed_at: str = Field(description="When the player ended the lesson")

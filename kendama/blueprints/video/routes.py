@@ -1,4 +1,4 @@
-"""The join page, consent and no-show forms, the recording page, share links and the signed file links."""
+"""The join page, consent, no-show and end-the-lesson forms, the recording page, share links and the signed file links."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ...services.email_links import absolute_url
 from ...services.errors import ServiceError
 from ..redirects import see_other
 from . import bp
-from .forms import ActionForm, ConsentForm
+from .forms import ActionForm, ConsentForm, SharingForm
 
 SHARE_NOTICE = "video_share_link"  # the new share URL, shown once after the redirect
 
@@ -30,7 +30,9 @@ def join(session_id: int):
     page = video.call_page(current_user, session_id)
     form = ConsentForm(recording=page.consent.fan_recording if page.role == "fan" else page.consent.player_recording)
     form.sharing.data = page.consent.fan_sharing if page.role == "fan" else page.consent.player_sharing
-    return render_template("video/join.html", page=page, form=form, action_form=ActionForm())
+    return render_template(
+        "video/join.html", page=page, form=form, action_form=ActionForm(), sharing_form=SharingForm()
+    )
 
 
 @bp.post("/sessions/<int:session_id>/consent")
@@ -52,6 +54,30 @@ def consent(session_id: int):
     return see_other(back)
 
 
+@bp.post("/sessions/<int:session_id>/sharing")
+@login_required
+def sharing(session_id: int):
+    form = SharingForm()
+    page = "video.recording_page" if form.back.data == "recording" else "video.join"
+    back = url_for(page, session_id=session_id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        state = video.set_sharing(current_user, session_id, allowed=form.allow.data)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.fields.get("sharing") or exc.message, "error")
+        return see_other(back)
+    if not form.allow.data:
+        flash("You withdrew your permission to share; no share link works any more.", "success")
+    elif state.sharing:
+        flash("You allow sharing: the player can now share the recording with a link.", "success")
+    else:
+        flash("You allow sharing. The recording can be shared once the other participant allows it too.", "success")
+    return see_other(back)
+
+
 @bp.post("/sessions/<int:session_id>/no-show")
 @login_required
 def no_show(session_id: int):
@@ -68,13 +94,31 @@ def no_show(session_id: int):
     return see_other(url_for("dashboard.index"))
 
 
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_lesson(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        video.end_lesson(current_user, session_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("The lesson has ended. The call is closed for both of you.", "success")
+    return see_other(url_for("video.join", session_id=session_id))
+
+
 @bp.get("/sessions/<int:session_id>/recording")
 @login_required
 def recording_page(session_id: int):
     page = recordings.recording_page(current_user, session_id)
     notice = cookie_session.pop(SHARE_NOTICE, None)
     new_link = notice["url"] if notice and notice.get("session_id") == session_id else None
-    return render_template("video/recording.html", page=page, new_link=new_link, action_form=ActionForm())
+    return render_template(
+        "video/recording.html", page=page, new_link=new_link, action_form=ActionForm(), sharing_form=SharingForm()
+    )
 
 
 @bp.post("/sessions/<int:session_id>/recording/share")
@@ -127,7 +171,7 @@ def recording_captions(recording_id: int):
 @bp.get("/recordings/shared")
 def shared_recording():
     """A share link's page: no account needed while the link is live and sharing is still allowed."""
-    recording, grant = recordings.shared_view(request.args.get("token", ""))
-    response = current_app.make_response(render_template("video/shared.html", recording=recording, grant=grant))
+    view = recordings.shared_view(request.args.get("token", ""))
+    response = current_app.make_response(render_template("video/shared.html", view=view))
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
     return response

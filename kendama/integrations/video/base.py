@@ -8,7 +8,7 @@ webhooks. Values are plain dataclasses, so no provider type leaks into the servi
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -118,6 +118,14 @@ class VideoProvider(ABC):
     @abstractmethod
     def delete_room(self, room_name: str) -> None:
         """Delete the room; a room that is already gone is not an error."""
+
+    @abstractmethod
+    def close_room(self, room_name: str, *, user_ids: Sequence[str]) -> None:
+        """End the room's meeting now: nobody may join any more, and these users are ejected.
+
+        The room itself stays, so its recordings and transcripts are still found by its name;
+        a room that is already gone is not an error.
+        """
 
     @abstractmethod
     def join_token(

@@ -16,7 +16,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -180,6 +180,15 @@ class DailyVideo(VideoProvider):
     def delete_room(self, room_name: str) -> None:
         try:
             self._call("DELETE", f"/rooms/{room_name}")
+        except ProviderNotFound:
+            pass
+
+    def close_room(self, room_name: str, *, user_ids: Sequence[str]) -> None:
+        # The room's exp moved to now refuses every join from here on (tokens already handed out
+        # included); the eject ends the meeting for whoever is in it at once.
+        try:
+            self._call("POST", f"/rooms/{room_name}", body={"properties": {"exp": int(time.time())}})
+            self._call("POST", f"/rooms/{room_name}/eject", body={"user_ids": [u[:36] for u in user_ids]})
         except ProviderNotFound:
             pass
 

@@ -3,7 +3,8 @@
 It follows Daily's rules where the app relies on them: a token opens only its own room and only
 inside its nbf/exp window, a private room admits no one without a token, max_participants holds,
 everyone is ejected at the room's (or token's) expiry, a meeting ends when the last person
-leaves, and a finished recording comes with a small real media file and a WebVTT transcript.
+leaves, and a finished recording comes with a small real media file (its reported duration is the
+file's length, see recording_media.py) and a WebVTT transcript.
 Events go out as webhooks in Daily's envelope (see webhooks.py).
 """
 
@@ -16,6 +17,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from . import recording_media
 from .store import STALE_SECONDS, Store
 
 MEDIA_KEY_PREFIX = "sandbox-recordings"
@@ -121,7 +123,24 @@ class Meetings:
                 room = conn.execute("SELECT * FROM rooms WHERE name = ?", (room_name,)).fetchone()
                 self._reap(conn, _room_dict(room) if room else {"name": room_name, "id": "", "properties": {}}, now)
 
-    # --- REST: recordings started and stopped by the app ----------------------------------
+    # --- REST: people ejected, recordings started and stopped by the app --------------------
+    def eject(self, room_name: str, *, participant_ids: list[str], user_ids: list[str]) -> list[str]:
+        """Put these participants out of the meeting (by participant id or token user_id); the ids ejected."""
+        now = time.time()
+        with self.store.write() as conn:
+            room = self._room(conn, room_name)
+            meeting = self.store.active_meeting(conn, room_name)
+            if meeting is None:
+                return []
+            ejected = [
+                p["id"]
+                for p in self.store.participants(conn, meeting["id"])
+                if p["id"] in participant_ids or p["user_id"] in user_ids
+            ]
+            conn.executemany("UPDATE participants SET left_at = ? WHERE id = ?", [(now, pid) for pid in ejected])
+            self._reap(conn, room, now)  # the meeting ends (recording and transcript finish) once it is empty
+            return ejected
+
     def start_recording(self, room_name: str) -> None:
         now = time.time()
         with self.store.write() as conn:
@@ -135,13 +154,12 @@ class Meetings:
             self._start_recording(conn, room, meeting["id"], now)
 
     def stop_recording(self, room_name: str) -> None:
-        now = time.time()
         with self.store.write() as conn:
             self._room(conn, room_name)
             meeting = self.store.active_meeting(conn, room_name)
             if meeting is None or not meeting["recording_id"]:
                 raise CallRefused("invalid-request-error", "Nothing is being recorded in this room.", 400)
-            self._finish_recording(conn, meeting, now)
+            self._finish_recording(conn, meeting)
 
     # --- internals ----------------------------------------------------------------------
     def _room(self, conn: sqlite3.Connection, room_name: str) -> dict:
@@ -186,9 +204,9 @@ class Meetings:
             {"start_ts": meeting["start_ts"], "end_ts": now, "meeting_id": meeting["id"], "room": room["name"]},
         )
         if meeting["recording_id"]:
-            self._finish_recording(conn, meeting, now)
+            self._finish_recording(conn, meeting)
         if meeting["transcript_id"]:
-            self._finish_transcript(conn, room, meeting, now)
+            self._finish_transcript(conn, room, meeting)
 
     def _start_recording(self, conn: sqlite3.Connection, room: dict, meeting_id: str, now: float) -> None:
         recording_id = str(uuid.uuid4())
@@ -209,12 +227,12 @@ class Meetings:
             },
         )
 
-    def _finish_recording(self, conn: sqlite3.Connection, meeting: sqlite3.Row, now: float) -> None:
+    def _finish_recording(self, conn: sqlite3.Connection, meeting: sqlite3.Row) -> None:
         recording = conn.execute("SELECT * FROM recordings WHERE id = ?", (meeting["recording_id"],)).fetchone()
         conn.execute("UPDATE meetings SET recording_id = NULL WHERE id = ?", (meeting["id"],))
         if recording is None or recording["status"] != "in-progress":
             return
-        duration = max(1, round(now - recording["start_ts"]))
+        duration = recording_media.served_seconds()  # what the file lasts, not how long the meeting was
         conn.execute(
             "UPDATE recordings SET status = 'finished', duration = ? WHERE id = ?", (duration, recording["id"])
         )
@@ -246,7 +264,7 @@ class Meetings:
             {"id": transcript_id, "room_id": room["id"], "room_name": room["name"], "mtg_session_id": meeting_id},
         )
 
-    def _finish_transcript(self, conn: sqlite3.Connection, room: dict, meeting: sqlite3.Row, now: float) -> None:
+    def _finish_transcript(self, conn: sqlite3.Connection, room: dict, meeting: sqlite3.Row) -> None:
         transcript = conn.execute("SELECT * FROM transcripts WHERE id = ?", (meeting["transcript_id"],)).fetchone()
         if transcript is None or transcript["status"] != "t_in_progress":
             return
@@ -256,7 +274,7 @@ class Meetings:
                 "SELECT user_name FROM participants WHERE meeting_id = ? ORDER BY joined_at", (meeting["id"],)
             )
         ]
-        duration = max(1, round(now - transcript["start_ts"]))
+        duration = recording_media.served_seconds()  # the captions are timed to the served file
         vtt = transcript_vtt(room["name"], list(dict.fromkeys(names)), transcript["start_ts"])
         conn.execute(
             "UPDATE transcripts SET status = 't_finished', duration = ?, vtt = ? WHERE id = ?",
@@ -280,6 +298,8 @@ class Meetings:
         meeting = self.store.active_meeting(conn, room_name)
         people = self.store.participants(conn, meeting["id"]) if meeting else []
         me = conn.execute("SELECT left_at, expires_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        room = conn.execute("SELECT properties FROM rooms WHERE name = ?", (room_name,)).fetchone()
+        closes = json.loads(room["properties"]).get("exp") if room else None
         return {
             "participants": [
                 {"name": p["user_name"], "owner": bool(p["is_owner"]), "you": p["id"] == participant_id} for p in people
@@ -287,6 +307,8 @@ class Meetings:
             "recording": bool(meeting and meeting["recording_id"]),
             "in_call": bool(me and me["left_at"] is None),
             "expires_at": me["expires_at"] if me else None,
+            # The room admits nobody any more (its time is up, or the app closed it): no rejoining.
+            "room_closed": room is None or bool(closes and time.time() >= closes),
         }
 
     def _event(self, conn: sqlite3.Connection, event_type: str, payload: dict[str, Any]) -> None:

@@ -7,18 +7,16 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request, send_file
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from ...security import content_security_policy
-from . import bp, config, webhooks
+from . import bp, config, recording_media, webhooks
 from .meetings import CallRefused, Meetings
 from .store import Store
 
-SAMPLE_MEDIA = Path(__file__).resolve().parent / "media" / "sample.webm"
 LINK_SECONDS = 3600  # Daily's access links last hours; the app asks for a new one every time anyway
 ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 ROOM_PROPERTIES = {
@@ -108,6 +106,16 @@ def _room_json(room: dict) -> dict:
     }
 
 
+def _room_properties_refusal(properties: Any):
+    """The 400 answer for room properties Daily would refuse, or None when they are fine."""
+    if not isinstance(properties, dict):
+        return _error(400, "invalid-request-error", "properties must be an object.")
+    unknown = sorted(set(properties) - ROOM_PROPERTIES)
+    if unknown:
+        return _error(400, "invalid-request-error", f"unknown room properties: {', '.join(unknown)}")
+    return None
+
+
 @bp.post("/rooms")
 def create_room():
     data = _json_body()
@@ -117,11 +125,11 @@ def create_room():
     properties = data.get("properties") or {}
     if not isinstance(name, str) or not ROOM_NAME.match(name):
         return _error(400, "invalid-request-error", "name must be 1-128 letters, digits, '-' or '_'.")
-    if data.get("privacy", "public") not in ("public", "private") or not isinstance(properties, dict):
-        return _error(400, "invalid-request-error", "privacy must be public or private; properties an object.")
-    unknown = sorted(set(properties) - ROOM_PROPERTIES)
-    if unknown:
-        return _error(400, "invalid-request-error", f"unknown room properties: {', '.join(unknown)}")
+    if data.get("privacy", "public") not in ("public", "private"):
+        return _error(400, "invalid-request-error", "privacy must be public or private.")
+    refusal = _room_properties_refusal(properties)
+    if refusal:
+        return refusal
     room = _store().create_room(name, data.get("privacy", "public"), properties)
     if room is None:
         return _error(400, "invalid-request-error", f"a room named {name} already exists")
@@ -134,6 +142,34 @@ def get_room(name: str):
     if room is None:
         return _error(404, "not-found", f"room {name} was not found")
     return jsonify(_room_json(room))
+
+
+@bp.post("/rooms/<name>")
+def update_room(name: str):
+    data = _json_body()
+    if data is None:
+        return _error(400, "invalid-request-error", "Send a JSON object.")
+    properties = data.get("properties") or {}
+    refusal = _room_properties_refusal(properties)
+    if refusal:
+        return refusal
+    room = _store().update_room(name, properties)
+    if room is None:
+        return _error(404, "not-found", f"room {name} was not found")
+    return jsonify(_room_json(room))
+
+
+@bp.post("/rooms/<name>/eject")
+def eject(name: str):
+    data = _json_body() or {}
+    ids, user_ids = data.get("ids") or [], data.get("user_ids") or []
+    if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in (ids, user_ids)):
+        return _error(400, "invalid-request-error", "ids and user_ids must be lists of strings.")
+    try:
+        ejected = _meetings().eject(name, participant_ids=ids, user_ids=user_ids)
+    except CallRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
+    return jsonify({"ejectedIds": ejected})
 
 
 @bp.delete("/rooms/<name>")
@@ -296,7 +332,7 @@ def _link_valid(kind: str, object_id: str) -> bool:
 def recording_file(recording_id: str):
     if not _link_valid("recording", recording_id) or _store().recording(recording_id) is None:
         return _error(403, "access-denied", "This link is not valid (or has expired).")
-    return send_file(SAMPLE_MEDIA, mimetype="video/webm", conditional=True, max_age=0)
+    return send_file(recording_media.SAMPLE, mimetype="video/webm", conditional=True, max_age=0)
 
 
 @bp.get("/files/transcripts/<transcript_id>")

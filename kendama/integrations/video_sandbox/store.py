@@ -166,6 +166,16 @@ class Store:
             return None
         return {**dict(row), "properties": json.loads(row["properties"])}
 
+    def update_room(self, name: str, properties: dict[str, Any]) -> dict | None:
+        """Merge new properties into the room's (Daily's "set room config"); None when there is no such room."""
+        with self.write() as conn:
+            row = conn.execute("SELECT properties FROM rooms WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            merged = {**json.loads(row["properties"]), **properties}
+            conn.execute("UPDATE rooms SET properties = ? WHERE name = ?", (json.dumps(merged), name))
+        return self.room(name)
+
     def delete_room(self, name: str) -> bool:
         with self.write() as conn:
             return conn.execute("DELETE FROM rooms WHERE name = ?", (name,)).rowcount > 0

@@ -11,11 +11,19 @@
   var statusLine = document.getElementById("call-status");
   var stage = document.getElementById("call-stage");
   var recordingNow = document.getElementById("recording-live");
+  var endLesson = document.getElementById("end-lesson");
   var provider = call.getAttribute("data-provider");
   var dailyFrame = null;
   var sandboxListener = null;
 
   function say(message) { statusLine.textContent = message; }
+
+  // The player's "End the lesson" appears once they are in the call and the lesson has started.
+  function offerEndLesson() {
+    if (!endLesson || !endLesson.hidden) return;
+    var wait = Date.parse(endLesson.getAttribute("data-from")) - Date.now();
+    if (wait <= 0) endLesson.hidden = false; else window.setTimeout(offerEndLesson, Math.min(wait, 2147483647));
+  }
 
   function handle(type, detail) {
     if (type === "joined-meeting") {
@@ -24,7 +32,15 @@
       // The Join button just disappeared; keyboard users continue inside the call.
       var frame = stage.querySelector("iframe");
       if (frame) frame.focus();
+      offerEndLesson();
     } else if (type === "left-meeting") {
+      recordingNow.hidden = true;  // not in the call: whatever it records, this page no longer says so
+      if (detail && detail.ended) {
+        // The room closed (the lesson was ended, or its time is up): there is nothing to rejoin.
+        say("The call has ended.");
+        if (endLesson) endLesson.hidden = true;
+        return;
+      }
       say("You left the call. You can join again until the session ends.");
       button.hidden = false;
       button.disabled = false;

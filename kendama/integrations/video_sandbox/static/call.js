@@ -49,21 +49,30 @@
     tell("participant-counts", { present: state.participants.length });
   }
 
-  function ended(message) {
+  // `closed`: the room admits nobody any more (the lesson was ended, or its time is up).
+  function ended(message, closed) {
     window.clearInterval(timer);
     timer = null;
     participantId = null;
     leaveButton.hidden = true;
+    // Out of the call this screen knows nothing of the room: not who is in it, nor whether it records.
+    people.textContent = "";
+    if (recording) {
+      recording = false;
+      recordingBadge.hidden = true;
+      tell("recording-stopped");
+    }
     statusLine.textContent = message;
-    tell("left-meeting");
+    tell("left-meeting", { ended: closed });
   }
 
   function beat() {
     if (!participantId) return;
     post("/presence", { token: token, participant_id: participantId }).then(function (result) {
-      if (!result.ok) return ended(result.data.info || "The call has ended.");
-      render(result.data);
-      if (!result.data.in_call) ended("The call has ended for you (the session's time is up).");
+      if (!result.ok) return ended(result.data.info || "The call has ended.", true);
+      if (result.data.in_call) return render(result.data);
+      if (result.data.room_closed) return ended("The call has ended.", true);
+      ended("You are no longer in the call; it may be open in another window.", false);
     }).catch(function () { statusLine.textContent = "Connection lost; trying again…"; });
   }
 
@@ -97,7 +106,7 @@
 
   leaveButton.addEventListener("click", function () {
     var id = participantId;
-    post("/leave", { token: token, participant_id: id }).finally(function () { ended("You left the call."); });
+    post("/leave", { token: token, participant_id: id }).finally(function () { ended("You left the call.", false); });
   });
 
   window.addEventListener("pagehide", function () {
