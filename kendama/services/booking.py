@@ -230,12 +230,12 @@ def create_session(
     if offered.slot_taken:
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
 
-    _lock_user(fan.id)  # one booking at a time per fan, so the self-overlap check below holds
+    lock_user(fan.id)  # one booking at a time per fan, so the self-overlap check below holds
     expire_holds(now=now, player_id=player_id, commit=False)
     if not slots.is_bookable(player_id, duration_minutes, start, now=now):
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
     end = start + timedelta(minutes=duration_minutes)
-    if _participant_busy(fan.id, start, end, now):
+    if participant_busy(fan.id, start, end, now):
         raise SlotUnavailable(
             "You already have a session at that time.", fields={"start": "You already have a session at that time."}
         )
@@ -262,7 +262,7 @@ def create_session(
         player_sharing_consent=profile.recording_default and profile.sharing_default,
     )
     db.session.add(session)
-    _flush_or_slot_taken(session)
+    flush_or_slot_taken(session)
     db.session.add_all(
         [
             ConsentRecord(session_id=session.id, user_id=fan.id, kind="recording", granted=bool(recording_consent)),
@@ -363,11 +363,11 @@ def _check_booker(fan: User, player_id: int) -> None:
         raise InvalidInput({"player_id": "You cannot book a session with yourself."})
 
 
-def _lock_user(user_id: int) -> None:
+def lock_user(user_id: int) -> None:
     db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
-def _buffer_minutes(player_id: int) -> int:
+def buffer_minutes(player_id: int) -> int:
     """The player's buffer now; it is fixed into blocked_until, so later changes keep old bookings."""
     return db.session.get(SessionAvailability, player_id).buffer_minutes
 
@@ -420,7 +420,7 @@ _BOOKING_READ = (
 )
 
 
-def _participant_busy(
+def participant_busy(
     user_id: int, start: datetime, end: datetime, now: datetime, exclude_session_id: int | None = None
 ) -> bool:
     """Whether the user (as fan or as player) has another session holding time that overlaps [start, end)."""
@@ -435,7 +435,7 @@ def _participant_busy(
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _flush_or_slot_taken(session: LiveSession) -> None:
+def flush_or_slot_taken(session: LiveSession) -> None:
     """Write the row; a racing booking that got there first turns into a 409."""
     try:
         db.session.flush()
@@ -504,14 +504,14 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
     ):
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
     new_end = new_start + timedelta(minutes=session.duration_minutes)
-    if _participant_busy(session.fan_id, new_start, new_end, now, exclude_session_id=session.id):
+    if participant_busy(session.fan_id, new_start, new_end, now, exclude_session_id=session.id):
         raise SlotUnavailable(
             "That time does not work for both participants.",
             fields={"start": "That time does not work for both participants."},
         )
 
     previous_start = session.starts_at
-    buffer = timedelta(minutes=_buffer_minutes(session.player_id))
+    buffer = timedelta(minutes=buffer_minutes(session.player_id))
     session.starts_at = new_start
     session.ends_at = new_end
     session.blocked_until = new_end + buffer
@@ -520,7 +520,7 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
     # The video side makes a fresh room for the new time.
     session.room_name = None
     session.room_url = None
-    _flush_or_slot_taken(session)
+    flush_or_slot_taken(session)
     notifications.on_rescheduled(session, previous_start)
     db.session.commit()
     return session

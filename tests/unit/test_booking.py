@@ -209,7 +209,7 @@ def test_taken_slot_is_refused_before_any_lock_or_write(monkeypatch, offset):
     player = PlayerFactory(setup__buffer=10)
     start = weekday_at(10)
     booking.create_session(FanFactory(), player.id, start, 30)
-    monkeypatch.setattr(booking, "_lock_user", must_not_run)
+    monkeypatch.setattr(booking, "lock_user", must_not_run)
     monkeypatch.setattr(booking, "expire_holds", must_not_run)
     monkeypatch.setattr(slots, "is_bookable", must_not_run)
     fan, player_id = FanFactory(), player.id
