@@ -281,3 +281,22 @@ def test_hold_is_explained_on_the_confirmation(app, client, login):
     assert "payment needed" in html and "holding this time" in html
     held = timedelta(minutes=app.config["BOOKING_HOLD_MINUTES"])
     assert abs(session.hold_expires_at - session.created_at - held) < timedelta(seconds=5)
+
+
+def test_picker_steps_are_numbered_by_the_page_they_are_on(client, login):
+    """The booking page starts with the length (1), so day and time are 2 and 3; the reschedule
+    page has no length step, so its day and time are 1 and 2, in the page and in its fragments."""
+    fan, player = FanFactory(), PlayerFactory()
+    session = booking.create_session(fan, player.id, weekday_at(10), 30)
+    login(fan)
+    query = day_query(weekday_at(10))
+    book = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", book) == [("1", "length"), ("2", "day"), ("3", "time")]
+    moving = f"/dashboard/sessions/{session.id}/reschedule"
+    htmx = {"HX-Request": "true"}
+    page = client.get(moving, query_string=query).get_data(as_text=True)
+    days = client.get(f"{moving}/days", query_string=query, headers=htmx).get_data(as_text=True)
+    times = client.get(f"{moving}/slots", query_string=query, headers=htmx).get_data(as_text=True)
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", page) == [("1", "day"), ("2", "time")]
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", days) == [("1", "day"), ("2", "time")]
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", times) == [("2", "time")]

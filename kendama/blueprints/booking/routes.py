@@ -22,7 +22,7 @@ SLOT_TAKEN = "Sorry, that time was just taken. Here are the times that are still
 def _render(template: str, player_id: int, form: BookingForm, status: int = 200, message: str | None = None):
     duration, first_day, day = picker_args()
     profile, choices = booking.booking_choices(player_id, duration, viewer_zone(), first_day, day)
-    values = context(choices, "booking.book", player_id=player_id)
+    values = context(choices, "booking.book", day_step=2, player_id=player_id)  # 1 is the length
     response = render_template(
         template,
         profile=profile,
@@ -76,7 +76,9 @@ def create(player_id: int):
     if session.status == "pending_payment":
         # Straight on to Checkout; the payment page explains and retries if it could not open.
         payment = payments.open_payment(session)
-        return see_other(payment.checkout_url if payment else url_for("payments.checkout_return", session_id=session.id))
+        return see_other(
+            payment.checkout_url if payment else url_for("payments.checkout_return", session_id=session.id)
+        )
     return see_other(url_for("booking.booked", session_id=session.id))
 
 
