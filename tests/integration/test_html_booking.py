@@ -143,7 +143,7 @@ def test_booking_needs_sign_in(client):
 def test_player_page_links_to_booking(client):
     player = PlayerFactory()
     html = client.get(f"/players/{player.id}").get_data(as_text=True)
-    assert f'href="/players/{player.id}/book"' in html and "Next free time" in html
+    assert f'href="/players/{player.id}/book"' in html and "Next open time" in html
 
 
 def test_strangers_get_404_for_sessions(client, login):

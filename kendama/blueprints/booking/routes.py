@@ -16,7 +16,7 @@ from . import bp
 from .forms import BookingForm
 from .picker import context, picker_args
 
-SLOT_TAKEN = "Sorry, that time was just taken. Here are the times that are still free."
+SLOT_TAKEN = "Sorry, that time was just taken. Here are the times that are still open."
 
 
 def _render(template: str, player_id: int, form: BookingForm, status: int = 200, message: str | None = None):
