@@ -1,0 +1,85 @@
+"""Focus after the booking picker's htmx swaps, by keyboard alone (the live region still speaks).
+
+When the swap replaces the element that had focus (the day navigation links), focus moves to the
+same link in the new fragment, or to the step's heading when the new fragment has none; when the
+swap happens elsewhere (a radio's change), focus stays on the radio.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from kendama.extensions import db
+from kendama.models import User
+
+from .test_journeys import tab_to
+
+pytestmark = [pytest.mark.browser, pytest.mark.committed]
+
+
+def focused_text(page) -> str:
+    """What has the focus: its tag and text (or its label, for inputs)."""
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            const label = e.labels && e.labels.length ? e.labels[0].innerText : e.innerText;
+            return `${e.tagName.toLowerCase()}: ${(label || '').trim()}`;
+        }"""
+    )
+
+
+def booking_page(page, live_app, email: str = "ava@example.com") -> None:
+    with live_app.app_context():
+        player_id = db.session.scalar(select(User.id).where(User.email == email))
+    page.goto(f"/players/{player_id}/book")
+    expect(page.locator("h1")).to_contain_text("Book a lesson with")
+
+
+def test_day_navigation_by_keyboard_keeps_the_focus_on_the_navigation(page, live_app):
+    booking_page(page, live_app)
+    legend = page.locator("#booking-days legend").first
+    first_week = legend.inner_text()
+    later = page.get_by_role("link", name="Later days →")
+    tab_to(page, later)
+    page.keyboard.press("Enter")
+
+    expect(legend).not_to_have_text(first_week)
+    expect(page.locator("#live-region")).to_contain_text("with open times from")
+    # The same link of the new fragment has the focus, so Enter again goes on to the next week.
+    expect(page.get_by_role("link", name="Later days →")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert re.match(r"input: \d\d:\d\d", focused_text(page)), focused_text(page)  # the first time of the day
+
+    # Back to the first week, which has no earlier link: focus goes to the step's heading.
+    earlier = page.get_by_role("link", name="← Earlier days")
+    tab_to(page, earlier)
+    page.keyboard.press("Enter")
+    expect(legend).to_have_text(first_week)
+    expect(earlier).to_have_count(0)
+    expect(page.get_by_role("heading", name="2. Choose a day")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert focused_text(page).startswith("input: "), focused_text(page)
+    expect(page.locator('input[name="day"]:checked')).to_be_focused()  # the chosen day, the next step
+
+
+def test_changing_the_length_or_the_day_by_keyboard_leaves_the_focus_on_the_radio(page, live_app):
+    booking_page(page, live_app)
+    shortest = page.get_by_label(re.compile(r"^15 minutes"))
+    tab_to(page, shortest)
+    page.keyboard.press("ArrowDown")
+    longer = page.get_by_label(re.compile(r"^30 minutes"))
+    expect(longer).to_be_checked()
+    expect(page.locator("#booking-days legend").first).to_contain_text("Days with open 30-minute times")
+    expect(page.locator("#live-region")).to_contain_text("with open times from")
+    expect(longer).to_be_focused()
+
+    days = page.locator('input[name="day"]')
+    tab_to(page, days.first)
+    page.keyboard.press("ArrowRight")
+    expect(days.nth(1)).to_be_checked()
+    expect(page.locator("#live-region")).to_contain_text("open times on")
+    expect(days.nth(1)).to_be_focused()
