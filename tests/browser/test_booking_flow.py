@@ -1,8 +1,9 @@
-"""Focus after the booking picker's htmx swaps, by keyboard alone (the live region still speaks).
+"""The booking page by keyboard: focus after the picker's htmx swaps, and refusals told up front.
 
-When the swap replaces the element that had focus (the day navigation links), focus moves to the
+When a swap replaces the element that had focus (the day navigation links), focus moves to the
 same link in the new fragment, or to the step's heading when the new fragment has none; when the
-swap happens elsewhere (a radio's change), focus stays on the radio.
+swap happens elsewhere (a radio's change), focus stays on the radio. The live region still speaks.
+A fan who cannot book is told so before they fill the form, and the message takes the focus.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import User
+from kendama.services import rollout
 
-from .test_journeys import tab_to
+from .test_journeys import sign_in, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
@@ -83,3 +85,29 @@ def test_changing_the_length_or_the_day_by_keyboard_leaves_the_focus_on_the_radi
     expect(days.nth(1)).to_be_checked()
     expect(page.locator("#live-region")).to_contain_text("open times on")
     expect(days.nth(1)).to_be_focused()
+
+
+@pytest.fixture
+def closed_beta(live_app):
+    """Live sessions in the closed beta with Ava on its list (the demo fan is not); open again after."""
+    with live_app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
+        rollout.set_state(admin, "beta")
+        rollout.add_to_allowlist(admin, "ava@example.com")
+    yield
+    with live_app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
+        for user in rollout.allowlist():
+            rollout.remove_from_allowlist(admin, user.id)
+        rollout.set_state(admin, "everyone")
+
+
+def test_a_fan_outside_the_beta_is_told_before_the_form(page, live_app, a11y, closed_beta):
+    sign_in(page, "fan@example.com")
+    booking_page(page, live_app)
+    notice = page.locator("#error-summary")
+    expect(notice).to_have_text("Live sessions are in a closed beta for now, and you are not on the beta list yet.")
+    expect(notice).to_be_focused()
+    expect(page.locator('input[name="start"]').first).to_be_visible()  # the open times can still be seen
+    expect(page.get_by_role("button", name="Book this time")).to_have_count(0)
+    a11y.check(page, "booking-closed-beta")
