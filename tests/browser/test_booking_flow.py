@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import User
-from kendama.services import rollout
+from kendama.services import booking, rollout
+from kendama.services.timezones import iso_utc
 
 from .test_journeys import sign_in, tab_to
 
@@ -111,3 +112,45 @@ def test_a_fan_outside_the_beta_is_told_before_the_form(page, live_app, a11y, cl
     expect(page.locator('input[name="start"]').first).to_be_visible()  # the open times can still be seen
     expect(page.get_by_role("button", name="Book this time")).to_have_count(0)
     a11y.check(page, "booking-closed-beta")
+
+
+def test_a_visitor_who_creates_an_account_midway_confirms_with_one_press(page, live_app, a11y):
+    booking_page(page, live_app, "maya@example.com")
+    tab_to(page, page.get_by_role("link", name="Later days →"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#live-region")).to_contain_text("with open times from")
+    last_time = page.locator('input[name="start"]').last
+    when = last_time.get_attribute("value")
+    last_time.check()
+    page.get_by_label("Anything the player should know? (optional)").fill("First lesson: grips and stance.")
+    page.get_by_label(re.compile("I agree that this session may be recorded")).check()
+    page.get_by_role("button", name="create an account").click()
+
+    expect(page.locator("h1")).to_have_text("Create an account")
+    expect(page.locator(".flashes")).to_contain_text("We keep your choices")
+    assert "grips" not in page.url
+    page.get_by_label("Your name").fill("Mia Midway")
+    page.get_by_label("Email").fill("mia.midway@example.com")
+    page.get_by_label(re.compile("^Password")).fill("long-enough-pw")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.locator("h1")).to_have_text("Book a lesson with Maya Brooks")
+    notice = page.get_by_role("status").filter(has_text="We kept your choices")
+    expect(notice).to_have_text("We kept your choices; check them and press Book this time.")
+    expect(notice).to_be_focused()
+    expect(page.locator(f'input[name="start"][value="{when}"]')).to_be_checked()
+    expect(page.get_by_label("Anything the player should know? (optional)")).to_have_value(
+        "First lesson: grips and stance."
+    )
+    expect(page.get_by_label(re.compile("I agree that this session may be recorded"))).to_be_checked()
+    a11y.check(page, "booking-kept-choices")
+    tab_to(page, page.get_by_role("button", name="Book this time"))
+    page.keyboard.press("Enter")
+
+    expect(page.locator("h1")).to_have_text("You are booked")
+    expect(page.locator(".summary-list")).to_contain_text("First lesson: grips and stance.")
+    with live_app.app_context():
+        mia = db.session.scalar(select(User).where(User.email == "mia.midway@example.com"))
+        (booked,) = booking.list_sessions(mia).items
+        assert booked.fan_recording_consent and iso_utc(booked.starts_at) == when
+        booking.cancel(mia, booked.id)  # Maya's time is free again for the other tests

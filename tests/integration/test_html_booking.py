@@ -137,7 +137,7 @@ def test_booking_needs_sign_in(client):
     player = PlayerFactory()
     token = csrf_token_from(client)
     response = client.post(f"/players/{player.id}/book", data={"csrf_token": token, "start": iso_utc(weekday_at(10))})
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 303 and response.headers["Location"].startswith("/login?next=")
 
 
 def test_player_page_links_to_booking(client):

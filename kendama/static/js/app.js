@@ -48,9 +48,9 @@
   // Server-sent toasts (HX-Trigger: {"announce": "..."}).
   document.addEventListener("announce", function (event) { announce(event.detail && event.detail.value); });
 
-  // Move focus to an error summary when a page arrives with one.
+  // Move focus to an error summary when a page arrives with one, else to a notice that asks for it.
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.getElementById("error-summary");
+    var summary = document.getElementById("error-summary") || document.querySelector("[data-focus-on-load]");
     if (summary) summary.focus();
   });
 })();
