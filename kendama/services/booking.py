@@ -264,7 +264,7 @@ def create_session(
         platform_fee_amount=split.platform_fee,
         player_share_amount=split.player_share,
         notes=notes,
-        hold_expires_at=now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]) if paid else None,
+        hold_expires_at=_hold_end(start, now) if paid else None,
         fan_recording_consent=bool(recording_consent),
         player_recording_consent=profile.recording_default,
     )
@@ -279,13 +279,18 @@ def create_session(
         ]
     )
     if paid:
-        notifications.on_awaiting_payment(session)
+        notifications.on_awaiting_payment(session, now=now)
         db.session.commit()
         _open_checkout(session)  # it reads the held session afresh, under its lock
     else:
         notifications.on_confirmed(session)
         _commit_keeping_loaded()
     return session
+
+
+def _hold_end(start: datetime, now: datetime) -> datetime:
+    """How long an unpaid booking holds its slot: BOOKING_HOLD_MINUTES, and never past the start."""
+    return min(now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]), start)
 
 
 @dataclass(frozen=True)
