@@ -388,6 +388,19 @@ def test_a_cancelled_bookings_checkout_is_closed_at_stripe(live):
     assert fresh(LiveSession, session.id).cancelled_by_role == "fan"
 
 
+def test_the_periodic_hold_expiry_closes_the_checkout_at_stripe(live):
+    """A Checkout can outlive its hold (Stripe's 30-minute minimum): expiring the hold closes it."""
+    session = held_session()
+    payment = payments.open_checkout(session.id)
+    lapsed = fresh(LiveSession, session.id)
+    lapsed.hold_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    jobs.expire_booking_holds()
+    assert fresh(LiveSession, session.id).status == "cancelled"
+    assert stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)["status"] == "expired"
+    assert pay(payment.checkout_url).status_code == 409
+
+
 def test_the_sweep_settles_a_checkout_whose_webhook_never_came(live):
     session = held_session()
     payment = payments.open_checkout(session.id)
