@@ -167,6 +167,7 @@ def expire_booking_holds() -> None:
 
     with app_context():
         booking.expire_holds()
+        dispatch_committed()  # closes their Checkouts at Stripe (jobs.expire_checkouts)
 
 
 PERIODIC_JOBS.append((expire_booking_holds, 60))

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 
 
-def safe_next(default_endpoint: str = "discovery.index") -> str:
+def local_next() -> str | None:
+    """The request's `next=` when it is a path on this site, else None."""
     target = request.values.get("next", "")
     parts = urlsplit(target)
     if (
@@ -18,7 +19,11 @@ def safe_next(default_endpoint: str = "discovery.index") -> str:
         and "\\" not in target
     ):
         return target
-    return url_for(default_endpoint)
+    return None
+
+
+def safe_next(default_endpoint: str = "discovery.index") -> str:
+    return local_next() or url_for(default_endpoint)
 
 
 def see_other(location: str):

@@ -33,9 +33,9 @@ from ..models import (
     utcnow,
 )
 from . import discovery, notifications, payments, policy, refunds, rollout, slots
-from .errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
+from .eligibility import check_booker, check_takes_payments
+from .errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from .money import split_price
-from .profiles import paid_offerings_allowed
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import zone
 
@@ -218,15 +218,14 @@ def create_session(
 ) -> LiveSession:
     """Book a slot: free sessions are confirmed at once, paid ones held until payment."""
     now = now or utcnow()
-    _check_booker(fan, player_id)
+    check_booker(fan, player_id)
     found = _read_for_booking(fan.id, player_id, start, now)
     rollout.check_gate(found.gate)
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
     profile, offered = found.offering(duration_minutes)
-    if offered.price > 0 and not paid_offerings_allowed(profile):
-        raise SlotUnavailable("This player cannot take payments right now; please try again later.")
+    check_takes_payments(profile, offered.price)
     if offered.slot_taken:
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
 
@@ -236,9 +235,8 @@ def create_session(
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
     end = start + timedelta(minutes=duration_minutes)
     if participant_busy(fan.id, start, end, now):
-        raise SlotUnavailable(
-            "You already have a session at that time.", fields={"start": "You already have a session at that time."}
-        )
+        busy = "You already have a session at that time."
+        raise SlotUnavailable(busy, code="overlapping_session", fields={"start": busy})
 
     split = split_price(offered.price)
     paid = split.price > 0
@@ -255,7 +253,7 @@ def create_session(
         platform_fee_amount=split.platform_fee,
         player_share_amount=split.player_share,
         notes=notes,
-        hold_expires_at=now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]) if paid else None,
+        hold_expires_at=_hold_end(start, now) if paid else None,
         fan_recording_consent=bool(recording_consent),
         player_recording_consent=profile.recording_default,
         # The player's defaults from their profile; sharing needs recording, so it comes only with it.
@@ -275,13 +273,18 @@ def create_session(
         ]
     )
     if paid:
-        notifications.on_awaiting_payment(session)
+        notifications.on_awaiting_payment(session, now=now)
         db.session.commit()
         _open_checkout(session)  # it reads the held session afresh, under its lock
     else:
         notifications.on_confirmed(session)
         _commit_keeping_loaded()
     return session
+
+
+def _hold_end(start: datetime, now: datetime) -> datetime:
+    """How long an unpaid booking holds its slot: BOOKING_HOLD_MINUTES, and never past the start."""
+    return min(now + timedelta(minutes=current_app.config["BOOKING_HOLD_MINUTES"]), start)
 
 
 @dataclass(frozen=True)
@@ -354,13 +357,6 @@ def _open_checkout(session: LiveSession) -> None:
         payments.open_checkout(session.id)
     except ProviderUnavailable:
         log.warning("checkout for session %s could not be opened; the fan can retry", session.id)
-
-
-def _check_booker(fan: User, player_id: int) -> None:
-    if fan.is_admin:
-        raise NotAllowed("Administrators cannot book sessions; sign in with a fan account.")
-    if fan.id == player_id:
-        raise InvalidInput({"player_id": "You cannot book a session with yourself."})
 
 
 def lock_user(user_id: int) -> None:

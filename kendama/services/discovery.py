@@ -64,7 +64,7 @@ class PlayerPage:
 
 
 def available_this_week(now: datetime | None = None) -> datetime:
-    """The `available_before` bound of the "free in the next seven days" filter."""
+    """The `available_before` bound of the "available in the next seven days" filter."""
     return (now or utcnow()) + WEEK
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
-from . import accounts, email_links, ics
+from . import accounts, booking, email_links, ics
 from .feedback import FEEDBACK_STATUSES
 from .money import format_money
 from .notifications import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
@@ -133,6 +133,8 @@ def _no_longer_applies(notification: Notification, session: LiveSession) -> str 
             return "The session changed since; a later email carries the new details."
     elif kind == "awaiting_payment" and session.status != SessionStatus.PENDING_PAYMENT:
         return "The booking is no longer waiting for payment."
+    elif kind == "awaiting_payment" and session.hold_expires_at is not None and now >= session.hold_expires_at:
+        return "The hold has ended; the hold_expired email says so."
     elif kind == "hold_expired" and session.status != SessionStatus.CANCELLED:
         return "A late payment confirmed the booking after all."
     return None
@@ -167,10 +169,20 @@ def _base_context(notification: Notification, user: User, session: LiveSession |
             session=session,
             role=role,
             other=session.player if role == "fan" else session.fan,
-            cancel_url=email_links.action_url("cancel", session, user),
-            reschedule_url=email_links.action_url("reschedule", session, user),
+            **_manage_links(session, user),
         )
     return context
+
+
+def _manage_links(session: LiveSession, user: User) -> dict[str, Any]:
+    """Reschedule and cancel links only while the policy allows them now, when the email is composed
+    (a row can wait in the outbox), with the policy's reason when rescheduling is no longer possible."""
+    actions = booking.available_actions(session, user, now=utcnow())
+    return {
+        "cancel_url": email_links.action_url("cancel", session, user) if actions.can_cancel else None,
+        "reschedule_url": email_links.action_url("reschedule", session, user) if actions.can_reschedule else None,
+        "reschedule_note": actions.reschedule_note,
+    }
 
 
 def _no_extra(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
@@ -254,7 +266,45 @@ def _refund_sentence(session: LiveSession, role: str | None, other: User, refund
 
 
 def _reminder(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    return {"join_url": email_links.action_url("join", session, user), "join_opens_minutes": 10}
+    return {"join_url": email_links.action_url("join", session, user), **_room_opens(session)}
+
+
+def _room_opens(session: LiveSession) -> dict[str, Any]:
+    early = current_app.config["VIDEO_JOIN_EARLY_MINUTES"]
+    return {"join_opens_minutes": early, "room_opens_at": session.starts_at - timedelta(minutes=early)}
+
+
+def _joining(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    """How the recipient joins, in an email that gives the session's time (confirmed or moved).
+
+    The join link comes with the 1-hour reminder. When no reminder will bring it (the session is
+    less than an hour away, or the recipient turned reminders off), this email carries it, if
+    the link still works at the session's end.
+    """
+    reminder_coming = user.email_reminders and _reminder_pending(session, user)
+    link_lasts_until = utcnow() + timedelta(seconds=current_app.config["EMAIL_ACTION_LINK_SECONDS"])
+    carries_link = not reminder_coming and link_lasts_until >= session.ends_at
+    return {
+        "join_url": email_links.action_url("join", session, user) if carries_link else None,
+        "reminder_coming": reminder_coming,
+        **_room_opens(session),
+    }
+
+
+def _reminder_pending(session: LiveSession, user: User) -> bool:
+    """Whether the 1-hour reminder for the session's current time is still to be sent to the user."""
+    query = select(Notification.id).where(
+        Notification.session_id == session.id,
+        Notification.user_id == user.id,
+        Notification.kind == "reminder_1h",
+        Notification.status == "pending",
+        Notification.due_at == scheduled_times(session)["reminder_1h"],
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _rescheduled_and_joining(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {**_rescheduled(notification, user, session), **_joining(notification, user, session)}
 
 
 def _password_reset(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
@@ -294,9 +344,10 @@ def _recording_ready(notification: Notification, user: User, session: LiveSessio
 
 
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
+    "booking_confirmed": _joining,
     "awaiting_payment": _awaiting_payment,
     "payment_received": _payment_received,
-    "rescheduled": _rescheduled,
+    "rescheduled": _rescheduled_and_joining,
     "cancelled": _cancelled,
     "reminder_24h": _reminder,
     "reminder_1h": _reminder,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class ServiceError(Exception):
     """Base class: a stable machine code, a human message, an HTTP status, field messages."""
@@ -23,8 +25,10 @@ class InvalidInput(ServiceError):
     status = 422
     code = "invalid"
 
-    def __init__(self, fields: dict[str, str], message: str = "Some fields need attention."):
-        super().__init__(message, fields=fields)
+    def __init__(
+        self, fields: dict[str, str], message: str = "Some fields need attention.", *, code: str | None = None
+    ):
+        super().__init__(message, code=code, fields=fields)
 
 
 class NotAuthenticated(ServiceError):
@@ -67,3 +71,16 @@ class ProviderUnavailable(ServiceError):
     status = 503
     code = "provider_unavailable"
     retry_after_seconds = 10  # sent as Retry-After: outside services mostly come back quickly
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action would be refused, told before it is tried; trying it raises the same code and message."""
+
+    code: str
+    message: str
+    final: bool = True  # False: a visitor is told, but may yet be allowed once signed in
+
+    @classmethod
+    def of(cls, error: ServiceError) -> Refusal:
+        return cls(error.code, error.message)

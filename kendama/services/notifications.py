@@ -139,12 +139,27 @@ def _to_both(session: LiveSession, kind: str, payload: dict[str, Any] | None = N
     ]
 
 
-def on_awaiting_payment(session: LiveSession) -> None:
-    """A paid booking is held until the fan pays."""
+# "Complete your payment" waits this long after a paid booking: most fans pay at once on the
+# Checkout they are sent to, and the email is skipped when composed once the booking is no
+# longer pending, so they never get it.
+AWAITING_PAYMENT_DELAY = timedelta(minutes=5)
+
+
+def on_awaiting_payment(session: LiveSession, *, now: datetime | None = None) -> None:
+    """A paid booking is held until the fan pays: remind them to pay, a little later.
+
+    After AWAITING_PAYMENT_DELAY, or halfway to the hold's end when that is sooner, so the email
+    never comes after the hold (or so late that there is no time left to pay).
+    """
+    now = now or utcnow()
+    due = now + AWAITING_PAYMENT_DELAY
+    if session.hold_expires_at is not None:
+        due = min(due, now + (session.hold_expires_at - now) / 2)
     queue(
         session.fan_id,
         "awaiting_payment",
         session_id=session.id,
+        due_at=due,
         dedupe_key=f"awaiting_payment:{session.id}:{session.ics_sequence}",
     )
 

@@ -1,7 +1,8 @@
 """Paying for a booking with Stripe Checkout, and what Stripe's webhooks tell us.
 
 The booking holds the slot (`pending_payment`) and `open_checkout` opens a Checkout Session for
-it: a destination charge whose application fee is the platform's fee, expiring with the hold.
+it: a destination charge whose application fee is the platform's fee, expiring with the hold
+(or after Stripe's 30-minute minimum, when the hold ends sooner: it never outlasts the start).
 The session becomes `confirmed` when the verified `checkout.session.completed` event says it is
 paid. Every event is recorded once (WebhookEvent), and handlers re-read the object from Stripe
 where its current state matters, so duplicates and out-of-order deliveries change nothing.
@@ -124,13 +125,19 @@ def _reusable_payment(session: LiveSession, now: datetime) -> Payment | None:
 
 
 def _new_payment(session: LiveSession, now: datetime) -> Payment:
-    """The Payment row for a new Checkout; the hold is stretched to Stripe's 30-minute minimum."""
+    """The Payment row for a new Checkout; the hold is stretched to Stripe's 30-minute minimum.
+
+    Never past the session's start, though: a Checkout that outlives the hold is closed at Stripe
+    when the hold expires (jobs.expire_checkouts), and a payment that slips through after the
+    start is refunded in full (record_paid).
+    """
     destination = payouts.destination_account(session.player_id)
     earliest = (now + CHECKOUT_MIN_LIFETIME + CHECKOUT_MARGIN).replace(microsecond=0)
     hold = session.hold_expires_at
     expires_at = max(hold.replace(microsecond=0), earliest) if hold else earliest
-    if hold is None or expires_at > hold:
-        session.hold_expires_at = expires_at
+    stretched = min(expires_at, session.starts_at)
+    if hold is None or stretched > hold:
+        session.hold_expires_at = stretched
     attempt = db.session.scalar(select(func.count(Payment.id)).where(Payment.session_id == session.id))
     payment = Payment(
         session_id=session.id,
@@ -288,6 +295,10 @@ def record_paid(checkout: dict) -> Payment | None:
     )
     if already_paid is not None:
         _refund_in_full(session, payment, "duplicate", "payment_refunded_duplicate")
+    elif session.status == SessionStatus.PENDING_PAYMENT.value and session.starts_at <= utcnow():
+        # The session began before the sweep released its hold: too late to have it for this payment.
+        _release_hold(session, "The payment arrived after the start, so the slot was released.")
+        _refund_in_full(session, payment, "session_unavailable", "payment_refunded_unavailable")
     elif session.status == SessionStatus.PENDING_PAYMENT.value:
         _confirm(session)
     elif _hold_lapsed(session) and _reactivate(session):
@@ -394,14 +405,18 @@ def _settle_ended(checkout_id: str, status: str) -> None:
     )
     if still_open is not None:
         return
-    now = utcnow()
+    _release_hold(session, "The payment was not completed in time, so the slot was released.")
+    notifications.queue(session.fan_id, "hold_expired", session_id=session.id, dedupe_key=f"hold_expired:{session.id}")
+
+
+def _release_hold(session: LiveSession, reason: str) -> None:
+    """Cancel an unpaid hold (by the system), releasing its slot."""
     session.status = SessionStatus.CANCELLED.value
-    session.cancelled_at = now
+    session.cancelled_at = utcnow()
     session.cancelled_by_role = "system"
-    session.cancellation_reason = "The payment was not completed in time, so the slot was released."
+    session.cancellation_reason = reason
     session.hold_expires_at = None
     session.ics_sequence += 1
-    notifications.queue(session.fan_id, "hold_expired", session_id=session.id, dedupe_key=f"hold_expired:{session.id}")
 
 
 # --- The safety net -------------------------------------------------------------------------

@@ -14,9 +14,12 @@ from sqlalchemy import ColumnElement, delete, exists, select
 
 from ..extensions import db
 from ..models import BetaAllowlistEntry, PlatformSetting, User
-from .errors import InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound, Refusal
 
 SETTING_KEY = "live_sessions"
+# The codes of the switch's refusals (POST /api/sessions answers them with 403).
+SESSIONS_CLOSED = "sessions_closed"
+CLOSED_BETA = "closed_beta"
 
 
 class LiveSessions(enum.StrEnum):
@@ -59,12 +62,12 @@ class Gate(NamedTuple):
     """What decides whether a fan may book a player: the stored switch and both allowlist entries."""
 
     stored_state: str | None  # None until an admin sets the switch
-    fan_allowlisted: bool
+    fan_allowlisted: bool | None  # None for a visitor who has not signed in (not known yet)
     player_allowlisted: bool
 
 
 def gate_columns(
-    fan_id: int | ColumnElement[int], player_id: int | ColumnElement[int]
+    fan_id: int | ColumnElement[int] | None, player_id: int | ColumnElement[int]
 ) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
     """The Gate's fields as columns, in its order, so a caller can read them with its own query.
 
@@ -78,29 +81,39 @@ def gate_columns(
     )
 
 
+def gate(fan_id: int | None, player_id: int) -> Gate:
+    """The gate between a fan (None: a visitor who has not signed in) and a player, as it stands now."""
+    read = Gate(*db.session.execute(select(*gate_columns(fan_id, player_id))).one())
+    return read if fan_id is not None else read._replace(fan_allowlisted=None)
+
+
 def may_book(fan_id: int, player_id: int) -> bool:
     """Whether a fan may book this player right now."""
-    gate = Gate(*db.session.execute(select(*gate_columns(fan_id, player_id))).one())
-    return _refusal(gate) is None
+    return refusal(gate(fan_id, player_id)) is None
 
 
 def check_gate(gate: Gate) -> None:
-    """Raise NotAllowed (403, code sessions_closed) when bookings are not open to this pair."""
-    message = _refusal(gate)
-    if message is not None:
-        raise NotAllowed(message, code="sessions_closed")
+    """Raise NotAllowed (403, code sessions_closed or closed_beta) when bookings are not open to this pair."""
+    refused = refusal(gate)
+    if refused is not None:
+        raise NotAllowed(refused.message, code=refused.code)
 
 
-def _refusal(gate: Gate) -> str | None:
+def refusal(gate: Gate) -> Refusal | None:
     """Why bookings are closed to the pair, or None when they may book."""
     current = _position(gate.stored_state)
     if current is LiveSessions.EVERYONE:
         return None
     if current is LiveSessions.OFF:
-        return "Live sessions are not open yet."
-    if gate.fan_allowlisted and gate.player_allowlisted:
-        return None
-    return "Live sessions are in a closed beta for now."
+        return Refusal(SESSIONS_CLOSED, "Live sessions are not open yet.")
+    if gate.fan_allowlisted is False:
+        return Refusal(CLOSED_BETA, "Live sessions are in a closed beta for now, and you are not on the beta list yet.")
+    if not gate.player_allowlisted:
+        return Refusal(CLOSED_BETA, "Live sessions are in a closed beta for now, and this player is not in it yet.")
+    if gate.fan_allowlisted is None:
+        message = "Live sessions are in a closed beta for now: only people on the beta list can book."
+        return Refusal(CLOSED_BETA, message, final=False)
+    return None
 
 
 def allowlist() -> list[User]:

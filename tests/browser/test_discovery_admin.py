@@ -77,7 +77,7 @@ def test_player_profile_page_leads_into_booking(page, a11y):
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Ava Tamaki")
     expect(page.get_by_text("Verified player")).to_be_visible()
-    expect(page.get_by_role("heading", name="Free times in the next 7 days")).to_be_visible()
+    expect(page.get_by_role("heading", name="Open times in the next 7 days")).to_be_visible()
     expect(page.locator(".week-day").first).to_be_visible()
     a11y.check(page, "profile")
     page.get_by_role("link", name="30 min").click()

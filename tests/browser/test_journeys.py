@@ -93,15 +93,15 @@ def test_fan_books_a_free_session_by_keyboard_and_the_confirmation_arrives(page,
     tab_to(page, page.get_by_label(re.compile(r"^15 minutes")))
     page.keyboard.press("ArrowDown")
     expect(page.get_by_label(re.compile(r"^30 minutes"))).to_be_checked()
-    expect(page.locator("#booking-days legend").first).to_contain_text("Days with free 30-minute times")
-    expect(page.locator("#live-region")).to_contain_text("days with free times")
+    expect(page.locator("#booking-days legend").first).to_contain_text("Days with open 30-minute times")
+    expect(page.locator("#live-region")).to_contain_text("days with open times")
     # 2. A day (the first is chosen already); the next day by arrow key, and its times arrive.
     days = page.locator('input[name="day"]')
     tab_to(page, days.first)
     page.keyboard.press("ArrowRight")
     expect(days.nth(1)).to_be_checked()
     expect(page.locator("#booking-slots legend")).to_contain_text("3. Choose a time on")
-    expect(page.locator("#live-region")).to_contain_text("free times on")
+    expect(page.locator("#live-region")).to_contain_text("open times on")
     a11y.check(page, "booking-picker")
     # 3. A time, notes, consent, and the booking itself.
     first_time = page.locator('input[name="start"]').first
@@ -139,7 +139,7 @@ def test_fan_books_a_free_session_by_keyboard_and_the_confirmation_arrives(page,
 
 
 def book_first_time(page, player_id: int, duration: int, day: str | None = None) -> str:
-    """On the booking page, take the first free time (of `day`, if given); returns its start value."""
+    """On the booking page, take the first open time (of `day`, if given); returns its start value."""
     query = f"duration={duration}" + (f"&from={day}&day={day}" if day else "")
     page.goto(f"/players/{player_id}/book?{query}")
     first_time = page.locator('input[name="start"]').first
@@ -234,7 +234,7 @@ def test_fan_reschedules_then_cancels_with_the_refund_shown_first(page, a11y, pa
     days = page.locator('input[name="day"]')
     tab_to(page, days.first)
     page.keyboard.press("ArrowRight")
-    expect(page.locator("#booking-slots legend")).to_contain_text("3. Choose a time on")
+    expect(page.locator("#booking-slots legend")).to_contain_text("2. Choose a time on")
     tab_to(page, page.locator('input[name="start"]').first)
     page.keyboard.press("Space")
     tab_to(page, page.get_by_role("button", name="Move the session to this time"))
@@ -295,7 +295,7 @@ def test_player_sets_availability_and_a_fan_sees_the_new_times(page, browser, ba
     fan = browser.new_context(base_url=base_url).new_page()
     sign_in(fan, "fan@example.com")
     fan.goto(f"/players/{new_player}/book?duration=30&from={with_day}&day={with_day}")
-    expect(fan.locator("#booking-days")).to_contain_text("No free times")
+    expect(fan.locator("#booking-days")).to_contain_text("No open times")
     a11y.check(fan, "no-times")
 
     sign_in(page, "pia.practice@example.com")

@@ -30,7 +30,7 @@ def test_an_anonymous_visitor_in_new_york_sees_new_york_times(new_yorker, a11y):
     expect(page.locator(".site-footer")).to_contain_text(f"Times are shown in {NEW_YORK}.")
     expect(page.locator("#results article time").first).to_contain_text(f"({NEW_YORK})")
     page.get_by_role("link", name="Ava Tamaki").click()
-    expect(page.locator(".next-free time")).to_contain_text(f"({NEW_YORK})")
+    expect(page.locator(".next-open time")).to_contain_text(f"({NEW_YORK})")
     a11y.check(page, "profile-new-york")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import LiveSession
-from kendama.services import booking
+from kendama.services import booking, rollout
 from kendama.services.timezones import iso_utc, parse_aware
 
 from ..booking_helpers import mark_paid, weekday_at
@@ -176,6 +176,53 @@ def test_booking_needs_sign_in_and_json(client, api_token):
 
 def test_admin_cannot_book(client, api_token):
     assert book(client, api_token(AdminFactory()), PlayerFactory().id, weekday_at(10)).status_code == 403
+
+
+CLOSED_BETA_FAN = "Live sessions are in a closed beta for now, and you are not on the beta list yet."
+CLOSED_BETA_PLAYER = "Live sessions are in a closed beta for now, and this player is not in it yet."
+
+
+def test_every_booking_refusal_has_its_own_code_and_message(client, api_token):
+    """Clients tell the refusals apart by code; people read the message."""
+    admin, fan, player = AdminFactory(), FanFactory(), PlayerFactory()
+    headers = api_token(fan)
+
+    def refusal(headers, player_id, start=None) -> tuple[int, str, str]:
+        response = book(client, headers, player_id, start or weekday_at(10))
+        return response.status_code, response.json["error"]["code"], response.json["error"]["message"]
+
+    rollout.set_state(admin, "off")
+    assert refusal(headers, player.id) == (403, "sessions_closed", "Live sessions are not open yet.")
+    rollout.set_state(admin, "beta")
+    assert refusal(headers, player.id) == (403, "closed_beta", CLOSED_BETA_FAN)
+    rollout.add_to_allowlist(admin, fan.email)
+    assert refusal(headers, player.id) == (403, "closed_beta", CLOSED_BETA_PLAYER)
+    rollout.set_state(admin, "everyone")
+
+    assert book(client, api_token(FanFactory()), player.id, weekday_at(10)).status_code == 201
+    assert refusal(headers, player.id) == (409, "slot_unavailable", booking.SLOT_TAKEN)
+    assert book(client, headers, PlayerFactory().id, weekday_at(11)).status_code == 201
+    assert refusal(headers, player.id, weekday_at(11)) == (
+        409,
+        "overlapping_session",
+        "You already have a session at that time.",
+    )
+    no_payouts = PlayerFactory(setup__price=2500)  # a paid lesson, no payout account
+    assert refusal(headers, no_payouts.id) == (
+        409,
+        "payments_unavailable",
+        "This player cannot take payments right now; please try again later.",
+    )
+    assert refusal(api_token(player), player.id, weekday_at(12)) == (
+        422,
+        "self_booking",
+        "You cannot book a session with yourself.",
+    )
+    assert refusal(api_token(admin), player.id, weekday_at(12)) == (
+        403,
+        "admin_cannot_book",
+        "Administrators cannot book sessions; sign in with a fan account.",
+    )
 
 
 def test_booking_is_rate_limited(app, client, api_token):

@@ -158,7 +158,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/players/<int:player_id>"): row("/players/{player}", 200, 200, 200, 200, 200, 200),
     ("GET", "/players/<int:player_id>/avatar"): row("/players/{player}/avatar", 404, 404, 404, 404, 404, 404),
     ("GET", "/players/<int:player_id>/book"): row("/players/{player}/book", 200, 200, 200, 200, 200, 200),
-    ("POST", "/players/<int:player_id>/book"): row("/players/{player}/book", 302, 303, 303, 422, 303, 403, form={"start": "{slot}", "duration": "30"}),
+    ("POST", "/players/<int:player_id>/book"): row("/players/{player}/book", 303, 303, 303, 422, 303, 403, form={"start": "{slot}", "duration": "30"}),
     ("GET", "/players/<int:player_id>/book/days"): row("/players/{player}/book/days", 200, 200, 200, 200, 200, 200),
     ("GET", "/players/<int:player_id>/book/slots"): row("/players/{player}/book/slots?day={day}", 200, 200, 200, 200, 200, 200),
     ("GET", "/policy"): row("/policy", 200, 200, 200, 200, 200, 200),

@@ -10,12 +10,12 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import LiveSession, SessionAvailability
-from kendama.services import booking
+from kendama.services import booking, rollout
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..conftest import csrf_token_from
-from ..factories import FanFactory, PlayerFactory
+from ..factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 
@@ -139,13 +139,13 @@ def test_booking_needs_sign_in(client):
     player = PlayerFactory()
     token = csrf_token_from(client)
     response = client.post(f"/players/{player.id}/book", data={"csrf_token": token, "start": iso_utc(weekday_at(10))})
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 303 and response.headers["Location"].startswith("/login?next=")
 
 
 def test_player_page_links_to_booking(client):
     player = PlayerFactory()
     html = client.get(f"/players/{player.id}").get_data(as_text=True)
-    assert f'href="/players/{player.id}/book"' in html and "Next free time" in html
+    assert f'href="/players/{player.id}/book"' in html and "Next open time" in html
 
 
 def test_strangers_get_404_for_sessions(client, login):
@@ -283,3 +283,132 @@ def test_hold_is_explained_on_the_confirmation(app, client, login):
     assert "payment needed" in html and "holding this time" in html
     held = timedelta(minutes=app.config["BOOKING_HOLD_MINUTES"])
     assert abs(session.hold_expires_at - session.created_at - held) < timedelta(seconds=5)
+
+
+def test_picker_steps_are_numbered_by_the_page_they_are_on(client, login):
+    """The booking page starts with the length (1), so day and time are 2 and 3; the reschedule
+    page has no length step, so its day and time are 1 and 2, in the page and in its fragments."""
+    fan, player = FanFactory(), PlayerFactory()
+    session = booking.create_session(fan, player.id, weekday_at(10), 30)
+    login(fan)
+    query = day_query(weekday_at(10))
+    book = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", book) == [("1", "length"), ("2", "day"), ("3", "time")]
+    moving = f"/dashboard/sessions/{session.id}/reschedule"
+    htmx = {"HX-Request": "true"}
+    page = client.get(moving, query_string=query).get_data(as_text=True)
+    days = client.get(f"{moving}/days", query_string=query, headers=htmx).get_data(as_text=True)
+    times = client.get(f"{moving}/slots", query_string=query, headers=htmx).get_data(as_text=True)
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", page) == [("1", "day"), ("2", "time")]
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", days) == [("1", "day"), ("2", "time")]
+    assert re.findall(r"(\d)\. Choose a (length|day|time)", times) == [("2", "time")]
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+SUMMARY = re.compile(r'<div (?P<attrs>[^>]*\bid="error-summary"[^>]*)>(?P<text>.*?)</div>', re.DOTALL)
+
+
+def refusal_shown(html: str) -> str:
+    """The refusal at the top of the form, which takes the focus when the page loads (app.js)."""
+    found = SUMMARY.search(html)
+    assert found, "no refusal is shown"
+    assert 'role="alert"' in found["attrs"] and 'tabindex="-1"' in found["attrs"]
+    return " ".join(re.sub(r"<[^>]+>", " ", found["text"]).split())
+
+
+def _closed(admin, fan, player):
+    rollout.set_state(admin, "off")
+
+
+def _beta_without_the_fan(admin, fan, player):
+    rollout.set_state(admin, "beta")
+    rollout.add_to_allowlist(admin, player.email)
+
+
+def _taken(admin, fan, player):
+    booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+
+
+def _fan_busy(admin, fan, player):
+    booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+
+
+@pytest.mark.parametrize(
+    ("arrange", "booker", "status", "message"),
+    [
+        (_closed, "fan", 403, "Live sessions are not open yet."),
+        (_beta_without_the_fan, "fan", 403, "you are not on the beta list yet"),
+        (_taken, "fan", 409, "that time was just taken"),
+        (_fan_busy, "fan", 409, "You already have a session at that time."),
+        (None, "player", 422, "You cannot book a session with yourself."),
+        (None, "admin", 403, "Administrators cannot book sessions"),
+    ],
+)
+def test_every_refusal_is_explained_at_the_form(client, login, arrange, booker, status, message):
+    admin, fan, player = AdminFactory(), FanFactory(), PlayerFactory()
+    query = day_query(weekday_at(10))
+    login({"fan": fan, "player": player, "admin": admin}[booker])
+    page = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
+    if arrange:
+        arrange(admin, fan, player)
+    response = client.post(
+        f"/players/{player.id}/book",
+        data={"csrf_token": form_token(page), "duration": "30", "start": iso_utc(weekday_at(10)), **query},
+    )
+    assert response.status_code == status
+    assert message in refusal_shown(response.get_data(as_text=True))
+
+
+def test_a_player_who_cannot_take_payments_is_explained_at_the_form(client, login):
+    player = PlayerFactory(setup__price=2500)  # a paid lesson, no payout account
+    login(FanFactory())
+    query = day_query(weekday_at(10))
+    page = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
+    response = client.post(
+        f"/players/{player.id}/book",
+        data={"csrf_token": form_token(page), "duration": "30", "start": iso_utc(weekday_at(10)), **query},
+    )
+    assert response.status_code == 409
+    assert "This player cannot take payments right now" in refusal_shown(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    ("viewer", "message"),
+    [
+        ("outsider", "Live sessions are in a closed beta for now, and you are not on the beta list yet."),
+        ("player", "You cannot book a session with yourself."),
+        ("admin", "Administrators cannot book sessions; sign in with a fan account."),
+    ],
+)
+def test_the_booking_page_says_who_cannot_book_before_the_form(client, login, viewer, message):
+    admin, player = AdminFactory(), PlayerFactory()
+    rollout.set_state(admin, "beta")
+    rollout.add_to_allowlist(admin, player.email)
+    login({"outsider": FanFactory(), "player": player, "admin": admin}[viewer])
+    html = client.get(f"/players/{player.id}/book", query_string=day_query(weekday_at(10))).get_data(as_text=True)
+    assert refusal_shown(html) == message
+    assert slot_values(html), "the open times can still be looked at"
+    assert "Book this time" not in html and 'name="notes"' not in html
+
+
+def test_the_booking_page_tells_visitors_and_refuses_unpayable_lengths_before_the_form(client, login):
+    admin, player = AdminFactory(), PlayerFactory()
+    rollout.set_state(admin, "beta")
+    query = day_query(weekday_at(10))
+    html = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
+    assert refusal_shown(html) == "Live sessions are in a closed beta for now, and this player is not in it yet."
+    rollout.add_to_allowlist(admin, player.email)
+    html = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
+    # A visitor may be on the list: told, not refused (signing in tells them for sure).
+    assert "only people on the beta list can book" in html and 'id="error-summary"' not in html
+    assert "Book this time" in html
+
+    rollout.set_state(admin, "everyone")
+    unpayable = PlayerFactory(setup__price=2500)
+    login(FanFactory())
+    html = client.get(f"/players/{unpayable.id}/book", query_string=query).get_data(as_text=True)
+    assert "This player cannot take payments right now" in refusal_shown(html)
+    assert "Book this time" not in html
+    fragment = client.get(f"/players/{unpayable.id}/book/slots", query_string=query, headers={"HX-Request": "true"})
+    assert "Book this time" not in fragment.get_data(as_text=True)

@@ -49,7 +49,7 @@ def test_page_has_the_filter_form_and_results(client):
     assert 'method="get" action="/players"' in html  # works without JavaScript too
     assert card_names(html) == ["Web Free", "Web Paid"]
     assert 'data-announce="2 players found"' in html
-    assert "USD 30.00" in html and "Next free 30-minute slot" in html
+    assert "USD 30.00" in html and "Next open 30-minute slot" in html
     assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
 
 

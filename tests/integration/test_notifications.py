@@ -206,10 +206,13 @@ def test_awaiting_payment_links_the_open_checkout():
             expires_at=utcnow() + timedelta(minutes=30),
         )
     )
+    notifications.on_awaiting_payment(session)
+    db.session.commit()
+    (row,) = rows(kind="awaiting_payment")
+    row.due_at = utcnow()  # it waits a few minutes (AWAITING_PAYMENT_DELAY) in case the fan pays at once
+    db.session.commit()
     with mail.record_messages() as sent:
-        notifications.on_awaiting_payment(session)
-        db.session.commit()
-        jobs.dispatch_committed()
+        send_all_due()
     (message,) = sent
     assert 'href="https://checkout.stripe.com/c/pay/cs_test_123"' in message.html
     assert "The hold ends" in message.body and "(Europe/Prague)" in message.body

@@ -33,7 +33,10 @@ def test_switch_states_and_allowlist():
     assert not rollout.may_book(fan.id, player.id)  # the player is not in the beta yet
     with pytest.raises(NotAllowed) as beta:
         booking.create_session(fan, player.id, weekday_at(10), 30)
-    assert (beta.value.code, beta.value.message) == ("sessions_closed", "Live sessions are in a closed beta for now.")
+    assert (beta.value.code, beta.value.message) == (
+        "closed_beta",
+        "Live sessions are in a closed beta for now, and this player is not in it yet.",
+    )
     rollout.add_to_allowlist(admin, player.email)
     assert rollout.may_book(fan.id, player.id)
     assert booking.create_session(fan, player.id, weekday_at(10), 30).status == "confirmed"

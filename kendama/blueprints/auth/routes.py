@@ -9,10 +9,15 @@ from ...extensions import limiter
 from ...services import accounts, notifications
 from ...services.errors import ServiceError
 from ...template_helpers import browser_zone
+from ..booking import kept
 from ..form_errors import apply_service_errors
-from ..redirects import safe_next, see_other
+from ..redirects import local_next, safe_next, see_other
 from . import bp
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, SettingsForm
+
+# What a visitor was doing that must outlive the fresh session of signing in: the booking
+# choices they made before being asked to sign in (blueprints/booking/kept.py).
+SURVIVES_SIGN_IN = (kept.SESSION_KEY,)
 
 
 def _home(user) -> str:
@@ -21,7 +26,9 @@ def _home(user) -> str:
 
 
 def _sign_in(user, remember: bool = False) -> None:
+    carried = {key: session[key] for key in SURVIVES_SIGN_IN if key in session}
     session.clear()  # a fresh session on sign-in: no session fixation
+    session.update(carried)
     login_user(user, remember=remember)
 
 
@@ -46,7 +53,7 @@ def login():
         status = 401
     elif form.is_submitted():
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, next_path=local_next()), status
 
 
 @bp.post("/logout")
@@ -79,10 +86,10 @@ def register():
             _sign_in(user)
             flash("Your account is ready.", "success")
             target = "dashboard.profile" if user.is_player else "discovery.players"
-            return see_other(url_for(target))
+            return see_other(local_next() or url_for(target))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, next_path=local_next()), status
 
 
 @bp.route("/account", methods=["GET", "POST"])

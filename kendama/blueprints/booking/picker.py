@@ -41,8 +41,12 @@ def labelled(slots: list[Slot], zone_name: str) -> list[tuple[Slot, str]]:
     ]
 
 
-def context(choices: DayChoices, endpoint: str, **ids) -> dict:
-    """What the picker fragments need: the choices, labelled slots and where to send requests."""
+def context(choices: DayChoices, endpoint: str, *, day_step: int, **ids) -> dict:
+    """What the picker fragments need: the choices, labelled slots and where to send requests.
+
+    `day_step` is the number the page gives its "Choose a day" step (the time is the next one):
+    the booking page asks for a length first, the reschedule page does not.
+    """
     urls = {
         "page": url_for(endpoint, **ids),
         "days": url_for(f"{endpoint}_days", **ids),
@@ -54,6 +58,7 @@ def context(choices: DayChoices, endpoint: str, **ids) -> dict:
         "zone_name": choices.zone_name,
         "urls": urls,
         "page_link": page_url(urls["page"], choices),
+        "steps": {"day": day_step, "time": day_step + 1},
     }
 
 

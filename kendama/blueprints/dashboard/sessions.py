@@ -43,7 +43,7 @@ def cancel_session(session_id: int):
 def _reschedule_page(session_id: int, template: str, form: SlotChoiceForm, status: int = 200, message=None):
     _, first_day, day = picker_args()
     session, choices = booking.reschedule_choices(current_user, session_id, viewer_zone(), first_day, day)
-    values = context(choices, "dashboard.reschedule_session", session_id=session_id)
+    values = context(choices, "dashboard.reschedule_session", day_step=1, session_id=session_id)
     response = render_template(
         template,
         session=session,

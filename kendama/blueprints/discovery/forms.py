@@ -34,11 +34,11 @@ class PlayerSearchForm(FlaskForm):
     duration = SelectField(
         "Length", choices=[("", "Any length")] + [(str(m), f"{m} minutes") for m in DURATIONS], default=""
     )
-    week = BooleanField("Free in the next 7 days")
+    week = BooleanField("Available in the next 7 days")
     sort = SelectField(
         "Sort by",
         choices=[
-            (PlayerSort.SOONEST.value, "Soonest free time"),
+            (PlayerSort.SOONEST.value, "Soonest open time"),
             (PlayerSort.PRICE.value, "Lowest price"),
             (PlayerSort.NAME.value, "Name, A to Z"),
         ],

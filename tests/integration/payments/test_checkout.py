@@ -321,6 +321,30 @@ def test_a_hold_that_ran_out_cannot_be_paid(live):
     assert session_payments(session.id) == []
 
 
+def test_a_hold_never_outlasts_the_start_and_a_payment_after_the_start_is_refunded(live):
+    start = (utcnow() + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    session = held_session(starts_at=start, hold_expires_at=start)  # booked 20 minutes ahead
+    payment = payments.open_checkout(session.id)
+    # The Checkout lives Stripe's 30 minutes; the hold is not stretched with it past the start.
+    assert payment.expires_at >= utcnow() + payments.CHECKOUT_MIN_LIFETIME
+    assert fresh(LiveSession, session.id).hold_expires_at == start
+
+    # The session began before the sweep released the hold, and the fan pays on the open Checkout.
+    late = fresh(LiveSession, session.id)
+    late.starts_at = late.hold_expires_at = (utcnow() - timedelta(minutes=1)).replace(microsecond=0)
+    late.ends_at = late.blocked_until = late.starts_at + timedelta(minutes=30)
+    db.session.commit()
+    assert pay(payment.checkout_url).status_code == 303
+    released = fresh(LiveSession, session.id)
+    assert (released.status, released.cancelled_by_role) == ("cancelled", "system")
+    [refund] = session_refunds(session.id)
+    assert (refund.amount, refund.reason) == (2500, "session_unavailable")
+    kinds = kinds_for(session.fan_id, session.id)
+    assert "payment_refunded_unavailable" in kinds and "hold_expired" not in kinds  # it was paid: and refunded
+    jobs.expire_booking_holds()
+    assert "hold_expired" not in kinds_for(session.fan_id, session.id)
+
+
 def test_concurrent_deliveries_of_one_event_apply_it_once(live):
     session = held_session()
     payment = payments.open_checkout(session.id)
@@ -362,6 +386,19 @@ def test_a_cancelled_bookings_checkout_is_closed_at_stripe(live):
     assert fresh(Payment, payment.id).status == "expired"
     assert pay(payment.checkout_url).status_code == 409
     assert fresh(LiveSession, session.id).cancelled_by_role == "fan"
+
+
+def test_the_periodic_hold_expiry_closes_the_checkout_at_stripe(live):
+    """A Checkout can outlive its hold (Stripe's 30-minute minimum): expiring the hold closes it."""
+    session = held_session()
+    payment = payments.open_checkout(session.id)
+    lapsed = fresh(LiveSession, session.id)
+    lapsed.hold_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    jobs.expire_booking_holds()
+    assert fresh(LiveSession, session.id).status == "cancelled"
+    assert stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)["status"] == "expired"
+    assert pay(payment.checkout_url).status_code == 409
 
 
 def test_the_sweep_settles_a_checkout_whose_webhook_never_came(live):
