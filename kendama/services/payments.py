@@ -11,11 +11,12 @@ where its current state matters, so duplicates and out-of-order deliveries chang
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..dialects import is_overlap_violation
@@ -138,7 +139,6 @@ def _new_payment(session: LiveSession, now: datetime) -> Payment:
     stretched = min(expires_at, session.starts_at)
     if hold is None or stretched > hold:
         session.hold_expires_at = stretched
-    attempt = db.session.scalar(select(func.count(Payment.id)).where(Payment.session_id == session.id))
     payment = Payment(
         session_id=session.id,
         amount=session.price_amount,
@@ -146,7 +146,10 @@ def _new_payment(session: LiveSession, now: datetime) -> Payment:
         application_fee_amount=session.platform_fee_amount,
         destination_account_id=destination,
         status="open",
-        idempotency_key=f"checkout-{session.id}-{int(session.hold_expires_at.timestamp())}-{attempt}",
+        # Saved before the call, so a retry sends this very key; random, because ids are not unique
+        # over time: an SQLite database made afresh beside a sandbox (or Stripe) that remembers
+        # the old keys for a day would have them replayed for other bookings.
+        idempotency_key=f"checkout-{session.id}-{secrets.token_hex(8)}",
         expires_at=expires_at,
     )
     db.session.add(payment)
