@@ -89,7 +89,10 @@ def use_app(app) -> None:
 
 @contextmanager
 def app_context() -> Iterator[None]:
-    """The current app context, or a fresh one of this process's app in a worker; jobs write."""
+    """Where every job runs: the current app context, or a fresh one of this process's app in a
+    worker. Jobs write (dialects.writer), and what their transactions queued after commit is
+    dispatched when they finish: outside a request nothing else would (the periodic hold expiry
+    lost its Checkout closings that way)."""
     global _process_app
     if has_app_context():
         context = nullcontext()
@@ -101,6 +104,7 @@ def app_context() -> Iterator[None]:
         context = _process_app.app_context()
     with context, dialects.writer():
         yield
+        dispatch_committed()
 
 
 def send_notification(notification_id: int) -> None:
@@ -109,7 +113,6 @@ def send_notification(notification_id: int) -> None:
 
     with app_context():
         delivery.deliver(notification_id)
-        dispatch_committed()
 
 
 def sweep_notifications() -> None:
@@ -166,8 +169,7 @@ def expire_booking_holds() -> None:
     from .services import booking
 
     with app_context():
-        booking.expire_holds()
-        dispatch_committed()  # closes their Checkouts at Stripe (jobs.expire_checkouts)
+        booking.expire_holds()  # its Checkouts are closed at Stripe by the jobs this queues
 
 
 PERIODIC_JOBS.append((expire_booking_holds, 60))
@@ -203,7 +205,6 @@ def sync_session_recordings(session_id: int) -> None:
 
     with app_context():
         recordings.sync_session(session_id)
-        dispatch_committed()
 
 
 def sync_video_recordings() -> None:
@@ -239,7 +240,6 @@ def execute_refund(refund_id: int) -> None:
 
     with app_context():
         refunds.execute_refund(refund_id)
-        dispatch_committed()
 
 
 def retry_refunds() -> None:
@@ -257,7 +257,6 @@ def expire_checkouts(session_id: int) -> None:
 
     with app_context():
         payments.close_checkouts(session_id)
-        dispatch_committed()
 
 
 def reconcile_checkouts() -> None:
@@ -266,7 +265,6 @@ def reconcile_checkouts() -> None:
 
     with app_context():
         payments.reconcile_open_checkouts()
-        dispatch_committed()
 
 
 def stripe_sandbox_tick() -> None:
