@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements.txt
 export FLASK_APP=app
+if [ ! -f instance/kendama.sqlite3 ]; then
+  # A new database hands out ids from 1 again: sandbox state of an earlier one (rooms, recordings,
+  # idempotency keys named after those ids) would be taken for this one's.
+  rm -f instance/stripe_sandbox.sqlite3* instance/video_sandbox.sqlite3*
+fi
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
 port=${PORT:-5000}

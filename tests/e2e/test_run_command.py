@@ -30,6 +30,7 @@ CONFIGURATION = (
     "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "KENDAMA_ENV", "SECRET_KEY", "BASE_URL",
     "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "DAILY_API_KEY", "DAILY_WEBHOOK_SECRET",
 )  # fmt: skip
+STALE_SANDBOX_STATE = ("stripe_sandbox.sqlite3", "video_sandbox.sqlite3")
 START_SECONDS = 240  # set-up (an idempotent pip check), migrations, demo data, then the server
 
 pytestmark = pytest.mark.committed
@@ -59,6 +60,9 @@ def scratch_copy(target: Path) -> Path:
 def running(tmp_path_factory):
     """scripts/dev.sh serving on a free port; its log is shown when it does not come up."""
     copy = scratch_copy(tmp_path_factory.mktemp("clone"))
+    (copy / "instance").mkdir()
+    for stale in STALE_SANDBOX_STATE:  # left by an earlier database the user has since removed
+        (copy / "instance" / stale).write_bytes(b"state of an earlier database")
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if key not in CONFIGURATION}
     log_path = copy / "dev.log"
@@ -121,6 +125,13 @@ def confirmations_to(base: str, email: str) -> list[str]:
     outbox = requests.get(base + "/dev/mail/", timeout=30).text
     rows = re.findall(r"<tr>\s*<th scope=\"row\"><a [^>]*>([^<]+)</a></th>\s*<td>([^<]*)</td>", outbox)
     return [html.unescape(subject) for subject, to in rows if email in html.unescape(to) and "Confirmed" in subject]
+
+
+def test_a_new_database_starts_with_new_sandboxes(running):
+    _base, copy = running
+    for stale in STALE_SANDBOX_STATE:
+        state = copy / "instance" / stale
+        assert not state.exists() or b"earlier database" not in state.read_bytes()
 
 
 def test_a_new_user_books_free_and_paid_and_gets_both_confirmations(running):
