@@ -9,11 +9,7 @@ the test that would have caught the embedded default answering every booking wit
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
-import signal
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -21,74 +17,25 @@ from pathlib import Path
 import pytest
 import requests
 
+from ..dev_server import run_dev_sh
 from ..payments_helpers import csrf_from
-from ..smtp_server import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-# Set by the test command or by people; scripts/dev.sh must work with none of them.
-CONFIGURATION = (
-    "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "KENDAMA_ENV", "SECRET_KEY", "BASE_URL",
-    "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "DAILY_API_KEY", "DAILY_WEBHOOK_SECRET",
-)  # fmt: skip
 STALE_SANDBOX_STATE = ("stripe_sandbox.sqlite3", "video_sandbox.sqlite3")
-START_SECONDS = 240  # set-up (an idempotent pip check), migrations, demo data, then the server
 
 pytestmark = pytest.mark.committed
 
 
-def scratch_copy(target: Path) -> Path:
-    """This checkout's files as `git clone` of a commit of them would give (tracked and new, not ignored).
-
-    The virtualenv and the front-end assets (neither is committed) are shared, so the copy's
-    set-up step finds them installed, as on a machine where the command ran before.
-    """
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, check=True, capture_output=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    (target / ".venv").symlink_to(ROOT / ".venv")
-    shutil.copytree(ROOT / "kendama" / "static" / "vendor", target / "kendama" / "static" / "vendor")
-    return target
+def plant_stale_sandboxes(copy: Path) -> None:
+    """Sandbox state left by an earlier database that the user has since removed."""
+    (copy / "instance").mkdir()
+    for stale in STALE_SANDBOX_STATE:
+        (copy / "instance" / stale).write_bytes(b"state of an earlier database")
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    """scripts/dev.sh serving on a free port; its log is shown when it does not come up."""
-    copy = scratch_copy(tmp_path_factory.mktemp("clone"))
-    (copy / "instance").mkdir()
-    for stale in STALE_SANDBOX_STATE:  # left by an earlier database the user has since removed
-        (copy / "instance" / stale).write_bytes(b"state of an earlier database")
-    port = free_port()
-    environment = {key: value for key, value in os.environ.items() if key not in CONFIGURATION}
-    log_path = copy / "dev.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            ["bash", "scripts/dev.sh"], cwd=copy, env={**environment, "PORT": str(port)},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while not _answers(base):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"scripts/dev.sh did not serve {base}:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base, copy
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(base + "/", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+    with run_dev_sh(tmp_path_factory.mktemp("clone"), prepare=plant_stale_sandboxes) as server:
+        yield server.url, server.checkout
 
 
 class Person(requests.Session):
@@ -165,7 +112,9 @@ def test_a_new_user_books_free_and_paid_and_gets_both_confirmations(running):
         "cardholder_name": "New Fan",
     }
     paid_back = fan.post(checkout, data=card)
-    assert paid_back.status_code in (302, 303) and "/payment?checkout_session_id=" in paid_back.headers["Location"], paid_back.text[:500]
+    assert paid_back.status_code in (302, 303) and "/payment?checkout_session_id=" in paid_back.headers["Location"], (
+        paid_back.text[:500]
+    )
 
     deadline = time.monotonic() + 30  # the webhook confirms the booking, then its email goes out
     while len(found := confirmations_to(base, email)) < 2 and time.monotonic() < deadline:
