@@ -88,6 +88,23 @@ def test_changing_the_length_or_the_day_by_keyboard_leaves_the_focus_on_the_radi
     expect(days.nth(1)).to_be_focused()
 
 
+def test_a_note_and_consent_survive_picking_another_day_or_length(page, live_app):
+    """Picking another day replaces the time step's form, which held what the fan had typed."""
+    booking_page(page, live_app)
+    note = page.get_by_label(re.compile("Anything the player should know"))
+    consent = page.get_by_label(re.compile("may be recorded"))
+    note.fill("Spacewalk, please.")
+    consent.check()
+    page.locator('input[name="day"]').nth(1).check()
+    expect(page.locator("#live-region")).to_contain_text("open times on")
+    expect(note).to_have_value("Spacewalk, please.")
+    expect(consent).to_be_checked()
+    page.get_by_label(re.compile(r"^30 minutes")).check()
+    expect(page.locator("#booking-days legend").first).to_contain_text("Days with open 30-minute times")
+    expect(note).to_have_value("Spacewalk, please.")
+    expect(consent).to_be_checked()
+
+
 @pytest.fixture
 def closed_beta(live_app):
     """Live sessions in the closed beta with Ava on its list (the demo fan is not); open again after."""

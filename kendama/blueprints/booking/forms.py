@@ -15,5 +15,13 @@ class SlotChoiceForm(FlaskForm):
 
 class BookingForm(SlotChoiceForm):
     duration = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
-    notes = TextAreaField("Anything the player should know? (optional)", validators=[Optional(), Length(max=2000)])
-    recording_consent = BooleanField("I agree that this session may be recorded (the player must agree too)")
+    # Kept when another day's times replace the form (app.js, data-keep-across-swap).
+    notes = TextAreaField(
+        "Anything the player should know? (optional)",
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"data-keep-across-swap": True},
+    )
+    recording_consent = BooleanField(
+        "I agree that this session may be recorded (the player must agree too)",
+        render_kw={"data-keep-across-swap": True},
+    )

@@ -55,7 +55,30 @@
   }
 
   var focusedBeforeSwap = null;
-  document.addEventListener("htmx:beforeSwap", function () { focusedBeforeSwap = document.activeElement; });
+  var keptBeforeSwap = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    focusedBeforeSwap = document.activeElement;
+    keptBeforeSwap = keptFields(event.detail.target);
+  });
+
+  // What the person typed or ticked in fields marked data-keep-across-swap (a note, a consent)
+  // inside content about to be replaced: the new content gets it back (picking another day
+  // replaces the booking form, which used to lose the note).
+  function keptFields(target) {
+    if (!target) return [];
+    return Array.prototype.map.call(target.querySelectorAll("[data-keep-across-swap][name]"), function (field) {
+      return { name: field.name, value: field.type === "checkbox" ? field.checked : field.value };
+    });
+  }
+
+  function restoreFields(target, kept) {
+    kept.forEach(function (saved) {
+      var field = target.querySelector("[data-keep-across-swap][name='" + saved.name + "']");
+      if (!field) return;
+      if (field.type === "checkbox") field.checked = saved.value;
+      else field.value = saved.value;
+    });
+  }
 
   // After an htmx swap: announce what changed; keep focus where it was (a radio whose change
   // fetched content elsewhere) unless the swap removed the focused element, so it never drops
@@ -65,6 +88,8 @@
     if (!target) return;
     var labelled = target.querySelector("[data-announce]") || (target.hasAttribute("data-announce") ? target : null);
     if (labelled) announce(labelled.getAttribute("data-announce"));
+    restoreFields(target, keptBeforeSwap);
+    keptBeforeSwap = [];
     var replaced = focusedBeforeSwap;
     focusedBeforeSwap = null;
     if (replaced && replaced !== document.body && !document.body.contains(replaced)) focusAfterReplace(target, replaced);
