@@ -23,6 +23,20 @@
     document.cookie = "tz=" + browserZone + "; path=/; max-age=31536000; samesite=lax";
   }
 
+  // A page drawn in another zone than the browser's for a visitor who is not signed in (the very
+  // first page, before the cookie reached the server, or a traveller's first page in a new zone)
+  // is drawn again in the browser's zone, once per zone and tab, so no page ever says UTC wrongly.
+  var shownZone = document.body.getAttribute("data-shown-zone");
+  if (browserZone && shownZone && shownZone !== browserZone && cookieValue("tz") === browserZone) {
+    try {
+      if (window.sessionStorage.getItem("kendama-zone-redrawn") !== browserZone) {
+        window.sessionStorage.setItem("kendama-zone-redrawn", browserZone);
+        window.location.reload();
+        return;
+      }
+    } catch (e) { /* no session storage: the next page shows the zone */ }
+  }
+
   // A time-zone select that asks for it (registration) starts on the browser's zone, on the
   // very first page view too, before the server has seen the cookie.
   var zoneSelect = document.querySelector("select[data-prefer-browser-zone]");
