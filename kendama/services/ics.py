@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import LiveSession, SessionStatus, User, utcnow
+from .wording import plural
 
 PRODID = "-//Kendama Live Sessions//Sessions//EN"
 METHODS = ("REQUEST", "CANCEL")
@@ -62,7 +63,8 @@ def _description(session: LiveSession, cancelled: bool) -> str:
         return f"This {session.duration_minutes}-minute live kendama session was cancelled.\n\nDetails: {dashboard}"
     return (
         f"A {session.duration_minutes}-minute live kendama lesson.\n\n"
-        f"Join from your dashboard (the room opens 10 minutes before the start): {dashboard}"
+        f"Join from your dashboard (the room opens {plural(current_app.config['VIDEO_JOIN_EARLY_MINUTES'], 'minute')} "
+        f"before the start): {dashboard}"
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession
+from kendama.services import ics
 
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory
@@ -141,3 +142,14 @@ def test_the_api_allows_sharing_after_the_session(client, api_token):
         f"/api/sessions/{session.id}/consent", headers=api_token(session.fan), json={"recording": False}
     )
     assert locked.status_code == 409 and locked.json["error"]["code"] == "consent_locked"
+
+
+def test_the_join_page_and_the_invitation_state_the_configured_opening(client, login, app, monkeypatch):
+    """They said "10 minutes" whatever VIDEO_JOIN_EARLY_MINUTES said."""
+    monkeypatch.setitem(app.config, "VIDEO_JOIN_EARLY_MINUTES", 15)
+    session = session_at(timedelta(hours=3))
+    login(session.fan)
+    page = client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    assert "15 minutes before the start" in page and "10 minutes" not in page
+    invitation = ics.invitation(session).decode()
+    assert "15 minutes before" in invitation.replace("\r\n ", "") and "10 minutes" not in invitation
