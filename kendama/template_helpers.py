@@ -64,3 +64,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
     app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone
+    app.jinja_env.globals["now"] = utcnow

@@ -217,3 +217,12 @@ def test_overview_groups_cards_for_the_viewer():
     as_player = dashboard.overview(player)
     assert as_player.receipts == [] and as_player.upcoming[0].role == "player"
     assert as_player.player.profile.user_id == player.id
+
+
+def test_a_confirmed_session_nobody_joined_reads_not_held_once_it_is_over(client, login):
+    past = utcnow() - timedelta(days=1)
+    session = LiveSessionFactory(starts_at=past, ends_at=past + timedelta(minutes=30))
+    login(session.fan)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    row = html[html.index(f'id="session-{session.id}-title"') :]
+    assert "Not held" in row.split("</li>")[0] and "Confirmed" not in row.split("</li>")[0]
