@@ -78,7 +78,7 @@ def test_signing_in_midway_keeps_every_choice_and_one_press_books(client):
     assert KEPT in html
     assert checked_start(html) == iso_utc(start)
     assert NOTE in html
-    assert re.search(r'<input checked id="recording_consent" name="recording_consent" type="checkbox"', html)
+    assert re.search(r'<input\b(?=[^>]*\bchecked\b)[^>]*\bid="recording_consent"', html)
     assert re.search(r'id="duration-30" value="30" checked', html)
 
     booked = client.post(
