@@ -294,6 +294,10 @@ def test_reschedule_limit_is_409(client, api_token):
         for h in (10, 11, 12)
     ]
     assert codes == [200, 200, 409]
+    refused = client.put(
+        f"/api/sessions/{session_id}", headers=headers, json={"action": "reschedule", "start": iso_utc(weekday_at(13))}
+    )
+    assert refused.json["error"]["message"] == "A session can be rescheduled at most 2 times."
 
 
 def test_cancel_returns_the_policy_refund(client, api_token):

@@ -177,6 +177,7 @@ def test_cancel_shows_the_refund_before_confirming(client, login):
     login(fan)
     page = client.get(f"/dashboard/sessions/{session.id}/cancel").get_data(as_text=True)
     assert "Refund if you cancel now: USD 25.00" in page
+    assert "full refund." in page and "None" not in page  # why, in the policy's words
     response = client.post(
         f"/dashboard/sessions/{session.id}/cancel", data={"csrf_token": form_token(page), "reason": "Sick"}
     )

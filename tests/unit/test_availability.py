@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from kendama.extensions import db
-from kendama.models import CalendarBusyTime, utcnow
+from kendama.models import CalendarBusyTime, LiveSession, utcnow
 from kendama.services import availability, booking, discovery, slots
 from kendama.services.availability import AvailabilityInput, OverrideInput, WeeklyInput
 from kendama.services.errors import InvalidInput, NotAllowed
@@ -216,3 +216,57 @@ def test_offered_slots_range_rules():
     with pytest.raises(InvalidInput):
         booking.offered_slots(player.id, 30, start, start)
     assert booking.offered_slots(player.id, None, start, start + timedelta(days=62)).duration_minutes == 30
+
+
+def test_a_date_override_with_hours_opens_those_hours():
+    player = PlayerFactory(setup__notice=0)
+    day = (utcnow() + timedelta(days=9)).date()
+    availability.set_availability(
+        player,
+        rules(
+            timezone="UTC",
+            weekly=[],
+            overrides=[OverrideInput(day.isoformat(), "14:00", "15:00")],
+            buffer_minutes=0,
+            min_notice_minutes=0,
+        ),
+    )
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    found = [s.start.hour for s in slots.bookable_slots(player.id, 30, start, start + timedelta(days=1))]
+    assert found == [14, 14, 14]
+
+
+def test_a_player_with_settings_but_no_weekly_hours_has_no_slots():
+    player = PlayerFactory()
+    availability.set_availability(player, rules(weekly=[], overrides=[]))
+    start = utcnow()
+    assert slots.bookable_slots(player.id, 30, start, start + timedelta(days=7)) == []
+    assert slots.next_available([player.id], {player.id: 30})[player.id] is None
+
+
+def test_next_available_skips_imported_busy_times():
+    player = PlayerFactory(setup__notice=0)
+    now = weekday_at(8)
+    db.session.add(CalendarBusyTime(player_id=player.id, starts_at=weekday_at(9), ends_at=weekday_at(10)))
+    db.session.commit()
+    assert slots.next_available([player.id], {player.id: 30}, now=now)[player.id] == weekday_at(10)
+
+
+def test_an_unpaid_hold_that_has_not_expired_blocks_its_slot():
+    player = PlayerFactory(setup__buffer=0)
+    start = weekday_at(10)
+    LiveSessionFactory(
+        player=player, starts_at=start, status="pending_payment", hold_expires_at=utcnow() + timedelta(minutes=20)
+    )
+    assert not slots.is_bookable(player.id, 30, start)
+
+
+def test_the_session_with_id_1_blocks_like_any_other():
+    """Excluding no session must exclude none: a sentinel id of 1 would let session 1 be booked over."""
+    if db.session.get(LiveSession, 1) is not None:
+        pytest.skip("a session 1 exists already in this database")
+    player = PlayerFactory(setup__buffer=0)
+    start = weekday_at(10)
+    LiveSessionFactory(id=1, player=player, starts_at=start)
+    assert not slots.is_bookable(player.id, 30, start)
+    assert start not in {s.start for s in slots.bookable_slots(player.id, 30, start, start + timedelta(hours=1))}

@@ -74,3 +74,31 @@ def test_sums_of_money_show_zero_as_an_amount_while_prices_say_free():
     assert format_amount(0, "eur") == "EUR 0.00"
     assert format_amount(0, "jpy") == "JPY 0"
     assert format_amount(123456, "usd") == format_money(123456, "usd") == "USD 1,234.56"
+
+
+@pytest.mark.parametrize(
+    ("fee", "refund", "paid", "expected"),
+    [
+        (0, 0, 0, 0),  # nothing was paid: nothing to divide, nothing goes back
+        (5, 0, 0, 0),
+        (1, 1, 1, 1),  # a payment of one minor unit refunded in full returns its whole fee
+        (3, 1, 2, 2),  # 1.5 rounds half up
+    ],
+)
+def test_fee_refund_at_the_smallest_payments(fee, refund, paid, expected):
+    assert fee_refund(fee, refund, paid) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [("0", "usd", 0), ("0.50", "usd", 50), (" 0.5 ", "eur", 50), ("0", "jpy", 0), ("25", "usd", 2500)],
+)
+def test_to_minor_units_takes_zero_and_amounts_below_one(text, currency, minor):
+    """The dashboard sends "0" for a free lesson; fifty cents is a price too."""
+    assert to_minor_units(text, currency) == minor
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-0.01", "", "1e400x"])
+def test_to_minor_units_refuses_what_is_not_a_price(text):
+    with pytest.raises(ValueError):
+        to_minor_units(text, "usd")

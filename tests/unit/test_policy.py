@@ -94,3 +94,24 @@ def test_policy_page_states_the_configured_numbers(client):
     assert "up to 24 hours before the start" in html
     assert "50 % back" in html and "at least 2 hours" in html
     assert "at most 2 times" in html
+
+
+def test_a_payment_of_one_minor_unit_is_refunded_with_its_reason(app):
+    quote = policy.refund_quote(1, "usd", START, policy.FAN, START - timedelta(days=3))
+    assert quote.amount == 1 and "full refund" in quote.reason and "Nothing was paid" not in quote.reason
+
+
+def test_every_refusal_names_its_reason(app):
+    refused = [
+        policy.refund_quote(2500, "usd", START, policy.FAN, START - timedelta(minutes=5)),
+        policy.refund_quote(2500, "usd", START, policy.FAN, START - timedelta(hours=3)),
+        policy.refund_quote(2500, "usd", START, policy.PLAYER, START - timedelta(minutes=5)),
+    ]
+    assert [quote.reason for quote in refused] == [
+        "Cancelled less than 2 hours before the start: no refund.",
+        "Cancelled less than 24 hours before the start: 50 % refund.",
+        "The session was cancelled on the fan's behalf, so the fan gets a full refund.",
+    ]
+    with pytest.raises(PolicyViolation) as caught:
+        policy.check_reschedule(_session(0), START - timedelta(hours=1))
+    assert caught.value.message == "Sessions can only be rescheduled at least 24 hours before the start."

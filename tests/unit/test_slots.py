@@ -224,3 +224,38 @@ def test_picker_labels_repeated_wall_clock_times_with_their_zone(app):
     labels = [label for _, label in labelled(found, "Europe/Prague")]
     assert labels[:4] == ["01:00", "01:15", "01:30", "01:45"]
     assert "02:15 CEST" in labels and "02:15 CET" in labels and "03:00" in labels
+
+
+def test_a_window_lost_to_the_skipped_hour_does_not_end_the_day():
+    """On a spring-forward day, hours after a window that fell into the gap are still offered."""
+    rules = make_rules("Europe/Prague", overrides={date(2026, 3, 29): ((time(2), time(2, 45)), (time(10), time(11)))})
+    assert readings(slots_on(rules, date(2026, 3, 29)), "Europe/Prague") == ["10:00+0200", "10:15+0200", "10:30+0200"]
+
+
+def test_a_slot_that_fits_exactly_between_two_sessions_is_offered():
+    rules = make_rules("UTC", weekly={0: ((time(9), time(12)),)})
+    day = datetime(2026, 6, 1, tzinfo=UTC)
+    booked = [
+        seconds(day.replace(hour=9), day.replace(hour=9, minute=30)),
+        seconds(day.replace(hour=10), day.replace(hour=10, minute=30)),
+    ]
+    starts = [s.start.strftime("%H:%M") for s in slots_on(rules, date(2026, 6, 1), sessions=booked)]
+    assert starts[:2] == ["09:30", "10:30"]
+
+
+def test_late_evening_hours_are_read_on_the_players_own_calendar():
+    """22:30 in New York is already the next day in UTC: the window is still that evening's."""
+    rules = make_rules("America/New_York", weekly={d: ((time(22), time(0)),) for d in range(7)})
+    tz = ZoneInfo("America/New_York")
+    start = datetime(2026, 6, 1, 22, 30, tzinfo=tz).astimezone(UTC)
+    end = datetime(2026, 6, 2, 0, 0, tzinfo=tz).astimezone(UTC)
+    found = list(compute_slots(rules, timedelta(minutes=30), start, end, LONG_AGO))
+    assert readings(found, "America/New_York") == ["22:30-0400", "22:45-0400", "23:00-0400", "23:15-0400", "23:30-0400"]
+
+
+def test_a_busy_time_keeps_the_buffer_after_it():
+    rules = make_rules("UTC", weekly={0: ((time(9), time(12)),)}, buffer=15)
+    day = datetime(2026, 6, 1, tzinfo=UTC)
+    busy = [seconds(day.replace(hour=10), day.replace(hour=10, minute=30))]
+    starts = [s.start.strftime("%H:%M") for s in slots_on(rules, date(2026, 6, 1), busy=busy)]
+    assert "10:30" not in starts and "10:45" in starts
