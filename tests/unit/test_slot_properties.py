@@ -48,6 +48,9 @@ SWITCH_DAYS = [
     date(2026, 11, 1),
 ]
 QUARTER = timedelta(minutes=15)
+# One example computes a few weeks of slots in about a millisecond: far slower means a loop that
+# went wrong (one that never ends is stopped by the suite's per-test timeout).
+DEADLINE = timedelta(seconds=2)
 
 quarter_hours = st.integers(min_value=0, max_value=96)  # 96 = midnight at the end of the day
 
@@ -118,7 +121,7 @@ def overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool
     return a_start < b_end and b_start < a_end
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=DEADLINE, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_every_offered_slot_keeps_every_rule(scenario):
     rules, duration, range_start, range_end, now, sessions, busy = scenario
@@ -149,7 +152,7 @@ def test_every_offered_slot_keeps_every_rule(scenario):
             assert not overlaps(s - buffer, e + buffer, x, y), f"{slot} overlaps a busy time (plus buffer)"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=DEADLINE)
 @given(scenarios())
 def test_free_quarter_hours_inside_plain_windows_are_offered(scenario):
     """The other direction, where it is simple to state: with nothing booked, no notice and no DST
