@@ -20,7 +20,9 @@ max_requests = 100_000
 max_requests_jitter = 10_000
 accesslog = None  # the app writes one structured JSON line per request instead
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Who may say a request came over https; the app trusts X-Forwarded-For from the same peers only
+# (TRUSTED_PROXY_COUNT, kendama/proxies.py).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 def on_starting(server):

@@ -104,8 +104,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from . import input_guard, request_logging, security
+    from . import input_guard, proxies, request_logging, security
 
+    proxies.init_app(app)
     security.init_app(app)
     request_logging.init_app(app)
     input_guard.init_app(app)

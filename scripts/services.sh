@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the PostgreSQL and Redis that the tests use (127.0.0.1:5432 and :6379) are running,
-# and that Debian's chromium is installed for the browser tests.
+# and that Debian's chromium (the browser tests) and nginx and openssl (tests/e2e/test_behind_nginx.py) are installed.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
@@ -20,4 +20,11 @@ if [ ! -x /usr/bin/chromium ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+# nginx lives in /usr/sbin, which is not on every user's PATH.
+if { ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; } || ! command -v openssl >/dev/null 2>&1; then
+  echo "installing Debian's nginx-light and openssl for the reverse-proxy test"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nginx-light openssl >/dev/null
 fi

@@ -49,12 +49,35 @@ class Limits:
     allow_private: bool = False
 
 
+# IPv6 addresses that carry an IPv4 one which a gateway (NAT64, 6to4) or the kernel would reach.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, still parsed and routed by some
+
+
 def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (not loopback, private, link-local, ...)."""
+    """True for a globally routable unicast address (not loopback, private, link-local, ...).
+
+    An IPv6 address carrying an IPv4 address (mapped, compatible, 6to4, NAT64) is judged by
+    that IPv4 address, since a translator forwards to it: NAT64 of 10.0.0.1 is the private
+    network. A site's own NAT64 prefix is never public.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in NAT64_LOCAL_USE:
+            return False
+        ip = _carried_ipv4(ip) or ip
     return ip.is_global and not ip.is_multicast
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def check_host(host: str, port: int) -> None:

@@ -81,8 +81,21 @@ def _session_by_room(room_name: str | None) -> LiveSession | None:
 # --- The webhook ---------------------------------------------------------------------------
 
 
+RECORDING_EVENTS = ("recording_started", "recording_ready", "recording_error")
+
+
 def handle_webhook(headers, raw_body: bytes) -> str:
-    """Verify and apply one provider event, once. Returns processed, duplicate or check."""
+    """Verify one provider event and act on it once. Returns processed, ignored, duplicate or check.
+
+    A signed event is a hint, not a fact: the recording it names is read from the provider (no
+    transaction open meanwhile) and only what the provider says is stored: the recording, its
+    room (hence its session), status, duration and storage key, as the Stripe handler re-reads a
+    Checkout Session. An event about a recording the provider does not know is recorded and
+    answered 200 ("ignored"), changing nothing: the provider gives up on an endpoint that keeps
+    failing (Daily stops sending after three failed deliveries), and a retry would not help.
+    When the provider cannot be asked, the event is not recorded and answered 503, so its retry
+    is applied later (the periodic sync catches up meanwhile).
+    """
     provider = _provider()
     try:
         event = provider.parse_webhook(headers, raw_body)
@@ -90,6 +103,9 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         raise InvalidWebhook(str(exc)) from exc
     if event is None:
         return "check"
+    if _seen(provider.name, event.id):
+        return "duplicate"
+    found = _recording_at_provider(provider, event) if event.kind in RECORDING_EVENTS else None
     try:
         with db.session.begin_nested():
             record = WebhookEvent(provider=provider.name, event_id=event.id[:255], event_type=event.type[:64])
@@ -98,20 +114,64 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         db.session.rollback()
         return "duplicate"
 
+    result = "processed"
     # A meeting ending (everyone left) changes nothing: people come back until the session's end.
-    session = _session_by_room(event.room_name)
-    if event.kind in ("recording_started", "recording_ready", "recording_error") and session and event.recording_id:
-        status = {"recording_started": IN_PROGRESS, "recording_ready": READY, "recording_error": FAILED}[event.kind]
-        _apply(session, event.recording_id, status, event.duration_seconds, event.storage_key)
+    if event.kind in RECORDING_EVENTS:
+        session = _session_by_room(found.room_name) if found else None
+        if session is None:
+            result = "ignored"
+        else:
+            _apply(session, found.id, found.status, found.duration_seconds, found.storage_key)
     elif event.kind == "transcript_ready":
+        # Nothing of the event is stored: the sync reads the transcripts from the provider.
         # Daily names the room in some transcript events and not in others; sync what may need it.
+        session = _session_by_room(event.room_name)
         if session is not None:
             jobs.after_commit(jobs.sync_session_recordings, session.id)
         else:
             jobs.after_commit(jobs.sync_video_recordings)
     record.processed_at = utcnow()
     db.session.commit()
-    return "processed"
+    return result
+
+
+def _seen(provider_name: str, event_id: str) -> bool:
+    return (
+        db.session.scalar(
+            select(WebhookEvent.id).where(
+                WebhookEvent.provider == provider_name, WebhookEvent.event_id == event_id[:255]
+            )
+        )
+        is not None
+    )
+
+
+def _recording_at_provider(
+    provider: video_provider.VideoProvider, event: video_provider.VideoEvent
+) -> video_provider.ProviderRecording | None:
+    """The recording an event names, as the provider has it now; None when it knows no such recording."""
+    if not event.recording_id:
+        return None
+    db.session.commit()  # no transaction (nor SQLite's write lock) is held while the provider answers
+    try:
+        found = provider.get_recording(event.recording_id)
+    except video_provider.ProviderNotFound:
+        log.warning("event %s names recording %r, which the provider does not know", event.id, event.recording_id)
+        return None
+    except video_provider.VideoProviderError as exc:
+        log.warning("could not read recording %r for event %s: %s", event.recording_id, event.id, exc)
+        raise ProviderUnavailable(
+            "The video provider could not be asked about this recording; send the event again later."
+        ) from exc
+    if event.room_name != found.room_name:
+        log.warning(
+            "event %s says recording %s is in room %r; the provider says %r, which is believed",
+            event.id,
+            found.id,
+            event.room_name,
+            found.room_name,
+        )
+    return found
 
 
 def _apply(
@@ -122,21 +182,24 @@ def _apply(
     storage_key: str | None = None,
     meeting_id: str | None = None,
 ) -> SessionRecording:
-    """Create or update the row for a provider recording (never moving it backwards)."""
-    recording = db.session.scalar(
-        select(SessionRecording).where(SessionRecording.provider_recording_id == provider_id).with_for_update()
-    )
+    """Create or update the row for a provider recording (never moving it backwards).
+
+    A new row starts in progress, so a recording first seen ready (its earlier events lost, or
+    read after the call ended) is announced, or discarded without both consents, like any other.
+    """
+    recording = _locked_recording(provider_id)
     if recording is None:
         try:
             with db.session.begin_nested():
                 recording = SessionRecording(
-                    session_id=session.id, provider=_provider().name, provider_recording_id=provider_id, status=status
+                    session_id=session.id,
+                    provider=_provider().name,
+                    provider_recording_id=provider_id,
+                    status=IN_PROGRESS,
                 )
                 db.session.add(recording)
         except IntegrityError:  # the sync job and a webhook raced; the other one created it
-            recording = db.session.scalar(
-                select(SessionRecording).where(SessionRecording.provider_recording_id == provider_id).with_for_update()
-            )
+            recording = _locked_recording(provider_id)
     if recording.status in (DELETED, FAILED) or (recording.status == READY and status == IN_PROGRESS):
         return recording
     newly_ready = status == READY and recording.status != READY
@@ -153,6 +216,12 @@ def _apply(
             notifications.on_recording_ready(session)
             jobs.after_commit(jobs.sync_session_recordings, session.id)  # its captions
     return recording
+
+
+def _locked_recording(provider_id: str) -> SessionRecording | None:
+    return db.session.scalar(
+        select(SessionRecording).where(SessionRecording.provider_recording_id == provider_id).with_for_update()
+    )
 
 
 def _discard(recording: SessionRecording) -> None:

@@ -45,7 +45,7 @@ EXCLUDED_PREFIXES = {
     "/_sandbox/": "offline stand-ins for Stripe and Daily; they speak the providers' own auth "
     "(API key, hosted pages) and are refused where sandboxes are not allowed (tested per sandbox)",
     "/webhooks/": "server to server, authenticated by signature (forgery and replay tested in "
-    "payments/test_checkout.py, test_video_recordings.py and test_security_gaps.py)",
+    "payments/test_checkout.py and test_video_recordings.py; see docs/security.md)",
     "/static/": "public files",
 }
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
 import requests
 
 from kendama.extensions import db
+from kendama.integrations.video.daily import sign_webhook
 from kendama.integrations.video_sandbox import config as sandbox_config
 from kendama.integrations.video_sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
@@ -168,6 +170,27 @@ def test_a_recording_without_both_consents_is_discarded(client, sandbox, secret)
     assert client.get(f"/api/sessions/{session.id}/recording").status_code in (401, 404)
 
 
+def test_a_recording_first_found_by_the_sync_is_announced_or_discarded_like_any_other(sandbox):
+    kept = session_at(timedelta(minutes=5), **CONSENTED)
+    hold_call(sandbox, kept)  # the provider's events never arrive
+    unconsented = session_at(timedelta(minutes=5), **CONSENTED)
+
+    def consent_withdrawn():
+        db.session.get(LiveSession, unconsented.id).player_recording_consent = False
+        db.session.commit()
+
+    hold_call(sandbox, unconsented, between=consent_withdrawn)
+    recordings.sync_session(kept.id)
+    recordings.sync_session(unconsented.id)
+    notified = db.session.scalars(
+        db.select(Notification.user_id).where(
+            Notification.kind == "recording_ready", Notification.session_id == kept.id
+        )
+    ).all()
+    assert recording_of(kept).status == "ready" and sorted(notified) == sorted([kept.fan_id, kept.player_id])
+    assert recording_of(unconsented).status == "deleted"
+
+
 # --- The webhook ---------------------------------------------------------------------------------
 
 
@@ -199,6 +222,8 @@ def test_unsigned_badly_signed_and_stale_webhooks_are_refused(client, secret):
         signed_headers(secret, body + b" "),  # signed for another body
         {**good, "X-Webhook-Timestamp": stale_ts},
         {**signed_headers(secret, body), "X-Webhook-Timestamp": stale_ts},
+        # NaN passes every "older than" comparison; signed with it, it must still be no moment.
+        {**good, "X-Webhook-Timestamp": "nan", "X-Webhook-Signature": sign_webhook(secret, "nan", body)},
     ]
     for headers in attempts:
         response = client.post("/webhooks/video", data=body, headers=headers)
@@ -218,6 +243,95 @@ def test_a_replayed_webhook_changes_nothing(client, secret):
     assert second.status_code == 200 and second.json["duplicate"] is True
     assert db.session.get(LiveSession, session.id).status == "in_progress"
     assert db.session.scalar(db.select(db.func.count(WebhookEvent.id)).where(WebhookEvent.provider == "daily")) == 1
+
+
+def recording_event(event_type: str, **payload) -> bytes:
+    """A provider event about a recording, as whoever holds the webhook secret may write it."""
+    envelope = {"version": "1.0.0", "type": event_type, "id": f"evt-{uuid.uuid4()}", "payload": payload}
+    return json.dumps({**envelope, "event_ts": time.time()}).encode()
+
+
+def post_signed(client, secret, body: bytes):
+    return client.post("/webhooks/video", data=body, headers=signed_headers(secret, body))
+
+
+def parts_of(session) -> list[tuple[str, str, int | None, str | None]]:
+    rows = db.session.scalars(
+        db.select(SessionRecording).where(SessionRecording.session_id == session.id).order_by(SessionRecording.id)
+    )
+    return [(r.provider_recording_id, r.status, r.duration_seconds, r.storage_key) for r in rows]
+
+
+def test_a_signed_event_about_a_recording_the_provider_does_not_know_changes_nothing(client, login, secret, recorded):
+    before = parts_of(recorded)
+    notices = db.session.scalar(db.select(db.func.count(Notification.id)))
+    forged = recording_event(
+        "recording.ready-to-download",
+        recording_id="invented-recording",
+        room_name=recorded.room_name,
+        duration=3600,
+        s3_key="elsewhere/forged.mp4",
+        status="finished",
+    )
+    response = post_signed(client, secret, forged)
+    # Answered 200 (Daily stops sending to an endpoint that keeps failing); nothing is stored.
+    assert response.status_code == 200 and response.json["ignored"] is True
+    assert parts_of(recorded) == before
+    assert db.session.scalar(db.select(db.func.count(Notification.id))) == notices
+    login(recorded.fan)
+    page = client.get(f"/sessions/{recorded.id}/recording").get_data(as_text=True)
+    assert page.count("<video") == 1 and "Part 1 of 2" not in page
+
+
+def test_the_recording_its_room_and_its_facts_come_from_the_provider_not_the_event(client, sandbox, secret):
+    recorded_session = session_at(timedelta(minutes=5), **CONSENTED)
+    other_session = session_at(timedelta(minutes=5), **CONSENTED)
+    hold_call(sandbox, recorded_session)  # recorded at the provider; its own events are not delivered
+    video.join(other_session.fan, other_session.id)
+    real = sandbox.store.recordings(db.session.get(LiveSession, recorded_session.id).room_name)[0]
+    misleading = recording_event(
+        "recording.ready-to-download",
+        recording_id=real["id"],
+        room_name=db.session.get(LiveSession, other_session.id).room_name,
+        duration=3600,
+        s3_key="elsewhere/forged.mp4",
+    )
+    assert post_signed(client, secret, misleading).status_code == 200
+    assert parts_of(other_session) == []
+    assert parts_of(recorded_session) == [(real["id"], "ready", real["duration"], real["s3key"])]
+
+
+def test_an_event_saying_ready_for_a_recording_still_in_progress_does_not_make_it_ready(client, sandbox, secret):
+    session = session_at(timedelta(minutes=5), **CONSENTED)
+    seen = {}
+
+    def ready_claimed_during_the_call():
+        room = db.session.get(LiveSession, session.id).room_name
+        recording = sandbox.store.recordings(room)[0]
+        early = recording_event("recording.ready-to-download", recording_id=recording["id"], room_name=room)
+        seen["answer"] = post_signed(client, secret, early).status_code
+        seen["parts"] = parts_of(session)
+
+    hold_call(sandbox, session, between=ready_claimed_during_the_call)
+    assert seen["answer"] == 200
+    assert [(provider_id, status) for provider_id, status, *_ in seen["parts"]] == [
+        (sandbox.store.recordings(db.session.get(LiveSession, session.id).room_name)[0]["id"], "in_progress")
+    ]
+
+
+def test_when_the_provider_cannot_be_asked_the_event_is_refused_for_a_retry(client, secret, recorded, monkeypatch):
+    from kendama.integrations.video import ProviderUnreachable
+    from kendama.integrations.video.daily import DailyVideo
+
+    def unreachable(self, recording_id):
+        raise ProviderUnreachable(f"GET /recordings/{recording_id}: timeout")
+
+    monkeypatch.setattr(DailyVideo, "get_recording", unreachable)
+    body = recording_event("recording.ready-to-download", recording_id="any", room_name=recorded.room_name)
+    response = post_signed(client, secret, body)
+    assert response.status_code == 503
+    # Not recorded as seen, so the provider's retry is applied once the provider answers again.
+    assert db.session.scalar(db.select(WebhookEvent.id).where(WebhookEvent.event_id == json.loads(body)["id"])) is None
 
 
 def test_the_endpoint_check_is_answered_without_change(client):

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from kendama.integrations.video import (
     InvalidWebhook,
     ProviderNotFound,
+    ProviderRecording,
     ProviderRejected,
     ProviderUnreachable,
     RoomSpec,
@@ -149,7 +150,8 @@ def test_a_signed_event_is_read_and_normalised():
         "kendama-3-0",
         "rec-1",
     )
-    assert (event.duration_seconds, event.storage_key) == (62, "k/1.mp4")
+    # What the recording is (its status, duration, file) is read from the provider, never taken from an event.
+    assert not hasattr(event, "duration_seconds") and not hasattr(event, "storage_key")
 
 
 def test_the_signature_is_base64_hmac_sha256_over_timestamp_dot_body_with_the_decoded_secret():
@@ -183,6 +185,40 @@ def test_old_events_are_refused_and_milliseconds_are_understood():
     with pytest.raises(InvalidWebhook):
         provider.parse_webhook(signed(body, str(int(time.time()) - 301)), body)
     assert provider.parse_webhook(signed(body, str(int(time.time() * 1000))), body).recording_id == "r"
+
+
+@pytest.mark.parametrize("timestamp", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400"])
+def test_a_timestamp_that_is_no_moment_fails_the_age_check_even_when_signed(timestamp):
+    body = envelope(recording_id="r")
+    with pytest.raises(InvalidWebhook, match="too old|timestamp"):
+        DailyVideo("http://unused", "k", SECRET).parse_webhook(signed(body, timestamp), body)
+
+
+def test_names_and_ids_of_a_signed_event_are_strings_or_nothing():
+    body = envelope(recording_id={"$ne": ""}, room_name=12)
+    event = DailyVideo("http://unused", "k", SECRET).parse_webhook(signed(body), body)
+    assert (event.recording_id, event.room_name) == (None, None)
+
+
+def test_one_recording_is_read_by_its_id():
+    item = {
+        "id": "rec-9",
+        "room_name": "kendama-3-0",
+        "status": "finished",
+        "duration": 61.6,
+        "s3key": "k/9.mp4",
+        "mtgSessionId": "m-1",
+    }
+    with scripted([(200, item, {})]) as (url, seen):
+        found = adapter(url).get_recording("rec-9")
+    assert (seen[0].method, seen[0].path) == ("GET", "/recordings/rec-9")
+    assert found == ProviderRecording("rec-9", "kendama-3-0", "ready", 62, "k/9.mp4", "m-1")
+    with scripted([(200, {**item, "duration": float("inf")}, {})]) as (url, _seen):
+        assert adapter(url).get_recording("rec-9").duration_seconds is None  # JSON allows Infinity
+    with scripted([(404, {"error": "not-found"}, {})]) as (url, seen):
+        with pytest.raises(ProviderNotFound):
+            adapter(url).get_recording("../rooms/x")
+    assert seen[0].environ["RAW_URI"] == "/recordings/..%2Frooms%2Fx"  # an id stays one path segment
 
 
 def test_without_a_secret_nothing_is_accepted_except_the_endpoint_check():

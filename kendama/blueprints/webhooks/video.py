@@ -11,7 +11,8 @@ from . import bp
 @bp.post("/video")
 def video_webhook():
     # Unsigned or badly signed: recordings.InvalidWebhook answers 400 through the one error mapping.
+    # About a recording the provider does not know: 200 and "ignored" (see recordings.handle_webhook).
     result = recordings.handle_webhook(request.headers, request.get_data(cache=False))
     if result == "duplicate":
         current_app.logger.info("video webhook received twice; nothing changed")
-    return jsonify({"received": True, "duplicate": result == "duplicate"})
+    return jsonify({"received": True, "duplicate": result == "duplicate", "ignored": result == "ignored"})

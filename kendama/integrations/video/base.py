@@ -81,7 +81,11 @@ class ProviderTranscript:
 
 @dataclass(frozen=True)
 class VideoEvent:
-    """A verified webhook event, normalised. `kind` is one of the KINDS below or "other"."""
+    """A verified webhook event, normalised. `kind` is one of the KINDS below or "other".
+
+    Signed is not true: an event only says what to look at (a room, a recording), and the
+    services read the facts (status, duration, storage key) from the provider.
+    """
 
     id: str
     kind: str
@@ -89,8 +93,6 @@ class VideoEvent:
     room_name: str | None = None
     recording_id: str | None = None
     transcript_id: str | None = None
-    duration_seconds: int | None = None
-    storage_key: str | None = None
     ended_at: datetime | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
 
@@ -152,6 +154,10 @@ class VideoProvider(ABC):
     @abstractmethod
     def list_recordings(self, room_name: str) -> list[ProviderRecording]:
         """The room's recordings."""
+
+    @abstractmethod
+    def get_recording(self, recording_id: str) -> ProviderRecording:
+        """The recording as the provider has it now; ProviderNotFound when it knows no such recording."""
 
     @abstractmethod
     def recording_link(self, recording_id: str) -> AccessLink:

@@ -14,11 +14,13 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -225,17 +227,16 @@ class DailyVideo(VideoProvider):
     def list_recordings(self, room_name: str) -> list[ProviderRecording]:
         data = self._call("GET", "/recordings", params={"room_name": room_name, "limit": 100})
         return [
-            ProviderRecording(
-                id=item["id"],
-                room_name=item.get("room_name", room_name),
-                status=RECORDING_STATUSES.get(item.get("status", ""), "in_progress"),
-                duration_seconds=_int_or_none(item.get("duration")),
-                storage_key=item.get("s3key"),
-                meeting_id=item.get("mtgSessionId"),
-            )
+            _recording(item, room_name)
             for item in data.get("data", [])
             if item.get("room_name", room_name) == room_name
         ]
+
+    def get_recording(self, recording_id: str) -> ProviderRecording:
+        item = self._call("GET", f"/recordings/{quote(recording_id, safe='')}")
+        if not item.get("id") or not item.get("room_name"):
+            raise ProviderRejected(f"GET /recordings/{recording_id}: the answer names no recording or room", 502)
+        return _recording(item, item["room_name"])
 
     def recording_link(self, recording_id: str) -> AccessLink:
         data = self._call("GET", f"/recordings/{recording_id}/access-link")
@@ -301,11 +302,9 @@ class DailyVideo(VideoProvider):
             id=str(body["id"]),
             kind=EVENT_KINDS.get(event_type, "other"),
             type=event_type,
-            room_name=payload.get("room_name") or payload.get("room"),
-            recording_id=payload.get("recording_id"),
-            transcript_id=payload.get("id") if event_type.startswith("transcript.") else None,
-            duration_seconds=_int_or_none(payload.get("duration")),
-            storage_key=payload.get("s3_key"),
+            room_name=_text_or_none(payload.get("room_name") or payload.get("room")),
+            recording_id=_text_or_none(payload.get("recording_id")),
+            transcript_id=_text_or_none(payload.get("id")) if event_type.startswith("transcript.") else None,
             ended_at=from_unix(payload.get("end_ts")) if payload.get("end_ts") is not None else None,
             payload=payload,
         )
@@ -326,12 +325,30 @@ class DailyVideo(VideoProvider):
             raise InvalidWebhook("The signature does not match.")
         if sent > 1e11:  # milliseconds
             sent /= 1000
-        if abs(time.time() - sent) > WEBHOOK_TOLERANCE_SECONDS:
+        # NaN compares false with everything, so it would pass the age check below; infinity is no moment either.
+        if not math.isfinite(sent) or abs(time.time() - sent) > WEBHOOK_TOLERANCE_SECONDS:
             raise InvalidWebhook("The event is too old (or from the future).")
+
+
+def _recording(item: dict, room_name: str) -> ProviderRecording:
+    """One recording of Daily's JSON (an item of GET /recordings, or GET /recordings/:id)."""
+    return ProviderRecording(
+        id=item["id"],
+        room_name=item.get("room_name", room_name),
+        status=RECORDING_STATUSES.get(item.get("status", ""), "in_progress"),
+        duration_seconds=_int_or_none(item.get("duration")),
+        storage_key=item.get("s3key"),
+        meeting_id=item.get("mtgSessionId"),
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A name or id from a payload: only a string is one (JSON could carry a number or an object)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(round(float(value)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # not a number, NaN, or ±Infinity (JSON allows both)
         return None
