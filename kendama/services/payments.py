@@ -193,9 +193,10 @@ def handle_event(event: dict) -> bool:
     event_id, event_type = event["id"], event["type"]
     if _seen(event_id):
         return False
+    # Re-reading from Stripe happens outside any transaction, before the event row is written:
+    # no lock is held during the call (on SQLite even a read in a POST holds the write lock).
+    db.session.commit()
     handler = HANDLERS.get(event_type)
-    # Re-reading from Stripe happens before the event row is written, so no database lock
-    # is held during the call.
     prepared = handler.prepare(event) if handler else None
     record = WebhookEvent(provider=PROVIDER, event_id=event_id, event_type=event_type)
     db.session.add(record)
