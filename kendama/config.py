@@ -188,6 +188,12 @@ class DevelopmentConfig(Config):
     TEST_CALLS_ALLOWED = True  # only here: never in production or staging
 
 
+# Names this process's scratch files in the testing configuration: the pid alone is not unique
+# over time, and a run killed before cleaning up left files that a later run with the same pid
+# took for its own (a sandbox remembering another run's idempotency keys).
+_RUN = f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
 class TestingConfig(Config):
     """Tests: PostgreSQL and Redis on this machine; the database URL is set by the fixtures."""
 
@@ -200,7 +206,7 @@ class TestingConfig(Config):
     JOBS_INLINE = True
     DEV_MAIL_OUTBOX = True
     # Each test process keeps its own outbox, so parallel runs never read each other's mail.
-    MAIL_OUTBOX_DIR = os.path.join(tempfile.gettempdir(), f"kendama-test-mail-{os.getpid()}")
+    MAIL_OUTBOX_DIR = os.path.join(tempfile.gettempdir(), f"kendama-test-mail-{_RUN}")
     PASSWORD_HASH_FAST = True  # argon2 with test-sized cost so the suite stays quick
     CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True  # tests serve calendars from 127.0.0.1
     # Generous limits so ordinary tests never trip them; rate-limit tests lower them.
@@ -210,14 +216,14 @@ class TestingConfig(Config):
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"
     # Tests post the video sandbox's webhooks themselves, through the test client.
-    VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{os.getpid()}.sqlite3")
+    VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{_RUN}.sqlite3")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = False
     RATELIMIT_VIDEO_JOIN = "1000 per minute"
     # Tests that read slots see the database directly; tests/integration/test_slot_cache.py turns it on.
     SLOT_CACHE_SECONDS = 0
     # Paid bookings reach the Stripe sandbox in-process unless a test serves the app over HTTP.
     STRIPE_SANDBOX_TRANSPORT = "wsgi"
-    STRIPE_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-stripe-sandbox-{os.getpid()}.sqlite3")
+    STRIPE_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-stripe-sandbox-{_RUN}.sqlite3")
 
 
 class ProductionConfig(Config):
