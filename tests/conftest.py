@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from kendama import create_app
@@ -29,6 +30,27 @@ class _TestSession(FlaskSession):
 
     def get_bind(self, *args, **kwargs):
         return self.bind
+
+
+class _SessionOfTestApp:
+    """`db.session` during a test: the test's session in the test app's context, the usual one elsewhere.
+
+    `db.session` is one object for every app in the process. A live server's thread (another app,
+    on its own database) may still be finishing a request when the next test begins; it must not
+    run statements on that test's connection.
+    """
+
+    def __init__(self, app, in_test, usual):
+        self._app, self._in_test, self._usual = app, in_test, usual
+
+    def _current(self):
+        return self._in_test if not has_app_context() or current_app._get_current_object() is self._app else self._usual
+
+    def __call__(self, *args, **kwargs):
+        return self._current()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._current(), name)
 
 
 def pytest_generate_tests(metafunc):
@@ -99,14 +121,15 @@ def _transaction(request, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
+        in_test = db._make_scoped_session(
             {"class_": _TestSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
         )
+        db.session = _SessionOfTestApp(app, in_test, original)
         limiter.reset()
         try:
             yield
         finally:
-            db.session.remove()
+            in_test.remove()
             db.session = original
             outer.rollback()
             connection.close()
