@@ -114,6 +114,14 @@ def test_someone_elses_registration_of_an_address_is_taken_back_by_its_owner(cli
     assert accounts.authenticate("victim@example.com", "squatters-pass-77") is None
 
 
+def test_guessing_the_password_on_the_confirmation_page_is_rate_limited(client, app, monkeypatch):
+    _, sent = register_on_page(client, "guess@example.com", "long-enough-pw")
+    path = confirmation_path(sent)
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "2 per minute")
+    codes = [confirm(client, path, f"guess-number-{n}").status_code for n in range(3)]
+    assert codes == [422, 422, 429]
+
+
 def test_a_password_reset_finishes_a_waiting_account(client):
     register_on_page(client, "reset-wait@example.com", "long-enough-pw")
     user = db.session.scalar(db.select(User).where(User.email == "reset-wait@example.com"))

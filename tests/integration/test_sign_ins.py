@@ -190,6 +190,14 @@ def test_wrong_current_passwords_are_rate_limited(app, client, api_token, monkey
     assert codes == [403, 403, 429]
 
 
+def test_wrong_current_passwords_on_the_page_are_rate_limited(app, monkeypatch):
+    browser = signed_in_browser(app, FanFactory())
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "2 per minute")
+    data = {"pw-current_password": "not-the-password", "pw-new_password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD}
+    codes = [post(browser, "/account/password", data).status_code for _ in range(3)]
+    assert codes == [403, 403, 429]
+
+
 def test_the_browser_api_password_change_needs_the_csrf_header(app):
     user = FanFactory()
     browser = signed_in_browser(app, user)

@@ -57,7 +57,8 @@ def _sign_browser_out() -> None:
         session["_remember"] = forget_cookie  # flask-login deletes the cookie when the answer goes out
 
 
-# Wrong passwords on the sign-in form, the confirmation page and the password change count alike.
+# Guessing passwords: the sign-in form, the confirmation page and the password change each allow
+# RATELIMIT_LOGIN failed tries per client.
 _password_guesses = limiter.limit(
     lambda: current_app.config["RATELIMIT_LOGIN"],
     methods=["POST"],
