@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import select
 
-from .extensions import db, login_manager
+from .extensions import login_manager
 from .models import User
 
 
@@ -16,22 +15,19 @@ def init_app(app) -> None:
     # "basic", not "strong": strong protection treats any cookie session it did not sign in
     # (e.g. an anonymous visitor's CSRF session) as hijacked and then skips the bearer-token
     # loader, so API clients holding a cookie got 401. Sign-in starts a fresh session instead
-    # (auth/routes.py), and a password change ends all others (auth_version).
+    # (auth/routes.py), and signing out or a password change ends the sign-in on the server.
     login_manager.session_protection = "basic"
+    # The session and the remember-me cookie carry the sign-in's key (services/sign_ins.py),
+    # never the user id: a cookie is only ever as good as the sign-in it names.
+    login_manager.id_attribute = "get_sign_in_key"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Cookie sessions carry `id:auth_version`; a password change invalidates older ones."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        uid, version = int(raw_id), int(raw_version)
-    except ValueError:
-        return None
-    user = db.session.scalar(select(User).where(User.id == uid))
-    if user is None or user.auth_version != version or not user.is_active_account:
-        return None
-    return user
+def load_user(sign_in_key: str) -> User | None:
+    """The user of the live sign-in that the session or the remember-me cookie names."""
+    from .services.sign_ins import user_for
+
+    return user_for(sign_in_key)
 
 
 @login_manager.request_loader

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -135,6 +136,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in": the cookie and the server-side sign-in it names (services/sign_ins.py)
+    # live this long; a sign-in without it ends after SIGN_IN_HOURS, or when the browser closes.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_COOKIE_DAYS", 30))
+    SIGN_IN_HOURS = _int("SIGN_IN_HOURS", 24)
+    # The emailed link that finishes an account made on the registration page.
+    EMAIL_CONFIRMATION_SECONDS = _int("EMAIL_CONFIRMATION_SECONDS", 24 * 3600)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a wall clock
     API_TOKEN_DAYS = _int("API_TOKEN_DAYS", 30)
     SIGNED_URL_SECONDS = _int("SIGNED_URL_SECONDS", 300)
@@ -155,6 +162,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10 per hour")
+    # Per email address, over the page and the API together: each attempt may send that address
+    # an email, so one address cannot be flooded from many clients.
+    RATELIMIT_REGISTER_EMAIL = os.environ.get("RATELIMIT_REGISTER_EMAIL", "5 per hour;10 per day")
     RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "20 per minute")
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
     RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60 per minute")
@@ -212,6 +222,7 @@ class TestingConfig(Config):
     # Generous limits so ordinary tests never trip them; rate-limit tests lower them.
     RATELIMIT_LOGIN = "1000 per minute"
     RATELIMIT_REGISTER = "1000 per minute"
+    RATELIMIT_REGISTER_EMAIL = "1000 per minute"
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"

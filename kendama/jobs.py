@@ -175,6 +175,17 @@ def expire_booking_holds() -> None:
 PERIODIC_JOBS.append((expire_booking_holds, 60))
 
 
+def purge_dead_sign_ins() -> None:
+    """Periodic: delete browser sign-ins and API tokens that can never work again (expired or revoked)."""
+    from .services import sign_ins
+
+    with app_context():
+        sign_ins.purge_dead()
+
+
+PERIODIC_JOBS.append((purge_dead_sign_ins, 6 * 3600))
+
+
 def prepare_video_rooms() -> None:
     """Periodic: create the video rooms of sessions starting soon (joining makes one too)."""
     from .services import video

@@ -9,7 +9,13 @@ from flask import redirect, request, url_for
 
 def local_next() -> str | None:
     """The request's `next=` when it is a path on this site, else None."""
-    target = request.values.get("next", "")
+    return local_path(request.values.get("next", ""))
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None."""
+    if not isinstance(target, str):
+        return None
     parts = urlsplit(target)
     if (
         target.startswith("/")

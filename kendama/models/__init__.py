@@ -6,7 +6,7 @@ from .payments import Payment, Refund
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
 from .sessions import ACTIVE_STATUSES, RELEASED_STATUSES, ConsentRecord, LiveSession, SessionFeedback, SessionStatus
 from .types import UTCDateTime, utcnow
-from .users import ApiToken, Offering, PayoutState, Profile, Role, User, VerificationState
+from .users import ApiToken, Offering, PayoutState, Profile, Role, SignIn, User, VerificationState
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -31,6 +31,7 @@ __all__ = [
     "SessionFeedback",
     "SessionRecording",
     "SessionStatus",
+    "SignIn",
     "User",
     "UTCDateTime",
     "VerificationState",

@@ -43,8 +43,13 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     display_name: Mapped[str] = mapped_column(String(80))
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on password change: sessions and reset links minted before it stop working.
+    # Bumped on password change and on a new registration for a waiting account: reset and
+    # confirmation links minted before it stop working.
     auth_version: Mapped[int] = mapped_column(Integer, default=1)
+    # None while an account made on the registration page waits for its confirmation link
+    # (it cannot sign in yet). Accounts made through the API, the command line or the demo
+    # seed are usable at once, as the API contract says, and count as confirmed when made.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     # Secret token of the private iCalendar feed; regenerating it revokes old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     email_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -55,8 +60,13 @@ class User(UserMixin, db.Model):
 
     __table_args__ = (CheckConstraint("role in ('fan','player','admin')", name="role"),)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+    # The sign-in (services/sign_ins.py) this user object was loaded by or signed in with; never
+    # stored on the row. flask-login keeps it, not the user id, in the session and the
+    # remember-me cookie (auth_loading.py sets its id_attribute to get_sign_in_key).
+    sign_in_key = None
+
+    def get_sign_in_key(self) -> str | None:
+        return self.sign_in_key
 
     @property
     def is_active(self) -> bool:  # flask-login reads this
@@ -85,6 +95,24 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class SignIn(db.Model):
+    """A browser's live sign-in: signing out ends it here, so a copied cookie stops working.
+
+    The browser's session and remember-me cookies carry a random key; only its SHA-256 digest
+    is stored, as for API tokens.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)  # "keep me signed in" was ticked
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Profile(db.Model):

@@ -6,13 +6,13 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Profile, Role, SessionAvailability, User
-from . import signing
-from .errors import Conflict, InvalidInput, NotAllowed
+from ..models import Profile, Role, SessionAvailability, User, utcnow
+from . import notifications, sign_ins, signing
+from .errors import Conflict, EmailNotConfirmed, InvalidInput, NotAllowed
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .timezones import is_valid_zone
 
@@ -37,9 +37,9 @@ def _check_new_account(email: str, password: str, display_name: str, role: str, 
         email = normalise_email(email)
     except InvalidInput as exc:
         errors.update(exc.fields)
-    if problem := password_problem(password or ""):
-        errors["password"] = problem
     display_name = (display_name or "").strip()
+    if problem := password_problem(password or "", (email, display_name)):
+        errors["password"] = problem
     if not 1 <= len(display_name) <= 80:
         errors["display_name"] = "Enter a name of 1 to 80 characters."
     if role not in SELF_SERVICE_ROLES:
@@ -52,15 +52,23 @@ def _check_new_account(email: str, password: str, display_name: str, role: str, 
 
 
 def register_user(email: str, password: str, display_name: str, role: str, timezone: str) -> User:
-    """Create a fan or player account (admins come from the command line only)."""
+    """Create a fan or player account, usable at once (the API's way; admins come from the command line)."""
     clean = _check_new_account(email, password, display_name, role, timezone)
+    user = _add_user(clean["email"], hash_password(password), clean["display_name"], role, timezone)
+    db.session.commit()
+    return user
+
+
+def _add_user(email: str, password_hash: str, display_name: str, role: str, timezone: str, **values) -> User:
+    """A new account in the current transaction; Conflict (the transaction rolled back) when the email is taken."""
     user = User(
-        email=clean["email"],
-        password_hash=hash_password(password),
-        display_name=clean["display_name"],
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
         role=role,
         timezone=timezone,
         calendar_token=secrets.token_urlsafe(32),
+        **values,
     )
     db.session.add(user)
     try:
@@ -69,9 +77,90 @@ def register_user(email: str, password: str, display_name: str, role: str, timez
         db.session.rollback()
         message = "An account with this email already exists."
         raise Conflict(message, code="email_taken", fields={"email": message}) from exc
-    if role == Role.PLAYER.value:
-        db.session.add(Profile(user_id=user.id))
-        db.session.add(SessionAvailability(player_id=user.id, timezone=timezone))
+    _give_role_records(user)
+    return user
+
+
+def _give_role_records(user: User) -> None:
+    """A player has a profile and booking rules; a fan has neither."""
+    profile = db.session.get(Profile, user.id)
+    availability = db.session.get(SessionAvailability, user.id)
+    if user.role == Role.PLAYER.value:
+        if profile is None:
+            db.session.add(Profile(user_id=user.id))
+        if availability is None:
+            db.session.add(SessionAvailability(player_id=user.id, timezone=user.timezone))
+    else:
+        for record in (profile, availability):
+            if record is not None:
+                db.session.delete(record)
+
+
+def start_registration(
+    email: str, password: str, display_name: str, role: str, timezone: str, *, next_path: str | None = None
+) -> None:
+    """The registration page: the same answer whether or not the address has an account.
+
+    A new address gets an account that waits for the link emailed to it (`confirm_email`); an
+    address with an account gets an email saying that someone tried to register with it, with
+    the ways to sign in or reset the password. Either way the password is hashed and one email
+    is queued, so neither the page nor the time it takes tells who has an account.
+    """
+    clean = _check_new_account(email, password, display_name, role, timezone)
+    details = {
+        "password_hash": hash_password(password),
+        "display_name": clean["display_name"],
+        "role": role,
+        "timezone": timezone,
+    }
+    user = db.session.scalar(select(User).where(User.email == clean["email"]))
+    if user is None:
+        try:
+            # null(), not None: None would let the column's default (confirmed now) apply.
+            user = _add_user(clean["email"], **details, email_confirmed_at=null())
+        except Conflict:  # a registration of the same address committed meanwhile
+            user = db.session.scalar(select(User).where(User.email == clean["email"]))
+    elif user.email_confirmed_at is None:
+        # Still waiting: the newest registration's details replace the earlier ones and their
+        # links stop working (auth_version), so an address that someone else registered is
+        # taken back by registering it; only the address's owner can open the link.
+        for name, value in details.items():
+            setattr(user, name, value)
+        user.auth_version += 1
+        _give_role_records(user)
+    if user.email_confirmed_at is None:
+        notifications.queue(user.id, "confirm_email", payload={"next": next_path} if next_path else None)
+    else:
+        notifications.queue(user.id, "registration_attempt")
+    db.session.commit()
+
+
+def email_confirmation_token(user: User, next_path: str | None = None) -> str:
+    """A signed link token that finishes a waiting account; it dies with a newer registration or after a day."""
+    return signing.sign("email-confirm", {"uid": user.id, "v": user.auth_version, "next": next_path})
+
+
+def waiting_account(token: str) -> tuple[User, str | None]:
+    """The account a confirmation link finishes and where it leads next; NotAllowed for a dead link."""
+    data = signing.unsign("email-confirm", token, current_app.config["EMAIL_CONFIRMATION_SECONDS"])
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.auth_version != data.get("v") or not user.is_active_account:
+        raise NotAllowed("This link is no longer valid. Register again to get a new one.", code="link_used")
+    if user.email_confirmed_at is not None:
+        raise NotAllowed("This account is ready already: sign in.", code="link_used")
+    return user, data.get("next")
+
+
+def confirm_email(token: str, password: str) -> User:
+    """Finish a waiting account from its emailed link, with the password chosen when registering.
+
+    The password too, not the link alone: someone who registered another person's address
+    cannot have that person finish an account whose password the registrant knows.
+    """
+    user, _next = waiting_account(token)
+    if not verify_password(user.password_hash, password or ""):
+        raise InvalidInput({"password": "This is not the password you chose when you registered."})
+    user.email_confirmed_at = utcnow()
     db.session.commit()
     return user
 
@@ -79,21 +168,27 @@ def register_user(email: str, password: str, display_name: str, role: str, timez
 def create_admin(email: str, password: str, display_name: str = "Administrator") -> User:
     """Create an administrator, or promote an existing account and reset its password."""
     email = normalise_email(email)
-    if problem := password_problem(password):
+    if problem := password_problem(password, (email, display_name)):
         raise InvalidInput({"password": problem})
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, display_name=display_name, timezone="UTC", calendar_token=secrets.token_urlsafe(32))
         db.session.add(user)
+        user.password_hash = hash_password(password)
+    else:
+        _set_password(user, password)
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
     user.role = Role.ADMIN.value
-    user.password_hash = hash_password(password)
-    user.auth_version = (user.auth_version or 0) + 1
     db.session.commit()
     return user
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (same cost either way)."""
+    """The active user with this email and password, or None (same cost either way).
+
+    A waiting account (registered on the page, link not opened) with the right password is
+    sent a new link and refused with EmailNotConfirmed.
+    """
     global _DUMMY_HASH
     user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
     if user is None:
@@ -103,6 +198,12 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password or "") or not user.is_active_account:
         return None
+    if user.email_confirmed_at is None:
+        notifications.queue(user.id, "confirm_email")
+        db.session.commit()
+        raise EmailNotConfirmed(
+            "This account is not finished yet: we emailed you a new link to finish it. Open it, then sign in."
+        )
     if needs_rehash(user.password_hash):
         # The only moment the plain password is at hand: bring the hash up to today's cost.
         user.password_hash = hash_password(password)
@@ -111,11 +212,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def change_password(user_id: int, current_password: str, new_password: str) -> User:
-    """Change a password after checking the current one; other sessions are signed out."""
+    """Change a password after checking the current one; every sign-in and API token ends.
+
+    The caller signs its own browser in again if it wants to stay signed in (the page does;
+    the API does not, as its contract says).
+    """
     user = db.session.get(User, user_id)
     if user is None or not verify_password(user.password_hash, current_password or ""):
-        raise InvalidInput({"current_password": "The current password is not right."})
-    if problem := password_problem(new_password or ""):
+        message = "The current password is not right."
+        raise NotAllowed(message, code="wrong_password", fields={"current_password": message})
+    if problem := password_problem(new_password or "", (user.email, user.display_name)):
         raise InvalidInput({"new_password": problem})
     _set_password(user, new_password)
     db.session.commit()
@@ -123,8 +229,10 @@ def change_password(user_id: int, current_password: str, new_password: str) -> U
 
 
 def _set_password(user: User, password: str) -> None:
+    """A new password ends everything the old one opened: sign-ins, API tokens, reset links."""
     user.password_hash = hash_password(password)
     user.auth_version += 1
+    sign_ins.revoke_everything(user.id)
 
 
 def password_reset_token(user: User) -> str:
@@ -147,9 +255,12 @@ def reset_password(token: str, new_password: str) -> User:
     user = db.session.get(User, data.get("uid"))
     if user is None or user.auth_version != data.get("v"):
         raise NotAllowed("This reset link has already been used.", code="link_used")
-    if problem := password_problem(new_password or ""):
+    if problem := password_problem(new_password or "", (user.email, user.display_name)):
         raise InvalidInput({"password": problem})
     _set_password(user, new_password)
+    # The link reached the address, which is all that confirming it proves; a waiting account
+    # is finished with the password its owner just chose.
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
     db.session.commit()
     return user
 

@@ -58,7 +58,7 @@ SESSION_KINDS = {
     "recording_ready",
     "feedback_request",
 }
-ACCOUNT_KINDS = {"password_reset", "player_verified", "payouts_restricted"}
+ACCOUNT_KINDS = {"password_reset", "confirm_email", "registration_attempt", "player_verified", "payouts_restricted"}
 KINDS = SESSION_KINDS | ACCOUNT_KINDS
 
 
@@ -85,6 +85,8 @@ def compose(notification: Notification) -> Message | Skip:
         return Skip(reason)
     if notification.kind == "password_reset" and _reset_request_expired(notification):
         return Skip("The reset request is older than a reset link lives; the user can ask again.")
+    if notification.kind == "confirm_email" and (reason := _confirmation_needless(notification, user)):
+        return Skip(reason)
 
     context = _base_context(notification, user, session)
     context.update(CONTEXTS.get(notification.kind, _no_extra)(notification, user, session))
@@ -150,6 +152,14 @@ def _left_feedback(session_id: int, user_id: int) -> bool:
 def _reset_request_expired(notification: Notification) -> bool:
     lifetime = current_app.config["PASSWORD_RESET_SECONDS"]
     return (utcnow() - notification.created_at).total_seconds() > lifetime
+
+
+def _confirmation_needless(notification: Notification, user: User) -> str | None:
+    if user.email_confirmed_at is not None:
+        return "The account is confirmed already."
+    if (utcnow() - notification.created_at).total_seconds() > current_app.config["EMAIL_CONFIRMATION_SECONDS"]:
+        return "The registration is older than its link lives; registering again sends a new one."
+    return None
 
 
 def _base_context(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
@@ -316,6 +326,22 @@ def _password_reset(notification: Notification, user: User, session: LiveSession
     }
 
 
+def _confirm_email(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    # Minted now, like a reset link: the newest registration's details are the ones it finishes.
+    token = accounts.email_confirmation_token(user, (notification.payload or {}).get("next"))
+    return {
+        "confirm_url": email_links.absolute_url("auth.confirm_email", token=token),
+        "valid_hours": current_app.config["EMAIL_CONFIRMATION_SECONDS"] // 3600,
+    }
+
+
+def _registration_attempt(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {
+        "login_url": email_links.absolute_url("auth.login"),
+        "forgot_url": email_links.absolute_url("auth.forgot_password"),
+    }
+
+
 def _player_verified(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
     return {"profile_url": email_links.absolute_url("dashboard.profile")}
 
@@ -352,6 +378,8 @@ CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str,
     "reminder_24h": _reminder,
     "reminder_1h": _reminder,
     "password_reset": _password_reset,
+    "confirm_email": _confirm_email,
+    "registration_attempt": _registration_attempt,
     "player_verified": _player_verified,
     "recording_ready": _recording_ready,
     "payouts_restricted": _payouts_restricted,

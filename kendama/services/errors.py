@@ -41,6 +41,12 @@ class NotAllowed(ServiceError):
     code = "forbidden"
 
 
+class EmailNotConfirmed(NotAllowed):
+    """The right password for an account still waiting for its emailed link."""
+
+    code = "email_unconfirmed"
+
+
 class NotFound(ServiceError):
     """Also raised for things the caller may not know exist, so they learn nothing."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from kendama.services import demo_data
 
@@ -91,3 +92,25 @@ class PageChecker:
 def a11y(request):
     """`a11y.check(page, "step-name")`: zero axe violations in both colour schemes, plus screenshots."""
     return PageChecker(re.sub(r"\W+", "-", request.node.name).strip("-"))
+
+
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/register/confirm/[\w.\-]+)")
+
+
+def finish_account_from_email(page, email: str, password: str, a11y=None) -> None:
+    """After registering: the page says to check the email; open its link (from the development
+    outbox) in the same browser and finish with the password chosen."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email to finish creating your account")
+    if a11y:
+        a11y.check(page, "registration-sent")
+    page.goto("/dev/mail")
+    row = page.locator("tr", has_text=email)
+    row.get_by_role("link", name="Finish creating your Kendama Live account").click()
+    link = CONFIRM_LINK.search(page.locator(".mail-text").inner_text())
+    assert link, "no link to finish the account in the email"
+    page.goto(link.group(1))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Finish creating your account")
+    if a11y:
+        a11y.check(page, "registration-confirm")
+    page.get_by_label("The password you chose").fill(password)
+    page.get_by_role("button", name="Finish creating my account").click()

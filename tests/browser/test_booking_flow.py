@@ -19,6 +19,7 @@ from kendama.models import User
 from kendama.services import booking, rollout
 from kendama.services.timezones import iso_utc
 
+from .conftest import finish_account_from_email
 from .test_journeys import sign_in, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
@@ -150,6 +151,7 @@ def test_a_visitor_who_creates_an_account_midway_confirms_with_one_press(page, l
     page.get_by_label("Email").fill("mia.midway@example.com")
     page.get_by_label(re.compile("^Password")).fill("long-enough-pw")
     page.get_by_role("button", name="Create account").click()
+    finish_account_from_email(page, "mia.midway@example.com", "long-enough-pw", a11y)
 
     expect(page.locator("h1")).to_have_text("Book a lesson with Maya Brooks")
     notice = page.get_by_role("status").filter(has_text="We kept your choices")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import finish_account_from_email
+
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 NEW_YORK = "America/New_York"
@@ -72,5 +74,6 @@ def test_without_javascript_registration_starts_on_an_empty_zone_and_asks_for_on
     zone.select_option(NEW_YORK)
     page.get_by_label("Password (at least 10 characters)").fill("long-enough-password")
     page.get_by_role("button", name="Create account").click()
+    finish_account_from_email(page, "nora.noscript@example.com", "long-enough-password")
     expect(page.locator(".site-footer")).to_contain_text(f"Times are shown in {NEW_YORK}.")
     context.close()

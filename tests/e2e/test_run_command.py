@@ -1,8 +1,9 @@
 """The README's run command, as a new user types it: `bash scripts/dev.sh` in a copy of this
 checkout, with nothing configured, then the product's main job through HTTP.
 
-A user registers through the form, books a free lesson, books a paid one and pays on the Stripe
-sandbox's checkout page, and finds both confirmation emails in the development outbox. This is
+A user registers through the form, finishes the account from the link emailed to the development
+outbox, books a free lesson, books a paid one and pays on the Stripe sandbox's checkout page, and
+finds both confirmation emails in the outbox. This is
 the test that would have caught the embedded default answering every booking with a 503.
 """
 
@@ -68,10 +69,28 @@ def book_first_time(person: Person, player_id: int) -> requests.Response:
     return person.post(f"/players/{player_id}/book", data=form)
 
 
-def confirmations_to(base: str, email: str) -> list[str]:
+def outbox_to(base: str, email: str) -> list[tuple[str, str]]:
+    """(subject, message page) of each email to this address, as the development outbox lists them."""
     outbox = requests.get(base + "/dev/mail/", timeout=30).text
-    rows = re.findall(r"<tr>\s*<th scope=\"row\"><a [^>]*>([^<]+)</a></th>\s*<td>([^<]*)</td>", outbox)
-    return [html.unescape(subject) for subject, to in rows if email in html.unescape(to) and "Confirmed" in subject]
+    rows = re.findall(r"<tr>\s*<th scope=\"row\"><a href=\"([^\"]+)\">([^<]+)</a></th>\s*<td>([^<]*)</td>", outbox)
+    return [(html.unescape(subject), page) for page, subject, to in rows if email in html.unescape(to)]
+
+
+def confirmations_to(base: str, email: str) -> list[str]:
+    return [subject for subject, _ in outbox_to(base, email) if "Confirmed" in subject]
+
+
+def finish_account(person: Person, email: str, password: str) -> requests.Response:
+    """Open the link of the email that finishes the account, and give the password chosen."""
+    deadline = time.monotonic() + 30
+    while not (found := [p for s, p in outbox_to(person.base, email) if "Finish creating" in s]):
+        assert time.monotonic() < deadline, "no email to finish the account arrived"
+        time.sleep(0.5)
+    message = person.get(found[0]).text
+    link = re.search(r"https?://[^/\s]+(/register/confirm/[\w.\-]+)", message)
+    assert link, message[:2000]
+    page = person.get(link.group(1)).text
+    return person.post(link.group(1), data={"csrf_token": csrf_from(page), "password": password})
 
 
 def test_a_new_database_starts_with_new_sandboxes(running):
@@ -93,7 +112,11 @@ def test_a_new_user_books_free_and_paid_and_gets_both_confirmations(running):
         "role": "fan",
         "timezone": "America/New_York",
     }
-    assert fan.post("/register", data=form).status_code == 303
+    registered = fan.post("/register", data=form)
+    assert registered.status_code == 303 and registered.headers["Location"] == "/register/sent"
+    finished = finish_account(fan, email, form["password"])
+    assert finished.status_code == 303, finished.text[:500]
+    assert fan.get("/dashboard/").status_code == 200
 
     players = player_ids(fan.get("/players").text)
     assert {"Ava Tamaki", "Leo Martins"} <= set(players), players

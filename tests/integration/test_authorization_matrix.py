@@ -31,10 +31,10 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import Refund, SessionFeedback, SessionRecording, User, utcnow
-from kendama.services import tokens
+from kendama.services import sign_ins, tokens
 
 from ..booking_helpers import mark_paid, weekday_at
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..factories import PASSWORD, AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 
@@ -72,6 +72,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/account"): row("/account", 302, 303, 303, 303, 303, 303, form={}),
     ("POST", "/account/calendar-token"): row("/account/calendar-token", 302, 303, 303, 303, 303, 303, form={}),
     ("POST", "/account/password"): row("/account/password", 302, 422, 422, 422, 422, 422, form={}),
+    ("POST", "/account/sign-out-everywhere"): row("/account/sign-out-everywhere", 302, 303, 303, 303, 303, 303, form={}),
     ("GET", "/admin/"): row("/admin/", 302, 404, 404, 404, 404, 200),
     ("GET", "/admin/feedback"): row("/admin/feedback", 302, 404, 404, 404, 404, 200),
     ("GET", "/admin/feedback.csv"): row("/admin/feedback.csv", 302, 404, 404, 404, 404, 200),
@@ -110,6 +111,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/users"): row("/api/users", 422, 422, 422, 422, 422, 422, json={}),
     ("GET", "/api/users/<int:player_id>/availability"): row("/api/users/{player}/availability", 200, 200, 200, 200, 200, 200),
     ("GET", "/api/users/me"): row("/api/users/me", 401, 200, 200, 200, 200, 200),
+    ("PUT", "/api/users/me/password"): row("/api/users/me/password", 401, 422, 422, 422, 422, 422, json={}),
     ("GET", "/api/users/me/availability"): row("/api/users/me/availability", 401, 403, 403, 200, 200, 403),
     ("PUT", "/api/users/me/availability"): row("/api/users/me/availability", 401, 403, 403, 200, 200, 403, json={"timezone": "Europe/Prague", "weekly": [{"weekday": 0, "start": "09:00", "end": "12:00"}], "buffer_minutes": 0, "min_notice_minutes": 60, "max_days_ahead": 30}),
     ("GET", "/api/users/me/profile"): row("/api/users/me/profile", 401, 403, 403, 200, 200, 403),
@@ -170,6 +172,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/recordings/shared"): row("/recordings/shared?token={share_token}", 200, 200, 200, 200, 200, 200),
     ("GET", "/register"): row("/register", 200, 200, 200, 200, 200, 200),
     ("POST", "/register"): row("/register", 422, 422, 422, 422, 422, 422, form={}),
+    # The emailed link of an account waiting for it: whoever holds it (and the password) finishes it.
+    ("GET", "/register/confirm/<token>"): row("/register/confirm/{confirm_token}", 200, 200, 200, 200, 200, 200),
+    ("POST", "/register/confirm/<token>"): row("/register/confirm/{confirm_token}", 303, 303, 303, 303, 303, 303, form={"password": "{waiting_password}"}),
+    ("GET", "/register/sent"): row("/register/sent", 200, 200, 200, 200, 200, 200),
     ("GET", "/sessions/<int:session_id>/booked"): row("/sessions/{upcoming}/booked", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/consent"): row("/sessions/{upcoming}/consent", 302, 303, 404, 303, 404, 303, form={"recording": "y"}),
     ("POST", "/sessions/<int:session_id>/end"): row("/sessions/{upcoming}/end", 302, 303, 404, 303, 404, 303, form={}),
@@ -202,6 +208,8 @@ def build_world() -> World:
     player, other_player = PlayerFactory(setup__paid=True), PlayerFactory()
     admin = AdminFactory()
     pending = PlayerFactory(setup__verified=False)
+    waiting = FanFactory()
+    waiting.email_confirmed_at = None  # registered on the page, its link not opened yet
     upcoming = LiveSessionFactory(
         fan=fan,
         player=player,
@@ -266,6 +274,8 @@ def build_world() -> World:
         "captions_sig": grant.captions,
         "calendar_token": fan.calendar_token,
         "reset_token": accounts.password_reset_token(fan),
+        "confirm_token": accounts.email_confirmation_token(waiting),
+        "waiting_password": PASSWORD,
         "day": upcoming.starts_at.date().isoformat(),
         "slot": weekday_at(14, days_ahead=5).isoformat(),
     }
@@ -312,7 +322,7 @@ class Visitor:
         self.bearer = {}
         if user is not None:
             with self.client.session_transaction() as cookie_session:
-                cookie_session["_user_id"] = user.get_id()
+                cookie_session["_user_id"] = sign_ins.begin(user.id)
                 cookie_session["_fresh"] = True
             self.bearer = {"Authorization": f"Bearer {tokens.issue_token(user)[0]}"}
         page = self.client.get("/").get_data(as_text=True)

@@ -19,6 +19,7 @@ from kendama.models import LiveSession, utcnow
 from kendama.services import booking
 from kendama.services.timezones import iso_utc
 
+from ..account_helpers import confirm, confirmation_path, register_on_page
 from ..booking_helpers import weekday_at
 from ..factories import PASSWORD, FanFactory, PlayerFactory
 from .test_html_booking import day_query, form_token, slot_values
@@ -104,11 +105,10 @@ def test_creating_an_account_midway_keeps_the_choices(client):
     to_register = pressed.headers["Location"]
     assert urlsplit(to_register).path == "/register" and "lighthouse" not in to_register
     back = parse_qs(urlsplit(to_register).query)["next"][0]
-    form = client.get(to_register).get_data(as_text=True)
-    details = {"display_name": "Nia", "email": "nia.midway@example.com", "password": "long-enough-pw"}
-    created = client.post(
-        to_register, data={"csrf_token": form_token(form), "role": "fan", "timezone": "Europe/Prague", **details}
-    )
+    registered, sent = register_on_page(client, "nia.midway@example.com", "long-enough-pw", url=to_register)
+    assert registered.status_code == 303 and "lighthouse" not in confirmation_path(sent)
+    # The link in the email, opened in the same browser, finishes the account and leads back.
+    created = confirm(client, confirmation_path(sent), "long-enough-pw")
     assert created.status_code == 303 and created.headers["Location"] == back
     html = client.get(back).get_data(as_text=True)
     assert KEPT in html and checked_start(html) == iso_utc(start) and NOTE in html

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kendama import create_app
 from kendama.dialects import OVERLAP_GUARD
 from kendama.extensions import db
+from kendama.models import utcnow
 
 from .. import postgres
 from ..factories import LiveSessionFactory
@@ -85,9 +86,51 @@ def test_the_upgrade_refuses_sessions_that_already_overlap(sqlite_app, caplog):
     """Before 0002 a session completed early freed its slot; such pairs are named, not silently kept."""
     with sqlite_app.app_context():
         upgrade(revision="0001")
+        # The factories write today's models: give 0001's users the column added since (0003).
+        db.session.execute(text("ALTER TABLE users ADD COLUMN email_confirmed_at DATETIME"))
         overlapping_pair()
         db.session.remove()
         with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits, as `flask db upgrade` does
             upgrade()
         assert "These sessions overlap a session of the same player: 1 and 2" in caplog.text
         assert sqlite_triggers() == set()
+
+
+@pytest.mark.committed
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_0003_counts_existing_accounts_as_confirmed_and_goes_down_without_losing_rows(request, database):
+    """Accounts from before 0003 stay usable; on SQLite nothing that cascades from a user is lost either way."""
+    app = request.getfixturevalue("sqlite_app" if database == "sqlite" else "scratch_app")
+    app = app[0] if isinstance(app, tuple) else app
+    with app.app_context():
+        upgrade(revision="0002")
+        db.session.execute(
+            text(
+                "INSERT INTO users (email, password_hash, role, timezone, display_name, is_active_account, "
+                "auth_version, email_reminders, email_feedback_requests, created_at) VALUES "
+                "('old@example.com', 'x', 'fan', 'UTC', 'Old', true, 1, true, true, :made), "
+                "('other@example.com', 'x', 'player', 'UTC', 'Other', true, 1, true, true, :made)"
+            ),
+            {"made": utcnow() - timedelta(days=400)},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO profiles (user_id, bio, accepts_bookings, currency, recording_default, sharing_default, "
+                "verification_state, verification_note, payout_state, charges_enabled, payouts_enabled, updated_at) "
+                "SELECT id, '', false, 'usd', false, false, 'unverified', '', 'none', false, false, created_at "
+                "FROM users WHERE email = 'other@example.com'"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        made, confirmed = db.session.execute(
+            text("SELECT created_at, email_confirmed_at FROM users WHERE email = 'old@example.com'")
+        ).one()
+        assert confirmed == made
+        assert "sign_ins" in inspect(db.engine).get_table_names()
+        db.session.remove()  # PostgreSQL: an open read would hold the lock that ALTER TABLE waits for
+        downgrade(revision="0002")
+        assert db.session.scalar(text("SELECT count(*) FROM profiles")) == 1
+        assert db.session.scalar(text("SELECT count(*) FROM users")) == 2
+        assert "sign_ins" not in inspect(db.engine).get_table_names()
+        db.session.remove()

@@ -257,6 +257,8 @@ KIND_CASES = {
     "payment_refunded_slot_taken": ("cancelled", {"amount": 2500, "currency": "usd"}, "booked by someone else"),
     "payment_refunded_unavailable": ("cancelled", {"amount": 2500, "currency": "usd"}, "no longer available"),
     "password_reset": (None, {}, "reset the password"),
+    "confirm_email": (None, {"next": "/players"}, "Finish creating your Kendama Live account"),
+    "registration_attempt": (None, {}, "tried to create a new Kendama Live account"),
     "player_verified": (None, {}, "verified your player profile"),
     "payouts_restricted": (None, {"currently_due": ["individual.id_number"]}, "individual.id_number"),
 }
@@ -271,6 +273,8 @@ def test_every_kind_has_a_case():
 def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
     status, payload, phrase = KIND_CASES[kind]
     session = LiveSessionFactory(status=status or "confirmed", fan__timezone="America/Sao_Paulo")
+    if kind == "confirm_email":
+        session.fan.email_confirmed_at = None  # only an account waiting for its link is sent one
     due_at = None
     if kind == "feedback_request":  # the session was two days ago
         session.starts_at -= timedelta(days=2)

@@ -31,6 +31,7 @@ from kendama.models import RecordingShareLink, SessionRecording, User, utcnow
 from kendama.services import accounts, email_links, passwords, recordings
 from kendama.services.errors import NotAllowed
 
+from ..account_helpers import sign_up
 from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
 from ..factories import PASSWORD, FanFactory, LiveSessionFactory, PlayerFactory
@@ -65,18 +66,8 @@ def test_a_session_cookie_from_before_sign_in_never_becomes_signed_in(app, clien
     planted = client.get_cookie("session").value
     if how == "sign_in":
         response = post_form(client, "/login", {"email": FanFactory().email, "password": PASSWORD})
-    else:
-        response = post_form(
-            client,
-            "/register",
-            {
-                "display_name": "Ola",
-                "email": "ola@example.com",
-                "password": "long-enough-pw",
-                "role": "fan",
-                "timezone": "UTC",
-            },
-        )
+    else:  # registering, then finishing the account from the emailed link
+        response = sign_up(client, "ola@example.com", "long-enough-pw")
     assert response.status_code == 303
     assert client.get("/dashboard/").status_code == 200
     assert client.get_cookie("session").value != planted

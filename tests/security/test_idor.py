@@ -30,7 +30,7 @@ ID_KINDS = {
     "refund_id": "admins",
     "notification_id": "admins",
     "user_id": "admins",
-    "token": "whoever holds the capability (calendar feed, password reset)",
+    "token": "whoever holds the capability (calendar feed, password reset, email confirmation)",
     "key": "nobody outside development (the outbox viewer)",
     "index": "nobody outside development (the outbox viewer)",
 }

@@ -16,7 +16,7 @@ import pytest
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Profile, utcnow
-from kendama.services import booking, feedback, notifications, rollout
+from kendama.services import booking, feedback, notifications, rollout, sign_ins
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -147,7 +147,7 @@ def signed_in(app, user):
     """A client whose cookie session is the user's (as the authorization matrix's visitors are)."""
     client = app.test_client()
     with client.session_transaction() as cookie_session:
-        cookie_session["_user_id"] = user.get_id()
+        cookie_session["_user_id"] = sign_ins.begin(user.id)
         cookie_session["_fresh"] = True
     return client
 

@@ -1,4 +1,5 @@
-"""Accounts and API tokens: POST /api/users, POST /api/tokens, DELETE /api/tokens/current."""
+"""Accounts and API tokens: POST /api/users, POST /api/tokens, DELETE /api/tokens/current,
+PUT /api/users/me/password."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from ...extensions import limiter
 from ...services import accounts, tokens
 from ...services.errors import NotAuthenticated
 from ...services.timezones import iso_utc
+from ..registration_limits import limit_registration
 from . import bp
 from .io import parse_body, require_user
-from .schemas import RegisterIn, TokenIn, TokenOut, UserOut
+from .schemas import PasswordChangeIn, RegisterIn, TokenIn, TokenOut, UserOut
 from .serializers import user_out
 from .spec import operation
 
 
 @bp.post("/users")
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
+@limit_registration()
 @operation(
-    "Create a fan or player account",
+    "Create a fan or player account (usable at once; a weak password is a 422 on `password`)",
     tag="auth",
     body=RegisterIn,
     responses={201: UserOut},
@@ -39,7 +41,7 @@ def create_user():
     tag="auth",
     body=TokenIn,
     responses={201: TokenOut},
-    errors=(401, 429),
+    errors=(401, 403, 429),
     auth=False,
 )
 def create_token():
@@ -59,6 +61,22 @@ def revoke_current_token():
     if token is None:
         raise NotAuthenticated("This request was not made with an API token.", code="no_token")
     tokens.revoke_token(token.id)
+    return "", 204
+
+
+@bp.put("/users/me/password")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=lambda response: response.status_code == 403)
+@operation(
+    "Change the password; every API token (this one too) and every browser sign-in ends",
+    tag="auth",
+    body=PasswordChangeIn,
+    responses={204: None},
+    errors=(403, 429),
+)
+def change_password():
+    user = require_user()
+    data = parse_body(PasswordChangeIn)
+    accounts.change_password(user.id, data.current_password, data.new_password)
     return "", 204
 
 

@@ -25,6 +25,11 @@ class TokenIn(Strict):
     password: str = Field(max_length=1024)
 
 
+class PasswordChangeIn(Strict):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class OfferingIn(Strict):
     duration_minutes: int = Field(ge=15, le=30)
     price_amount: int = Field(ge=0, le=1_000_000)

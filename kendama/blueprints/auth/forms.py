@@ -62,6 +62,12 @@ class ChangePasswordForm(FlaskForm):
     confirm = repeat_field("new_password")
 
 
+class ConfirmEmailForm(FlaskForm):
+    password = PasswordField(
+        "The password you chose", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
 
