@@ -1,0 +1,95 @@
+"""What production and staging refuse to start with (the web app and the worker alike).
+
+Each unsafe setting is named on a line of its own, so an operator fixes them all in one go
+instead of one per restart. Development and testing are never checked here: the embedded
+default derives what it needs (kendama/__init__.py `configure_environment`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+MIN_SECRET_KEY_BYTES = 32
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 8  # "x" * 40 is long enough, and no secret
+
+# Every SECRET_KEY written in this repository (configuration, tests, benchmarks): public, so never
+# a production key. tests/integration/test_start_checks.py finds them in the committed files and
+# fails when one is missing here. The shorter ones are refused for their length as well.
+COMMITTED_SECRET_KEYS = frozenset(
+    {
+        "testing-secret-key-not-for-production",
+        "worker-test-secret",
+        "benchmark-secret-key",
+    }
+)
+
+# Live sessions take payments and happen on video calls: both need their provider's keys.
+LIVE_SESSION_KEYS = (
+    ("STRIPE_SECRET_KEY", "payments"),
+    ("STRIPE_WEBHOOK_SECRET", "payments"),
+    ("DAILY_API_KEY", "video calls"),
+    ("DAILY_WEBHOOK_SECRET", "video calls"),
+)
+LIVE_SESSION_STATES = ("off", "beta", "everyone")
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Production or staging configured unsafely; the message has one line per problem."""
+
+    def __init__(self, environment: str, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"- {problem}" for problem in problems)
+        super().__init__(f"Kendama Live refuses to start in {environment}:\n{lines}")
+
+
+def problems(config: Mapping) -> list[str]:
+    """Why this production or staging configuration must not start (empty when it may)."""
+    found = [*_secret_key_problems(config.get("SECRET_KEY"))]
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        found.append("DATABASE_URL is not set: production and staging run on PostgreSQL.")
+    base_url = str(config.get("BASE_URL") or "")
+    if urlsplit(base_url).scheme != "https" or not urlsplit(base_url).hostname:
+        found.append(
+            f"BASE_URL must be the site's https:// address (links in emails and Stripe's return pages use it); "
+            f"got {base_url!r}."
+        )
+    live = str(config.get("LIVE_SESSIONS_DEFAULT") or "")
+    if live not in LIVE_SESSION_STATES:
+        found.append(f"LIVE_SESSIONS_DEFAULT must be off, beta or everyone; got {live!r}.")
+    elif live != "off":
+        found.extend(
+            f"{name} is not set, and live sessions are on (LIVE_SESSIONS_DEFAULT={live}): {what} need it."
+            for name, what in LIVE_SESSION_KEYS
+            if not config.get(name)
+        )
+    return found
+
+
+def missing_live_session_keys(config: Mapping) -> list[str]:
+    """The payment and video settings that live sessions need and this configuration lacks."""
+    return [name for name, _ in LIVE_SESSION_KEYS if not config.get(name)]
+
+
+def _secret_key_problems(key: object) -> list[str]:
+    if not key:
+        return [
+            "SECRET_KEY is not set: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        ]
+    text = str(key)
+    if len(text.encode()) < MIN_SECRET_KEY_BYTES:
+        return [
+            f"SECRET_KEY is {len(text.encode())} bytes long; it must be at least {MIN_SECRET_KEY_BYTES} random bytes."
+        ]
+    if text in COMMITTED_SECRET_KEYS:
+        return ["SECRET_KEY is a value written in Kendama Live's repository, so it is public: generate a new one."]
+    if len(set(text)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS:
+        return ["SECRET_KEY repeats a few characters; it must be random (secrets.token_urlsafe(48))."]
+    return []
+
+
+def check(environment: str, config: Mapping) -> None:
+    """Raise UnsafeConfiguration listing every problem, or return when there is none."""
+    found = problems(config)
+    if found:
+        raise UnsafeConfiguration(environment, found)
