@@ -43,6 +43,8 @@ def configure_environment(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["PRODUCTION"]:
         start_checks.check(app.config["ENV_NAME"], app.config)
+    if app.config["ENV_NAME"] == "development":
+        start_checks.check_development_bind(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     url = app.config.get("SQLALCHEMY_DATABASE_URI")

@@ -1,14 +1,21 @@
-"""What production and staging refuse to start with (the web app and the worker alike).
+"""What production and staging refuse to start with (the web app and the worker alike), and where
+development refuses to listen.
 
-Each unsafe setting is named on a line of its own, so an operator fixes them all in one go
-instead of one per restart. Development and testing are never checked here: the embedded
-default derives what it needs (kendama/__init__.py `configure_environment`).
+Each unsafe production setting is named on a line of its own, so an operator fixes them all in
+one go instead of one per restart. Development derives what it needs (kendama/__init__.py
+`configure_environment`), and stays on this machine unless told otherwise: it serves the mail
+outbox, the sandboxes and demo accounts with a published password.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
+
+import click
+from flask import Flask
+
+from .loopback import is_loopback
 
 MIN_SECRET_KEY_BYTES = 32
 MIN_SECRET_KEY_DISTINCT_CHARACTERS = 8  # "x" * 40 is long enough, and no secret
@@ -54,6 +61,11 @@ def problems(config: Mapping) -> list[str]:
             f"BASE_URL must be the site's https:// address (links in emails and Stripe's return pages use it); "
             f"got {base_url!r}."
         )
+    if config.get("CALENDAR_FETCH_ALLOW_PRIVATE"):
+        found.append(
+            "CALENDAR_FETCH_ALLOW_PRIVATE is on: the calendar import would fetch from this network (SSRF); "
+            "it is for local set-ups only."
+        )
     live = str(config.get("LIVE_SESSIONS_DEFAULT") or "")
     if live not in LIVE_SESSION_STATES:
         found.append(f"LIVE_SESSIONS_DEFAULT must be off, beta or everyone; got {live!r}.")
@@ -93,3 +105,25 @@ def check(environment: str, config: Mapping) -> None:
     found = problems(config)
     if found:
         raise UnsafeConfiguration(environment, found)
+
+
+def development_bind_refusal(hosts: Iterable[str], allowed: bool) -> str | None:
+    """Why development must not listen on these hosts (None when all are loopback, or when allowed)."""
+    exposed = [host for host in hosts if not is_loopback(host)]
+    if not exposed or allowed:
+        return None
+    return (
+        f"Development mode refuses to listen on {', '.join(exposed)}, where other machines can reach it "
+        "(it serves the mail outbox, the sandboxes and demo accounts): bind to 127.0.0.1, "
+        "or set DEV_ALLOW_NON_LOOPBACK=1 if you mean to share it."
+    )
+
+
+def check_development_bind(app: Flask) -> None:
+    """`flask run --host ...`: refuse a non-loopback host (the app is built inside that command)."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run" or "host" not in context.params:
+        return
+    refusal = development_bind_refusal([context.params["host"]], app.config["DEV_ALLOW_NON_LOOPBACK"])
+    if refusal:
+        raise click.UsageError(refusal, ctx=context)

@@ -172,3 +172,9 @@ def sandbox(database_url, tmp_path_factory):
     """The video sandbox served on a port of its own, for the modules that test against the provider."""
     with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
         yield server
+
+
+@pytest.fixture
+def private_calendar_hosts(app, monkeypatch):
+    """Let the calendar import fetch from tests/calendar_server.py on 127.0.0.1 (off in every environment)."""
+    monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", True)
