@@ -31,13 +31,12 @@ COMMITTED_SECRET_KEYS = frozenset(
     }
 )
 
-# Live sessions take payments and happen on video calls: both need their provider's keys.
-LIVE_SESSION_KEYS = (
-    ("STRIPE_SECRET_KEY", "payments"),
-    ("STRIPE_WEBHOOK_SECRET", "payments"),
-    ("DAILY_API_KEY", "video calls"),
-    ("DAILY_WEBHOOK_SECRET", "video calls"),
-)
+# Live sessions take payments and happen on video calls: both need their provider's keys (the
+# offline sandboxes stand in for them outside production and staging). /readyz reports these too.
+PROVIDER_SETTINGS = {
+    "payments": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+    "video": ("DAILY_API_KEY", "DAILY_WEBHOOK_SECRET"),
+}
 LIVE_SESSION_STATES = ("off", "beta", "everyone")
 
 
@@ -71,16 +70,21 @@ def problems(config: Mapping) -> list[str]:
         found.append(f"LIVE_SESSIONS_DEFAULT must be off, beta or everyone; got {live!r}.")
     elif live != "off":
         found.extend(
-            f"{name} is not set, and live sessions are on (LIVE_SESSIONS_DEFAULT={live}): {what} need it."
-            for name, what in LIVE_SESSION_KEYS
-            if not config.get(name)
+            f"{name} is not set, and live sessions are on (LIVE_SESSIONS_DEFAULT={live}): "
+            f"{kind} cannot work without it."
+            for name, kind in _missing(config)
         )
     return found
 
 
 def missing_live_session_keys(config: Mapping) -> list[str]:
     """The payment and video settings that live sessions need and this configuration lacks."""
-    return [name for name, _ in LIVE_SESSION_KEYS if not config.get(name)]
+    return [name for name, _ in _missing(config)]
+
+
+def _missing(config: Mapping) -> list[tuple[str, str]]:
+    """(setting, what needs it) for each provider setting that is unset."""
+    return [(name, kind) for kind, names in PROVIDER_SETTINGS.items() for name in names if not config.get(name)]
 
 
 def _secret_key_problems(key: object) -> list[str]:
