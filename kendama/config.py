@@ -162,6 +162,7 @@ class Config:
     RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "20 per minute")
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
     RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60 per minute")
+    RATELIMIT_AVATAR = os.environ.get("RATELIMIT_AVATAR", "10 per hour")  # photo uploads, per player
 
     # Calendars: the private feed, and players' external calendars imported by a job
     CALENDAR_IMPORT_MAX_BYTES = _int("CALENDAR_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
@@ -219,6 +220,7 @@ class TestingConfig(Config):
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"
+    RATELIMIT_AVATAR = "1000 per minute"
     # Tests post the video sandbox's webhooks themselves, through the test client.
     VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{_RUN}.sqlite3")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = False

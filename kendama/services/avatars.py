@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Profile
@@ -53,6 +54,18 @@ def store(data: bytes) -> str:
     key = f"{hashlib.sha256(data).hexdigest()[:32]}.{checked_kind(data)[0]}"
     (_directory() / key).write_bytes(data)
     return key
+
+
+def discard_unless_used(key: str | None) -> None:
+    """Delete a photo's file once no profile names it (keys are content hashes: two players may share one).
+
+    Called after the commit that stopped using it, so a failed save never loses the photo shown.
+    """
+    if not key or db.session.scalar(select(Profile.user_id).where(Profile.avatar_key == key).limit(1)) is not None:
+        return
+    path = _directory() / key
+    if path.parent == _directory():  # a stored key is a bare file name; never follow one elsewhere
+        path.unlink(missing_ok=True)
 
 
 def avatar_file(player_id: int) -> StoredAvatar | None:

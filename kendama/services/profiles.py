@@ -86,10 +86,12 @@ def update_profile(
     recording_default: bool | None = None,
     sharing_default: bool | None = None,
     avatar: bytes | None = None,
+    remove_avatar: bool = False,
 ) -> Profile:
     """Change the acting player's own profile; every rule is checked before anything changes.
 
-    A new photo (`avatar`) is part of the same save: all of it is kept, or none.
+    A new photo (`avatar`) or its removal is part of the same save: all of it is kept, or none.
+    The photo no longer shown is deleted once the change is committed.
     """
     if actor.role != Role.PLAYER.value:
         raise NotAllowed("Only players have a profile to edit.")
@@ -130,9 +132,20 @@ def update_profile(
     if profile.verification_state == VerificationState.UNVERIFIED and profile.bio and profile.offerings:
         # A complete profile enters the admins' verification queue by itself.
         profile.verification_state = VerificationState.PENDING.value
+    previous_avatar = profile.avatar_key
     if avatar is not None:
         profile.avatar_key = avatars.store(avatar)
-    db.session.commit()
+    elif remove_avatar:
+        profile.avatar_key = None
+    shown_avatar = profile.avatar_key
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        avatars.discard_unless_used(shown_avatar if shown_avatar != previous_avatar else None)  # the file just written
+        raise
+    if previous_avatar != shown_avatar:
+        avatars.discard_unless_used(previous_avatar)
     return profile
 
 

@@ -67,3 +67,49 @@ def test_a_good_save_keeps_the_photo_and_the_fields(client, login, photos):
     db.session.expire_all()
     profile = db.session.get(Profile, player.id)
     assert profile.bio == "A new bio" and stored(photos) == [profile.avatar_key]
+
+
+def test_replacing_a_photo_deletes_the_old_file_and_removing_it_deletes_the_last(client, login, photos):
+    player = PlayerFactory()
+    login(player)
+    assert save(client, PNG).status_code == 303
+    first = stored(photos)
+    assert save(client, OTHER_PNG).status_code == 303
+    db.session.expire_all()
+    second = db.session.get(Profile, player.id).avatar_key
+    assert stored(photos) == [second] and first != [second]
+    assert save(client, remove_avatar="y").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Profile, player.id).avatar_key is None and stored(photos) == []
+
+
+def test_a_file_two_players_share_stays_while_one_still_shows_it(client, login, photos):
+    first, second = PlayerFactory(), PlayerFactory()
+    for player in (first, second):
+        login(player)
+        assert save(client, PNG).status_code == 303
+    shared = stored(photos)
+    assert len(shared) == 1  # the same bytes, the same content-named file
+    assert save(client, remove_avatar="y").status_code == 303  # the second player removes theirs
+    assert stored(photos) == shared
+    assert client.get(f"/players/{first.id}/avatar").status_code == 200
+
+
+def test_a_refused_save_keeps_the_photo_shown(client, login, photos):
+    player = PlayerFactory()
+    login(player)
+    assert save(client, PNG).status_code == 303
+    shown = stored(photos)
+    assert save(client, OTHER_PNG, price_30="lots").status_code == 422
+    assert save(client, remove_avatar="y", price_30="lots").status_code == 422
+    assert stored(photos) == shown
+
+
+def test_photo_uploads_are_rate_limited_per_player_and_other_saves_are_not(app, client, login, photos, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_AVATAR", "2 per hour")
+    login(PlayerFactory())
+    assert [save(client, photo).status_code for photo in (PNG, OTHER_PNG)] == [303, 303]
+    assert save(client, PNG).status_code == 429
+    assert save(client, bio="Still editable without a photo").status_code == 303
+    login(PlayerFactory())
+    assert save(client, PNG).status_code == 303

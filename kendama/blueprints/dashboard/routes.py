@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...extensions import limiter, per_user
 from ...services import dashboard, feedback, profiles
 from ...services.errors import InvalidInput, NotAllowed, ServiceError
 from ...services.money import format_money, to_minor_units
@@ -68,6 +69,12 @@ def _uploaded_avatar():
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_AVATAR"],
+    key_func=per_user,
+    methods=["POST"],
+    exempt_when=lambda: _uploaded_avatar() is None,  # saves without a photo are not counted
+)
 def profile():
     if not current_user.is_player:
         raise NotAllowed("Only players have a profile to edit.")
@@ -88,6 +95,7 @@ def profile():
                 recording_default=form.recording_default.data,
                 sharing_default=form.sharing_default.data,
                 avatar=upload.read() if (upload := _uploaded_avatar()) else None,
+                remove_avatar=form.remove_avatar.data,
             )
         except ServiceError as exc:
             apply_service_errors(form, exc)
