@@ -10,6 +10,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,9 @@ def sandbox(database_url, tmp_path_factory):
 def private_calendar_hosts(app, monkeypatch):
     """Let the calendar import fetch from tests/calendar_server.py on 127.0.0.1 (off in every environment)."""
     monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", True)
+
+
+def recipient(message) -> str:
+    """The email address a composed message goes to (its one recipient, a mailbox string)."""
+    (mailbox,) = message.recipients
+    return parseaddr(mailbox)[1]
