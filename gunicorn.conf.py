@@ -2,7 +2,11 @@
 
 import os
 
+from dotenv import load_dotenv
+
+from kendama.config import TRUE_WORDS
 from kendama.request_logging import configure_logging
+from kendama.start_checks import development_bind_refusal
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # Threads suit this I/O-bound app (database, Redis, Stripe, video API) and keep memory low:
@@ -27,6 +31,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 def on_starting(server):
     configure_logging()
+    # Development (KENDAMA_ENV unset) listens on loopback only, as with `flask run`; a RuntimeError
+    # here is printed by gunicorn as one line before it exits.
+    load_dotenv()  # as create_app does, so .env decides here too
+    if os.environ.get("KENDAMA_ENV", "development") == "development":
+        hosts = [address[0] for address in server.cfg.address if isinstance(address, tuple)]
+        allowed = os.environ.get("DEV_ALLOW_NON_LOOPBACK", "").strip().lower() in TRUE_WORDS
+        refusal = development_bind_refusal(hosts, allowed)
+        if refusal:
+            raise RuntimeError(refusal)
 
 
 def post_worker_init(worker):

@@ -23,10 +23,14 @@ from kendama import create_app, jobs
 from kendama.extensions import db
 from kendama.request_logging import configure_logging
 from kendama.scheduling import PeriodicEnqueuer
+from kendama.start_checks import UnsafeConfiguration
 
 log = logging.getLogger("kendama.worker")
 
-app = create_app()
+try:
+    app = create_app()
+except UnsafeConfiguration as exc:  # the same refusals as the web app's, without a traceback
+    sys.exit(str(exc))
 
 
 def _fresh_database_pool() -> None:

@@ -31,6 +31,7 @@ from kendama import create_app  # noqa: E402
 from kendama.extensions import db  # noqa: E402
 from kendama.models import (  # noqa: E402
     Offering,
+    PlatformSetting,
     Profile,
     SessionAvailability,
     User,
@@ -39,7 +40,7 @@ from kendama.models import (  # noqa: E402
     utcnow,
 )
 from kendama.queueing import redis_connection  # noqa: E402
-from kendama.services import tokens  # noqa: E402
+from kendama.services import rollout, tokens  # noqa: E402
 from kendama.services.timezones import iso_utc  # noqa: E402
 from tests import postgres  # noqa: E402
 
@@ -61,7 +62,9 @@ def seed(app, fans: int) -> tuple[int, list[str]]:
             player_id=player.id, timezone="UTC", buffer_minutes=0, min_notice_minutes=0, max_days_ahead=30
         )
         availability.windows = [WeeklyWindow(weekday=d, start_time=clock(0), end_time=clock(0)) for d in range(7)]
-        db.session.add_all([profile, availability])
+        # As an admin opens the rollout switch: production starts with it off unless payments and
+        # video are configured (kendama/start_checks.py), and this free player needs neither.
+        db.session.add_all([profile, availability, PlatformSetting(key=rollout.SETTING_KEY, value="everyone")])
         users = [
             User(email=f"race-fan-{n}@example.com", password_hash="-", role="fan", display_name=f"Fan {n}")
             for n in range(fans)
@@ -80,12 +83,11 @@ def server_environment(port: int, database_url: str, queue_name: str) -> dict[st
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "RQ_QUEUE": queue_name,
-        "BASE_URL": f"http://127.0.0.1:{port}",
+        "BASE_URL": f"https://127.0.0.1:{port}",  # only links are built from it; production requires https
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "RATELIMIT_BOOKING": "100000 per minute",
-        # Production keeps bookings closed until an admin opens the rollout switch.
-        "LIVE_SESSIONS_DEFAULT": "everyone",
+        "LIVE_SESSIONS_DEFAULT": "off",  # seed() opens the switch
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
     }
 

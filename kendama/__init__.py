@@ -8,6 +8,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
+from . import start_checks
 from .config import CONFIGS, development_secret_key, normalise_database_url
 
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
@@ -40,15 +41,14 @@ def create_app(
 def configure_environment(app: Flask) -> None:
     """Fill in what the embedded default derives, and refuse unsafe production settings."""
     os.makedirs(app.instance_path, exist_ok=True)
-    production = app.config["PRODUCTION"]
+    if app.config["PRODUCTION"]:
+        start_checks.check(app.config["ENV_NAME"], app.config)
+    if app.config["ENV_NAME"] == "development":
+        start_checks.check_development_bind(app)
     if not app.config.get("SECRET_KEY"):
-        if production:
-            raise RuntimeError("SECRET_KEY must be set in production.")
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     url = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
-        if production:
-            raise RuntimeError("DATABASE_URL must be set in production.")
         url = f"sqlite:///{Path(app.instance_path) / 'kendama.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     if url.startswith("sqlite"):

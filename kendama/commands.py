@@ -24,6 +24,13 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Add demo players (profiles, offerings, availability), a fan and an admin."""
+        """Add demo players (profiles, offerings, availability), a fan and an admin (development only)."""
+        environment = app.config["ENV_NAME"]
+        if environment != "development":
+            # Its accounts share one published password, the admin's included.
+            raise click.ClickException(
+                f"seed-demo only runs in development (KENDAMA_ENV=development); this is {environment}. "
+                "Its demo accounts, an administrator among them, have a published password."
+            )
         for line in demo_data.seed():
             click.echo(line)

@@ -8,12 +8,14 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})  # how a yes/no setting says yes
+
 
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in TRUE_WORDS
 
 
 def _int(name: str, default: int) -> int:
@@ -60,7 +62,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Kendama Live <sessions@kendama.local>")
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # the development outbox; instance/mail when unset
-    DEV_MAIL_PAGES = False  # /dev/mail, the outbox viewer (development only)
+    DEV_MAIL_PAGES = False  # /dev/mail, the outbox viewer (development only, loopback clients only)
+    # Development listens on loopback only (kendama/start_checks.py) unless this says otherwise.
+    DEV_ALLOW_NON_LOOPBACK = _bool("DEV_ALLOW_NON_LOOPBACK")
 
     # Jobs and the notification outbox
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "kendama")
@@ -168,14 +172,17 @@ class Config:
     RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "20 per minute")
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
     RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60 per minute")
+    RATELIMIT_AVATAR = os.environ.get("RATELIMIT_AVATAR", "10 per hour")  # photo uploads, per player
 
     # Calendars: the private feed, and players' external calendars imported by a job
     CALENDAR_IMPORT_MAX_BYTES = _int("CALENDAR_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
     CALENDAR_IMPORT_CONNECT_TIMEOUT = _int("CALENDAR_IMPORT_CONNECT_TIMEOUT", 5)
     CALENDAR_IMPORT_READ_TIMEOUT = _int("CALENDAR_IMPORT_READ_TIMEOUT", 15)
     CALENDAR_IMPORT_DAYS = _int("CALENDAR_IMPORT_DAYS", 62)  # the longest booking window we offer
-    # Fetching from loopback/private addresses is an SSRF hole; only local set-ups may allow it.
-    CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = False
+    # Fetching from loopback/private addresses (and plain http) is an SSRF hole: off in every
+    # environment unless set; the calendar import tests turn it on for their 127.0.0.1 server.
+    # Production and staging refuse to start with it on.
+    CALENDAR_FETCH_ALLOW_PRIVATE = _bool("CALENDAR_FETCH_ALLOW_PRIVATE")
 
     # Sandboxes: served under /_sandbox/ when no real key is configured (never in production)
     PRODUCTION = False  # true for production and staging: no sandboxes, secure cookies, HSTS
@@ -194,7 +201,6 @@ class DevelopmentConfig(Config):
     DEV_MAIL_OUTBOX = True
     DEV_MAIL_PAGES = True
     PERIODIC_TICKER = True
-    CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True
     TEST_CALLS_ALLOWED = True  # only here: never in production or staging
 
 
@@ -218,7 +224,6 @@ class TestingConfig(Config):
     # Each test process keeps its own outbox, so parallel runs never read each other's mail.
     MAIL_OUTBOX_DIR = os.path.join(tempfile.gettempdir(), f"kendama-test-mail-{_RUN}")
     PASSWORD_HASH_FAST = True  # argon2 with test-sized cost so the suite stays quick
-    CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS = True  # tests serve calendars from 127.0.0.1
     # Generous limits so ordinary tests never trip them; rate-limit tests lower them.
     RATELIMIT_LOGIN = "1000 per minute"
     RATELIMIT_REGISTER = "1000 per minute"
@@ -226,6 +231,7 @@ class TestingConfig(Config):
     RATELIMIT_BOOKING = "1000 per minute"
     RATELIMIT_TOKENS = "1000 per minute"
     RATELIMIT_CALENDAR_FEED = "1000 per minute"
+    RATELIMIT_AVATAR = "1000 per minute"
     # Tests post the video sandbox's webhooks themselves, through the test client.
     VIDEO_SANDBOX_DB = os.path.join(tempfile.gettempdir(), f"kendama-video-sandbox-{_RUN}.sqlite3")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = False

@@ -1,4 +1,5 @@
-"""Refuse text the database cannot store: a NUL character anywhere in the input is a 400.
+"""Refuse input the app cannot handle: a NUL character anywhere in the input is a 400, and JSON is
+measured for its depth (kendama/blueprints/api/io.py bounds it).
 
 PostgreSQL text columns cannot hold U+0000, so such input would otherwise fail deep inside a query.
 """
@@ -21,6 +22,18 @@ def contains_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(contains_nul(item) for item in value)
     return False
+
+
+def nesting_depth(value: Any) -> int:
+    """How many arrays and objects deep a parsed JSON value goes (0 for a plain value), without recursing."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,15 @@ def sandbox(database_url, tmp_path_factory):
     """The video sandbox served on a port of its own, for the modules that test against the provider."""
     with sandbox_server(database_url, tmp_path_factory.mktemp("video") / "sandbox.sqlite3") as server:
         yield server
+
+
+@pytest.fixture
+def private_calendar_hosts(app, monkeypatch):
+    """Let the calendar import fetch from tests/calendar_server.py on 127.0.0.1 (off in every environment)."""
+    monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", True)
+
+
+def recipient(message) -> str:
+    """The email address a composed message goes to (its one recipient, a mailbox string)."""
+    (mailbox,) = message.recipients
+    return parseaddr(mailbox)[1]

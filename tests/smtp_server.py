@@ -21,6 +21,7 @@ class Collector:
 
     def __init__(self):
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []  # each message's bytes as they arrived, for parsers of one's own
         self.refuse = False
         self.received = threading.Event()
 
@@ -29,6 +30,7 @@ class Collector:
             return "451 Try again later"
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        self.raw.append(envelope.content)
         self.received.set()
         return "250 Message accepted"
 
@@ -49,3 +51,7 @@ class SMTPServer:
     @property
     def messages(self) -> list[tuple[str, list[str], EmailMessage]]:
         return self.handler.messages
+
+    @property
+    def raw(self) -> list[bytes]:
+        return self.handler.raw

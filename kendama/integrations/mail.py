@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
@@ -28,6 +29,33 @@ from ..extensions import mail
 
 class MailNotConfigured(RuntimeError):
     """Production without MAIL_SERVER: there is nowhere safe to send mail."""
+
+
+# The address headers are written by the standard library's address-aware policy, on one line:
+# Flask-Mail encodes a display name as words folded at 76 characters, and a long name with a comma
+# came apart into two addresses; CPython's folder drops a long quoted name's quotes. RFC 5322 lines
+# may be 998 characters long; display names are at most 80.
+ADDRESS_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def mailbox(display_name: str, address: str) -> str:
+    """One person's address as RFC 5322 writes it: the display name quoted, escaped or encoded as it needs.
+
+    Every recipient is built here; Flask-Mail reads the address for the SMTP envelope from it too.
+    """
+    return str(Address(display_name=display_name, addr_spec=address))
+
+
+class AddressedMessage(Message):
+    """Flask-Mail's message, whose From and To headers are written from mailbox() strings as they are."""
+
+    def _message(self):
+        built = super()._message()
+        built.policy = ADDRESS_POLICY
+        for name, mailboxes in (("From", [self.sender]), ("To", self.recipients)):
+            del built[name]
+            built[name] = ", ".join(mailboxes)
+        return built
 
 
 class _TimedConnection(Connection):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import DateOverride, Role, SessionAvailability, User, WeeklyWindow
 from .errors import InvalidInput, NotAllowed, NotFound
-from .timezones import is_valid_zone
+from .timezones import is_valid_zone, parse_day
 
 # The same ranges as the table's check constraints, so a bad value is a 422, never a 500.
 BUFFER_RANGE = (0, 240)
@@ -168,17 +168,6 @@ def _weekly_windows(items: list[WeeklyInput]) -> tuple[list[WeeklyWindow], dict[
     return windows, errors
 
 
-def _parse_date(text: object) -> date | None:
-    if isinstance(text, date):
-        return text
-    if not isinstance(text, str) or len(text) != 10:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _date_overrides(items: list[OverrideInput]) -> tuple[list[DateOverride], dict[str, str]]:
     errors: dict[str, str] = {}
     if len(items) > MAX_OVERRIDES:
@@ -188,9 +177,9 @@ def _date_overrides(items: list[OverrideInput]) -> tuple[list[DateOverride], dic
     days_off: dict[date, int] = {}
     for index, item in enumerate(items):
         prefix = f"overrides.{index}"
-        day = _parse_date(item.date)
+        day = parse_day(item.date)
         if day is None:
-            errors[f"{prefix}.date"] = "Enter a date as YYYY-MM-DD."
+            errors[f"{prefix}.date"] = "Enter a date as YYYY-MM-DD, in the years 2000 to 2099."
             continue
         if not item.start and not item.end:
             days_off[day] = index

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Profile, User
+from ..models import Profile
 from .errors import InvalidInput
 
 # Magic numbers of the formats we accept; the file's own bytes decide its type.
@@ -38,21 +39,33 @@ def _kind(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def save_avatar(actor: User, data: bytes) -> Profile:
-    """Store a PNG, JPEG or WebP photo of at most AVATAR_MAX_BYTES for the acting player."""
+def checked_kind(data: bytes) -> tuple[str, str]:
+    """(extension, media type) of an acceptable photo: PNG, JPEG or WebP of at most AVATAR_MAX_BYTES."""
     if len(data) > current_app.config["AVATAR_MAX_BYTES"]:
         raise InvalidInput({"avatar": "Choose a photo under 2 MB."})
     kind = _kind(data)
     if kind is None:
         raise InvalidInput({"avatar": "Choose a PNG, JPEG or WebP photo."})
-    profile = db.session.get(Profile, actor.id)
-    if profile is None:
-        raise InvalidInput({"avatar": "Only players have a photo."})
-    key = f"{hashlib.sha256(data).hexdigest()[:32]}.{kind[0]}"
+    return kind
+
+
+def store(data: bytes) -> str:
+    """Write a checked photo under its content's name and return that key (the caller commits it)."""
+    key = f"{hashlib.sha256(data).hexdigest()[:32]}.{checked_kind(data)[0]}"
     (_directory() / key).write_bytes(data)
-    profile.avatar_key = key
-    db.session.commit()
-    return profile
+    return key
+
+
+def discard_unless_used(key: str | None) -> None:
+    """Delete a photo's file once no profile names it (keys are content hashes: two players may share one).
+
+    Called after the commit that stopped using it, so a failed save never loses the photo shown.
+    """
+    if not key or db.session.scalar(select(Profile.user_id).where(Profile.avatar_key == key).limit(1)) is not None:
+        return
+    path = _directory() / key
+    if path.parent == _directory():  # a stored key is a bare file name; never follow one elsewhere
+        path.unlink(missing_ok=True)
 
 
 def avatar_file(player_id: int) -> StoredAvatar | None:

@@ -51,7 +51,7 @@ Interval = tuple[datetime, datetime]
 
 
 def _allow_private() -> bool:
-    return bool(current_app.config["CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS"])
+    return bool(current_app.config["CALENDAR_FETCH_ALLOW_PRIVATE"])
 
 
 def _player_profile(user: User) -> Profile:

@@ -8,9 +8,8 @@ form, in the same words and with the same code the booking itself would answer.
 from __future__ import annotations
 
 from ..models import Profile, User
-from . import rollout
+from . import payouts, rollout
 from .errors import InvalidInput, NotAllowed, Refusal, ServiceError, SlotUnavailable
-from .profiles import paid_offerings_allowed
 
 # The codes of these refusals (POST /api/sessions answers them; docs/api.md lists them).
 ADMIN_CANNOT_BOOK = "admin_cannot_book"
@@ -28,8 +27,12 @@ def check_booker(fan: User, player_id: int) -> None:
 
 
 def check_takes_payments(profile: Profile, price: int) -> None:
-    """A paid length needs a player whose payout account can take charges."""
-    if price > 0 and not paid_offerings_allowed(profile):
+    """A paid length needs a player whose payout account can take charges.
+
+    Checked before a booking writes anything: a hold that no Checkout could be opened for would
+    keep the slot from everyone for the length of the hold.
+    """
+    if price > 0 and not payouts.can_take_charges(profile):
         raise SlotUnavailable(
             "This player cannot take payments right now; please try again later.", code=PAYMENTS_UNAVAILABLE
         )

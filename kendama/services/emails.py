@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_mail import Message
 from sqlalchemy import select
 
 from ..extensions import db
+from ..integrations.mail import AddressedMessage, mailbox
 from ..models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
 from . import accounts, booking, email_links, ics
 from .feedback import FEEDBACK_STATUSES
@@ -68,7 +68,7 @@ def message_id(notification: Notification) -> str:
     return f"<notification-{notification.id}.{notification.created_at:%Y%m%d%H%M%S}@{host}>"
 
 
-def compose(notification: Notification) -> Message | Skip:
+def compose(notification: Notification) -> AddressedMessage | Skip:
     """The Message to send for this row, or why it is skipped."""
     if notification.kind not in KINDS:
         raise PermanentFailure(f"No email is defined for the kind {notification.kind!r}.")
@@ -92,9 +92,9 @@ def compose(notification: Notification) -> Message | Skip:
     context.update(CONTEXTS.get(notification.kind, _no_extra)(notification, user, session))
     template = "payment_refunded" if notification.kind in REFUND_KINDS else notification.kind
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
-    message = Message(
+    message = AddressedMessage(
         subject=" ".join(subject.split()),
-        recipients=[(user.display_name, user.email)],
+        recipients=[mailbox(user.display_name, user.email)],
         body=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
         extra_headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies

@@ -12,19 +12,28 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..integrations.stripe_sandbox import config as stripe_sandbox
+from ..integrations.video_sandbox import config as video_sandbox
 from ..queueing import redis_connection
+from ..start_checks import PROVIDER_SETTINGS
 
 
 @dataclass
 class HealthReport:
     checks: dict[str, str] = field(default_factory=dict)
+    # For operators (readiness only): how payments and video are configured. Informative, never
+    # failing the check: production runs with them unset while live sessions are off.
+    configuration: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return all(value in ("ok", "not configured") for value in self.checks.values())
 
     def as_dict(self) -> dict:
-        return {"status": "ok" if self.ok else "unavailable", "checks": self.checks}
+        answer = {"status": "ok" if self.ok else "unavailable", "checks": self.checks}
+        if self.configuration:
+            answer["configuration"] = self.configuration
+        return answer
 
 
 def check(require_current_schema: bool = False) -> HealthReport:
@@ -40,6 +49,23 @@ def check(require_current_schema: bool = False) -> HealthReport:
         report.checks["database"] = "unreachable"
     report.checks["redis"] = _redis_state()
     return report
+
+
+def readiness() -> HealthReport:
+    """The health check with migrations applied, and how payments and video are configured."""
+    report = check(require_current_schema=True)
+    sandboxes = {"payments": stripe_sandbox.enabled(current_app), "video": video_sandbox.enabled(current_app)}
+    for kind, names in PROVIDER_SETTINGS.items():
+        report.configuration[kind] = _provider_state(names, sandboxes[kind])
+    return report
+
+
+def _provider_state(names: tuple[str, ...], sandbox: bool) -> str:
+    """ok; sandbox (the offline stand-in, outside production); or which settings are missing."""
+    if sandbox:
+        return "sandbox"
+    missing = [name for name in names if not current_app.config.get(name)]
+    return f"not configured: {', '.join(missing)} unset" if missing else "ok"
 
 
 def _schema_state(connection) -> str:

@@ -128,10 +128,18 @@ def _apply_state(profile: Profile, account: dict) -> None:
         )
 
 
+def can_take_charges(profile: Profile) -> bool:
+    """A paid booking can be paid: charges are on, on a connected account our records name.
+
+    With the offline sandbox a player marked ready gets an account on first use (_adopt_in_sandbox).
+    """
+    return paid_offerings_allowed(profile) and (profile.payout_account_id is not None or gateway.uses_sandbox())
+
+
 def destination_account(player_id: int) -> str:
     """The connected account a paid booking's money goes to; refused while charges are off."""
     profile = db.session.get(Profile, player_id)
-    if profile is None or not paid_offerings_allowed(profile):
+    if profile is None or not can_take_charges(profile):
         raise WrongState("This player cannot take payments right now.", code="payments_unavailable")
     _adopt_in_sandbox(profile)
     if profile.payout_account_id is None:

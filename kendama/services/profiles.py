@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
-from . import notifications
+from . import avatars, notifications
 from .errors import InvalidInput, NotAllowed, NotFound
 from .money import SUPPORTED_CURRENCIES
 
@@ -85,8 +85,14 @@ def update_profile(
     offerings: list[OfferingInput] | None = None,
     recording_default: bool | None = None,
     sharing_default: bool | None = None,
+    avatar: bytes | None = None,
+    remove_avatar: bool = False,
 ) -> Profile:
-    """Change the acting player's own profile; every rule is checked before anything changes."""
+    """Change the acting player's own profile; every rule is checked before anything changes.
+
+    A new photo (`avatar`) or its removal is part of the same save: all of it is kept, or none.
+    The photo no longer shown is deleted once the change is committed.
+    """
     if actor.role != Role.PLAYER.value:
         raise NotAllowed("Only players have a profile to edit.")
     profile = get_player_profile(actor.id)
@@ -97,6 +103,11 @@ def update_profile(
         errors["bio"] = f"Keep the bio under {MAX_BIO_LENGTH} characters."
     if currency is not None and currency.lower() not in SUPPORTED_CURRENCIES:
         errors["currency"] = "Choose one of: " + ", ".join(c.upper() for c in SUPPORTED_CURRENCIES) + "."
+    if avatar is not None:
+        try:
+            avatars.checked_kind(avatar)
+        except InvalidInput as exc:
+            errors.update(exc.fields)
     if offerings is not None:
         errors.update(_check_offerings(offerings))
         if not errors and any(o.price_amount > 0 for o in offerings) and not paid_offerings_allowed(profile):
@@ -121,7 +132,20 @@ def update_profile(
     if profile.verification_state == VerificationState.UNVERIFIED and profile.bio and profile.offerings:
         # A complete profile enters the admins' verification queue by itself.
         profile.verification_state = VerificationState.PENDING.value
-    db.session.commit()
+    previous_avatar = profile.avatar_key
+    if avatar is not None:
+        profile.avatar_key = avatars.store(avatar)
+    elif remove_avatar:
+        profile.avatar_key = None
+    shown_avatar = profile.avatar_key
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        avatars.discard_unless_used(shown_avatar if shown_avatar != previous_avatar else None)  # the file just written
+        raise
+    if previous_avatar != shown_avatar:
+        avatars.discard_unless_used(previous_avatar)
     return profile
 
 

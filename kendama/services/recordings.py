@@ -65,11 +65,18 @@ class FileGrant:
     expires_at: datetime
 
 
-def _provider() -> video_provider.VideoProvider:
+# What people are told when video is not configured: what is missing is for the operator, who
+# finds it in the log and in /readyz (services/health.py), never in a page or an API answer.
+NOT_CONFIGURED_MESSAGE = "Video calls are not available on this site right now. Please try again later."
+
+
+def configured_provider() -> video_provider.VideoProvider:
+    """The configured video provider, or a 503 that names nothing of the configuration."""
     try:
         return video_provider.provider()
     except video_provider.VideoNotConfigured as exc:
-        raise ProviderUnavailable(str(exc), code="video_not_configured") from exc
+        log.error("video is not configured: %s", exc)
+        raise ProviderUnavailable(NOT_CONFIGURED_MESSAGE, code="video_not_configured") from exc
 
 
 def _session_by_room(room_name: str | None) -> LiveSession | None:
@@ -96,7 +103,7 @@ def handle_webhook(headers, raw_body: bytes) -> str:
     When the provider cannot be asked, the event is not recorded and answered 503, so its retry
     is applied later (the periodic sync catches up meanwhile).
     """
-    provider = _provider()
+    provider = configured_provider()
     try:
         event = provider.parse_webhook(headers, raw_body)
     except video_provider.InvalidWebhook as exc:
@@ -193,7 +200,7 @@ def _apply(
             with db.session.begin_nested():
                 recording = SessionRecording(
                     session_id=session.id,
-                    provider=_provider().name,
+                    provider=configured_provider().name,
                     provider_recording_id=provider_id,
                     status=IN_PROGRESS,
                 )
@@ -233,7 +240,7 @@ def _discard(recording: SessionRecording) -> None:
 
 def delete_at_provider(provider_recording_id: str) -> None:
     """Job: delete a discarded recording from the provider's storage."""
-    _provider().delete_recording(provider_recording_id)
+    configured_provider().delete_recording(provider_recording_id)
 
 
 # --- The sync ------------------------------------------------------------------------------
@@ -246,7 +253,7 @@ def sync_session(session_id: int) -> None:
         return
     room_name = session.room_name
     db.session.commit()
-    provider = _provider()
+    provider = configured_provider()
     found = provider.list_recordings(room_name)
     session = db.session.get(LiveSession, session_id)
     for item in found:
@@ -266,7 +273,7 @@ def _sync_captions(session_id: int, room_name: str, meetings_by_recording: dict[
     if not waiting:
         return
     db.session.commit()
-    provider = _provider()
+    provider = configured_provider()
     transcripts = [t for t in provider.list_transcripts(room_name) if t.status == READY]
     for recording in waiting:
         meeting = meetings_by_recording.get(recording.provider_recording_id)
@@ -408,7 +415,7 @@ def media_link(recording_id: int, token: str) -> str:
     recording, grant = _open(recording_id, token, ("view", "download"))
     db.session.commit()
     try:
-        link = _provider().recording_link(recording.provider_recording_id)
+        link = configured_provider().recording_link(recording.provider_recording_id)
     except video_provider.VideoProviderError as exc:
         log.warning("access link for recording %s failed: %s", recording.provider_recording_id, exc)
         raise ProviderUnavailable("The recording cannot be reached right now. Please try again.") from exc

@@ -12,9 +12,10 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, exists, select
 
+from .. import start_checks
 from ..extensions import db
 from ..models import BetaAllowlistEntry, PlatformSetting, User
-from .errors import InvalidInput, NotAllowed, NotFound, Refusal
+from .errors import InvalidInput, NotAllowed, NotFound, Refusal, WrongState
 
 SETTING_KEY = "live_sessions"
 # The codes of the switch's refusals (POST /api/sessions answers them with 403).
@@ -45,6 +46,7 @@ def set_state(admin: User, value: str) -> LiveSessions:
         new_state = LiveSessions(value)
     except ValueError as exc:
         raise InvalidInput({"state": "Choose off, beta or everyone."}) from exc
+    _check_providers_configured(new_state)
     setting = db.session.get(PlatformSetting, SETTING_KEY)
     if setting is None:
         db.session.add(PlatformSetting(key=SETTING_KEY, value=new_state.value))
@@ -52,6 +54,22 @@ def set_state(admin: User, value: str) -> LiveSessions:
         setting.value = new_state.value
     db.session.commit()
     return new_state
+
+
+def _check_providers_configured(new_state: LiveSessions) -> None:
+    """Production and staging open live sessions only with payments and video configured.
+
+    The same rule as at start (kendama/start_checks.py) for a switch moved later: where no sandbox
+    may stand in, a booking would be taken that nobody could pay for or join.
+    """
+    if new_state is LiveSessions.OFF or not current_app.config["PRODUCTION"]:
+        return
+    missing = start_checks.missing_live_session_keys(current_app.config)
+    if missing:
+        raise WrongState(
+            f"Live sessions cannot open before payments and video calls are configured: {', '.join(missing)} not set.",
+            code="providers_not_configured",
+        )
 
 
 def is_allowlisted(user_id: int) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -47,15 +47,43 @@ def zone_from_cookie(value: str | None) -> str | None:
     return name if is_valid_zone(name) else None
 
 
+# Every time and date read from a request is bounded to these years (parse_aware, parse_day): no
+# booking, availability or feed reaches outside them, and the arithmetic done on what is read
+# (lengths, zones, ranges of days) stays far from datetime's own ends at years 1 and 9999.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "Give a time between the years 2000 and 2100."
+
+
 def parse_aware(value: str, field: str = "start") -> datetime:
-    """Parse ISO 8601 with an offset into UTC; a time without an offset is refused (422)."""
+    """Parse ISO 8601 with an offset into UTC; no offset, or a year outside 2000-2099, is refused (422)."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if isinstance(value, str) else "")
     except ValueError as exc:
         raise InvalidInput({field: "Give a date and time in ISO 8601 with an offset."}) from exc
     if parsed.tzinfo is None:
         raise InvalidInput({field: "Give the time with an offset, e.g. 2026-12-01T17:00:00+01:00."})
-    return parsed.astimezone(UTC)
+    try:
+        instant = parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        raise InvalidInput({field: OUT_OF_RANGE}, OUT_OF_RANGE) from exc
+    if not EARLIEST <= instant < LATEST:
+        raise InvalidInput({field: OUT_OF_RANGE}, OUT_OF_RANGE)
+    return instant
+
+
+def parse_day(value: object) -> date | None:
+    """A calendar date (YYYY-MM-DD, or a date a form already parsed) in 2000-2099; None for anything else."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return day if EARLIEST.date() <= day < LATEST.date() else None
 
 
 def iso_utc(value: datetime | None) -> str | None:

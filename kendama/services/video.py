@@ -68,12 +68,7 @@ class ConsentState:
         return self.recording and self.fan_sharing and self.player_sharing
 
 
-def provider() -> video_provider.VideoProvider:
-    """The configured video provider, or a clear 503 when none may be used here."""
-    try:
-        return video_provider.provider()
-    except video_provider.VideoNotConfigured as exc:
-        raise ProviderUnavailable(str(exc), code="video_not_configured") from exc
+provider = recordings.configured_provider
 
 
 # --- Windows and rooms ---------------------------------------------------------------------

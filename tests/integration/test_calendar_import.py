@@ -18,6 +18,9 @@ from .. import calendar_server
 from ..calendar_server import Route
 from ..factories import FanFactory, PlayerFactory
 
+# The calendars are served from 127.0.0.1, which the import refuses unless told otherwise.
+pytestmark = pytest.mark.usefixtures("private_calendar_hosts")
+
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)  # five days before Europe leaves summer time
 
 
@@ -420,10 +423,8 @@ def test_a_sync_for_an_address_changed_meanwhile_stores_nothing(server, player, 
 
 
 @pytest.fixture
-def production_guard(app):
-    app.config["CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS"] = False
-    yield
-    app.config["CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS"] = True
+def production_guard(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", False)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from kendama.models import Notification, utcnow
 from kendama.services import booking, email_links, notifications
 
 from ..booking_helpers import mark_paid, weekday_at
+from ..conftest import recipient
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
@@ -39,7 +40,7 @@ def confirmation_to(session, user):
         notifications.on_confirmed(session)
         db.session.commit()
         jobs.dispatch_committed()
-    (message,) = [m for m in sent if m.recipients[0][1] == user.email]
+    (message,) = [m for m in sent if recipient(m) == user.email]
     return message
 
 
@@ -104,7 +105,7 @@ def test_links_are_decided_when_the_email_is_composed_not_when_it_was_queued():
     db.session.commit()
     with mail.record_messages() as sent:
         jobs.dispatch_committed()
-    message = next(m for m in sent if m.recipients[0][1] == session.fan.email)
+    message = next(m for m in sent if recipient(m) == session.fan.email)
     assert "/reschedule?t=" not in message.body + message.html
     assert "/cancel?t=" not in message.body + message.html
     assert "Change of plans?" not in message.body

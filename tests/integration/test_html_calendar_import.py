@@ -15,6 +15,9 @@ from ..calendar_server import Route
 from ..conftest import csrf_token_from
 from ..factories import FanFactory, PlayerFactory
 
+# The calendars are served from 127.0.0.1, which the import refuses unless told otherwise.
+pytestmark = pytest.mark.usefixtures("private_calendar_hosts")
+
 
 @pytest.fixture(scope="module")
 def server():

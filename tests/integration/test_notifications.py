@@ -17,7 +17,7 @@ from kendama.models import Notification, Payment, utcnow
 from kendama.services import accounts, delivery, email_links, emails, notifications, outbox, profiles
 from kendama.services.errors import NotAllowed, WrongState
 
-from ..conftest import csrf_token_from
+from ..conftest import csrf_token_from, recipient
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..smtp_server import SMTPServer, free_port
 
@@ -65,7 +65,7 @@ def test_a_committed_change_sends_to_both_participants():
         notifications.on_confirmed(session)
         db.session.commit()
         jobs.dispatch_committed()
-    assert sorted(m.recipients[0][1] for m in sent) == sorted([session.fan.email, session.player.email])
+    assert sorted(recipient(m) for m in sent) == sorted([session.fan.email, session.player.email])
     assert {n.status for n in rows(kind="booking_confirmed")} == {"sent"}
     # The same event reported twice adds nothing.
     notifications.on_confirmed(session)
@@ -125,7 +125,7 @@ def test_booking_confirmed_in_the_recipients_zone_with_an_invitation():
         notifications.on_confirmed(session)
         db.session.commit()
         jobs.dispatch_committed()
-    by_recipient = {m.recipients[0][1]: m for m in sent}
+    by_recipient = {recipient(m): m for m in sent}
     fan_mail, player_mail = by_recipient[session.fan.email], by_recipient[session.player.email]
 
     new_york = session.starts_at.astimezone(ZoneInfo("America/New_York"))
@@ -181,7 +181,7 @@ def test_cancellation_carries_the_refund_and_a_cancel_invitation():
         notifications.on_cancelled(session, refund_amount=2500)
         db.session.commit()
         jobs.dispatch_committed()
-    by_recipient = {m.recipients[0][1]: m for m in sent}
+    by_recipient = {recipient(m): m for m in sent}
     fan_text = by_recipient[session.fan.email].body
     assert "You cancelled the session." in fan_text
     assert "refund of USD 25.00" in fan_text
@@ -353,7 +353,7 @@ def test_a_due_reminder_goes_out_with_a_signed_join_link_and_honours_preferences
     with mail.record_messages() as sent:
         jobs.sweep_notifications()
     (message,) = sent
-    assert message.recipients[0][1] == session.fan.email
+    assert recipient(message) == session.fan.email
     assert "starts in 1 hour" in message.body
     statuses = {n.user_id: n.status for n in rows(kind="reminder_1h")}
     assert statuses == {session.fan_id: "sent", session.player_id: "skipped"}
@@ -389,7 +389,7 @@ def test_transactional_emails_ignore_the_reminder_preference():
         notifications.on_confirmed(session)
         db.session.commit()
         jobs.dispatch_committed()
-    assert session.fan.email in {m.recipients[0][1] for m in sent}
+    assert session.fan.email in {recipient(m) for m in sent}
 
 
 def test_a_reminder_for_a_cancelled_session_is_skipped():

@@ -34,6 +34,7 @@ from kendama.services.errors import NotAllowed
 from ..account_helpers import sign_up
 from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
+from ..deployed import production_settings
 from ..factories import PASSWORD, FanFactory, LiveSessionFactory, PlayerFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -213,7 +214,7 @@ def test_stored_passwords_are_argon2id_hashes(client):
 
 @pytest.mark.parametrize("environment", ["production", "staging"])
 def test_hsts_in_production_and_staging(database_url, environment):
-    deployed = create_app(environment, {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url})
+    deployed = create_app(environment, production_settings(SQLALCHEMY_DATABASE_URI=database_url))
     response = deployed.test_client().get("/healthz", base_url="https://kendama.example")
     hsts = response.headers["Strict-Transport-Security"]
     assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 180 * 24 * 3600

@@ -81,10 +81,8 @@ def server():
 
 
 @pytest.fixture
-def guarded(app):
-    app.config["CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS"] = False
-    yield
-    app.config["CALENDAR_IMPORT_ALLOW_PRIVATE_HOSTS"] = True
+def guarded(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", False)
 
 
 def refused_without_a_request(server, url: str) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
-from ...input_guard import contains_nul
+from ...input_guard import contains_nul, nesting_depth
 from ...services.errors import InvalidInput, NotAllowed, NotAuthenticated, ServiceError
 
 Model = TypeVar("Model", bound=BaseModel)
 MAX_PER_PAGE = 100
+# No request body of the contract comes near these; past them a body is an attack or a mistake.
+# Parsing stops short of Python's recursion limit ("[" * 5000 raised RecursionError: a 500).
+MAX_JSON_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32
 
 
 class MalformedRequest(ServiceError):
@@ -20,13 +25,14 @@ class MalformedRequest(ServiceError):
     code = "malformed"
 
 
+class BodyTooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
 def parse_body(model: type[Model]) -> Model:
-    """The request's JSON body as `model`: 400 when it is not JSON, 422 per bad field."""
-    if not request.is_json:
-        raise MalformedRequest("Send a JSON body with Content-Type: application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise MalformedRequest("The body is not valid JSON.")
+    """The request's JSON body as `model`: 400 when it is not JSON, 413 when too large, 422 per bad field."""
+    data = _json_body()
     if not isinstance(data, dict):
         raise MalformedRequest("The body must be a JSON object.")
     if contains_nul(data):
@@ -35,6 +41,28 @@ def parse_body(model: type[Model]) -> Model:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(validation_fields(exc)) from exc
+
+
+def _json_body() -> Any:
+    """The body as JSON, within MAX_JSON_BYTES and MAX_JSON_DEPTH (the one place the API reads JSON)."""
+    if not request.is_json:
+        raise MalformedRequest("Send a JSON body with Content-Type: application/json.")
+    too_large = BodyTooLarge(f"The body is larger than {MAX_JSON_BYTES // 1024} KB.")
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise too_large
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise too_large
+    too_deep = MalformedRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        data = json.loads(raw)
+    except RecursionError as exc:
+        raise too_deep from exc
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise MalformedRequest("The body is not valid JSON.") from exc
+    if nesting_depth(data) > MAX_JSON_DEPTH:
+        raise too_deep
+    return data
 
 
 def validation_fields(exc: ValidationError) -> dict[str, str]:
@@ -88,4 +116,3 @@ def require_admin():
     if not user.is_admin:
         raise NotAllowed("Administrators only.")
     return user
-

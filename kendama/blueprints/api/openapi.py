@@ -97,7 +97,8 @@ def build_document() -> dict[str, Any]:
                     response["content"] = {"application/json": {"schema": schema_ref(model, components)}}
                 entry["responses"][str(status)] = response
             # 400: any request can be malformed (e.g. a NUL character, refused by input_guard.py).
-            error_statuses = set(op.errors) | {400} | ({401} if op.auth else set()) | ({422} if op.body else set())
+            # 413 and 422: a JSON body may be too large (io.py MAX_JSON_BYTES) or have bad fields.
+            error_statuses = set(op.errors) | {400} | ({401} if op.auth else set()) | ({413, 422} if op.body else set())
             if op.query is not None or op.paginated:
                 error_statuses.add(422)
             for status in sorted(error_statuses):

@@ -18,6 +18,7 @@ ERROR_STATUSES = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflict",
+    413: "Body too large",
     422: "Invalid field values",
     429: "Too many requests",
     503: "A provider is unavailable; retry",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
-from flask_login import current_user
 
-from ...extensions import limiter
+from ...extensions import limiter, per_user
 from ...services import recordings, video
 from ...services.email_links import absolute_url
 from ...services.errors import NotFound
@@ -51,12 +50,8 @@ def recording_out(recording, grant: recordings.FileGrant | None) -> dict:
     }
 
 
-def _per_user() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else "anonymous"
-
-
 @bp.post("/sessions/<int:session_id>/join")
-@limiter.limit(lambda: current_app.config["RATELIMIT_VIDEO_JOIN"], key_func=_per_user)
+@limiter.limit(lambda: current_app.config["RATELIMIT_VIDEO_JOIN"], key_func=per_user)
 @operation(
     "A meeting token for the session's call: its fan and player only, from 10 minutes before the start to the end",
     tag="video",

@@ -14,15 +14,12 @@ from flask import request, url_for
 
 from ...services.booking import DayChoices
 from ...services.slots import Slot
-from ...services.timezones import in_zone
+from ...services.timezones import in_zone, parse_day
 
 
 def _date_arg(name: str) -> date | None:
-    """A YYYY-MM-DD navigation parameter; anything else falls back to the default view."""
-    try:
-        return date.fromisoformat(request.values.get(name, ""))
-    except ValueError:
-        return None
+    """A YYYY-MM-DD navigation parameter; anything else (a year out of range too) falls back to the default view."""
+    return parse_day(request.values.get(name, ""))
 
 
 def picker_args() -> tuple[int | None, date | None, date | None]:

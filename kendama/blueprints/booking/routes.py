@@ -95,10 +95,11 @@ def create(player_id: int):
     if not form.validate_on_submit():
         return _render("booking/book.html", player_id, form, 422, message=_form_problems(form))
     try:
+        start = parse_aware(form.start.data, field="start")
         session = booking.create_session(
             current_user,
             player_id,
-            parse_aware(form.start.data, field="start"),
+            start,
             form.duration.data,
             notes=form.notes.data or "",
             recording_consent=form.recording_consent.data,

@@ -18,6 +18,7 @@ class ProfileForm(FlaskForm):
     recording_default = BooleanField("By default, agree to record my sessions (fans must agree too)")
     sharing_default = BooleanField("By default, allow sharing recordings (fans must agree too)")
     avatar = FileField("Photo (PNG, JPEG or WebP, under 2 MB)")
+    remove_avatar = BooleanField("Remove my photo")
 
 
 def add_offering_fields(form_class):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...services import avatars, dashboard, feedback, profiles
+from ...extensions import limiter, per_user
+from ...services import dashboard, feedback, profiles
 from ...services.errors import InvalidInput, NotAllowed, ServiceError
 from ...services.money import format_money, to_minor_units
 from ..form_errors import apply_service_errors
@@ -60,8 +61,20 @@ def _offerings_from(form: ProfileForm) -> list[profiles.OfferingInput]:
     return offerings
 
 
+def _uploaded_avatar():
+    """The photo file the profile form sent, or None when none was chosen."""
+    upload = request.files.get("avatar")
+    return upload if upload and upload.filename else None
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_AVATAR"],
+    key_func=per_user,
+    methods=["POST"],
+    exempt_when=lambda: _uploaded_avatar() is None,  # saves without a photo are not counted
+)
 def profile():
     if not current_user.is_player:
         raise NotAllowed("Only players have a profile to edit.")
@@ -81,10 +94,9 @@ def profile():
                 offerings=_offerings_from(form),
                 recording_default=form.recording_default.data,
                 sharing_default=form.sharing_default.data,
+                avatar=upload.read() if (upload := _uploaded_avatar()) else None,
+                remove_avatar=form.remove_avatar.data,
             )
-            upload = form.avatar.data
-            if upload and getattr(upload, "filename", ""):
-                avatars.save_avatar(current_user, upload.read())
         except ServiceError as exc:
             apply_service_errors(form, exc)
             status = exc.status

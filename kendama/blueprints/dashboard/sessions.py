@@ -83,7 +83,8 @@ def reschedule_session(session_id: int):
     if not form.validate_on_submit():
         return _reschedule_page(session_id, "dashboard/reschedule.html", form, 422)
     try:
-        booking.reschedule(current_user, session_id, parse_aware(form.start.data, field="start"))
+        start = parse_aware(form.start.data, field="start")
+        booking.reschedule(current_user, session_id, start)
     except ServiceError as exc:
         apply_service_errors(form, exc)
         return _reschedule_page(session_id, "dashboard/reschedule.html", form, exc.status, message=exc.message)

@@ -1,4 +1,5 @@
-"""GET /healthz (database and Redis reachable), GET /readyz (plus migrations applied), and
+"""GET /healthz (database and Redis reachable), GET /readyz (plus migrations applied, and how
+payments and video are configured), and
 GET /favicon.ico, which browsers ask for by convention whatever a page links."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    report = health.check(require_current_schema=True)
+    report = health.readiness()
     return jsonify(report.as_dict()), 200 if report.ok else 503
 
 

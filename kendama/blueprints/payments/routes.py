@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...services import earnings, payments, payouts, refunds
@@ -62,8 +62,14 @@ def payouts_onboarding():
 @bp.get("/dashboard/payouts/refresh")
 @login_required
 def payouts_refresh():
-    """Stripe's refresh_url: the onboarding link was used or expired, so mint a new one."""
-    return redirect(payouts.start_onboarding(current_user), code=303)
+    """Stripe's refresh_url: the onboarding link was used or expired.
+
+    Stripe sends the browser here with a GET, and a GET changes nothing (minting a link creates
+    the connected account the first time): the payouts page's button asks for a new one by POST.
+    """
+    payouts.payout_profile(current_user)  # players only, like the page it leads to
+    flash("That set-up link expired or was already used. Continue payout set-up for a new one.", "info")
+    return see_other(url_for("payments.payouts_page"))
 
 
 @bp.get("/dashboard/payouts/return")

@@ -59,7 +59,11 @@ def test_a_used_link_sends_the_player_to_refresh_for_a_new_one(live):
     assert requests.get(link, allow_redirects=False, timeout=10).status_code == 200
     again = requests.get(link, allow_redirects=False, timeout=10)
     assert again.status_code == 303 and again.headers["Location"] == f"{live.url}/dashboard/payouts/refresh"
-    fresh_link = Browser(live).login(player).get("/dashboard/payouts/refresh")
+    browser = Browser(live).login(player)
+    back = browser.get("/dashboard/payouts/refresh")
+    assert back.status_code == 303 and back.headers["Location"].endswith("/dashboard/payouts")
+    assert "set-up link expired or was already used" in browser.get("/dashboard/payouts").text
+    fresh_link = browser.submit("/dashboard/payouts", "/dashboard/payouts/onboarding")
     assert fresh_link.status_code == 303
     assert fresh_link.headers["Location"] != link and "/connect/onboarding/" in fresh_link.headers["Location"]
 

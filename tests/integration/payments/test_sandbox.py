@@ -13,6 +13,7 @@ from kendama.integrations.stripe_sandbox.params import decode_form
 from kendama.models import LiveSession
 from kendama.services import payments
 
+from ...deployed import production_settings
 from ...factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
@@ -163,7 +164,7 @@ def test_a_cross_site_post_to_the_checkout_page_is_refused(client):
     ("config_name", "overrides"),
     [
         ("testing", {"STRIPE_SECRET_KEY": "sk_test_real_account_key"}),
-        ("production", {"SECRET_KEY": "x" * 40}),
+        ("production", production_settings()),
     ],
     ids=["real-key", "production"],
 )
@@ -180,7 +181,7 @@ def test_the_adapter_never_uses_the_sandbox_with_a_real_key_and_refuses_producti
         current = stripe_gateway.settings()
         assert (current.api_base, current.sandbox, current.api_key) == (None, False, "sk_test_abc")
         assert not stripe_gateway.uses_sandbox()
-    production = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 40})
+    production = create_app("production", production_settings(SQLALCHEMY_DATABASE_URI=database_url))
     with production.app_context():
         with pytest.raises(stripe_gateway.PaymentsNotConfigured, match="STRIPE_SECRET_KEY"):
             stripe_gateway.settings()
