@@ -68,7 +68,7 @@ def payouts_refresh():
     the connected account the first time): the payouts page's button asks for a new one by POST.
     """
     payouts.payout_profile(current_user)  # players only, like the page it leads to
-    flash("That set-up link expired or was already used. Continue payout set-up for a new one.", "info")
+    flash("That set-up link expired or was already used. The button below asks Stripe for a new one.", "info")
     return see_other(url_for("payments.payouts_page"))
 
 

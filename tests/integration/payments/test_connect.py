@@ -62,7 +62,10 @@ def test_a_used_link_sends_the_player_to_refresh_for_a_new_one(live):
     browser = Browser(live).login(player)
     back = browser.get("/dashboard/payouts/refresh")
     assert back.status_code == 303 and back.headers["Location"].endswith("/dashboard/payouts")
-    assert "set-up link expired or was already used" in browser.get("/dashboard/payouts").text
+    assert (
+        "set-up link expired or was already used. The button below asks Stripe for a new one"
+        in browser.get("/dashboard/payouts").text
+    )
     fresh_link = browser.submit("/dashboard/payouts", "/dashboard/payouts/onboarding")
     assert fresh_link.status_code == 303
     assert fresh_link.headers["Location"] != link and "/connect/onboarding/" in fresh_link.headers["Location"]
