@@ -1,8 +1,8 @@
 """The job worker: `python worker.py`.
 
 Runs an RQ worker on the app's queue (RQ_QUEUE, "kendama" by default) with RQ's scheduler, plus
-a ticker that enqueues every job in kendama.jobs.PERIODIC_JOBS once per interval across all
-workers (kendama/scheduling.py). Start as many as the load needs.
+a ticker that enqueues every job in kendama.tasks.periodic.PERIODIC_JOBS once per interval
+across all workers. Start as many as the load needs.
 
 `rq worker --with-scheduler --url "$REDIS_URL" kendama` also runs the queued jobs (each job
 builds the app from the environment), but only this entry point runs the periodic jobs.
@@ -19,11 +19,12 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from kendama import create_app, jobs
+from kendama import create_app
 from kendama.extensions import db
 from kendama.request_logging import configure_logging
-from kendama.scheduling import PeriodicEnqueuer
 from kendama.start_checks import UnsafeConfiguration
+from kendama.tasks.periodic import PeriodicEnqueuer
+from kendama.tasks.runtime import use_app
 
 log = logging.getLogger("kendama.worker")
 
@@ -55,7 +56,7 @@ def main() -> None:
         connection.ping()
     except RedisError as exc:
         sys.exit(f"Redis at REDIS_URL is unreachable: {exc}")
-    jobs.use_app(app)
+    use_app(app)
     os.register_at_fork(after_in_child=_fresh_database_pool)
 
     queue_name = app.config["RQ_QUEUE"]

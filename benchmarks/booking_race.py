@@ -39,9 +39,9 @@ from kendama.models import (  # noqa: E402
     WeeklyWindow,
     utcnow,
 )
-from kendama.queueing import redis_connection  # noqa: E402
 from kendama.services import rollout, tokens  # noqa: E402
 from kendama.services.timezones import iso_utc  # noqa: E402
+from kendama.tasks.queue import redis_connection  # noqa: E402
 from tests import postgres  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")

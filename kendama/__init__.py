@@ -57,10 +57,11 @@ def configure_environment(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import dialects, jobs, queueing
+    from . import dialects
     from .cookie_sessions import CookieSessionInterface
     from .extensions import csrf, db, limiter, login_manager, mail, migrate
     from .htmx import htmx
+    from .tasks import periodic, queue
 
     app.session_interface = CookieSessionInterface()
     db.init_app(app)
@@ -71,8 +72,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     htmx.init_app(app)
     dialects.init_app(app)
-    queueing.init_app(app)
-    jobs.init_app(app)
+    queue.init_app(app)
+    periodic.init_app(app)
     from . import auth_loading
     from .services import slot_cache
 

@@ -18,7 +18,6 @@ from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, func, no
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import jobs
 from ..dialects import is_overlap_violation, plus_minutes
 from ..extensions import db
 from ..models import (
@@ -32,6 +31,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..tasks.queue import after_commit
 from . import discovery, notifications, payments, policy, refunds, rollout, slots
 from .eligibility import check_booker, check_takes_payments
 from .errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
@@ -466,7 +466,7 @@ def expire_holds(*, now: datetime | None = None, player_id: int | None = None, c
         session.cancelled_by_role = "system"
         session.cancellation_reason = "The payment was not completed in time, so the slot was released."
         session.ics_sequence += 1
-        jobs.after_commit(jobs.expire_checkouts, session.id)
+        after_commit("kendama.jobs.expire_checkouts", session.id)
     notifications.queue_all(
         notifications.Message(held.fan_id, "hold_expired", session_id=held.id, dedupe_key=f"hold_expired:{held.id}")
         for held in expired
@@ -556,7 +556,7 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     quote = _quote(session, role, now)
     refund = refunds.request_refund(session, quote.amount)
     if session.status == SessionStatus.PENDING_PAYMENT.value:
-        jobs.after_commit(jobs.expire_checkouts, session.id)  # its Checkout must not stay payable
+        after_commit("kendama.jobs.expire_checkouts", session.id)  # its Checkout must not stay payable
 
     session.status = SessionStatus.CANCELLED.value
     session.cancelled_at = now

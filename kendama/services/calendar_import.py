@@ -20,9 +20,9 @@ from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import delete, func, insert, select
 
-from .. import jobs
 from ..extensions import db
 from ..models import CalendarBusyTime, Profile, SessionAvailability, User, utcnow
+from ..tasks.queue import after_commit
 from . import calendar_fetch, ics, profiles
 from .errors import InvalidInput
 from .timezones import zone
@@ -101,7 +101,7 @@ def set_import_url(user: User, url: str) -> Profile:
         profile.calendar_synced_at = None
     profile.calendar_import_url = clean
     profile.calendar_sync_error = None
-    jobs.after_commit(jobs.sync_calendar, user.id)
+    after_commit("kendama.jobs.sync_calendar", user.id)
     db.session.commit()
     return profile
 

@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..integrations.stripe_sandbox import config as stripe_sandbox
 from ..integrations.video_sandbox import config as video_sandbox
-from ..queueing import redis_connection
 from ..start_checks import PROVIDER_SETTINGS
+from ..tasks.queue import redis_connection
 
 
 @dataclass

@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Row, update
 
-from .. import jobs
 from ..dialects import insert_skipping_duplicates
 from ..extensions import db
 from ..models import LiveSession, Notification, utcnow
+from ..tasks.queue import after_commit
 
 # Emails a user may turn off; everything else is transactional and always sent.
 OPTIONAL_KINDS = {
@@ -91,7 +91,7 @@ def _hand_over_due(written: Iterable[Notification | Row]) -> None:
     now = utcnow()
     for row in written:
         if row.due_at <= now:
-            jobs.after_commit(jobs.send_notification, row.id)
+            after_commit("kendama.jobs.send_notification", row.id)
 
 
 # Built once per dialect (though SQLAlchemy compiles ON CONFLICT afresh for each run).

@@ -18,9 +18,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from .. import jobs
 from ..extensions import db
 from ..models import Notification, User, utcnow
+from ..tasks.queue import after_commit
 from .delivery import RETRYABLE_STATUSES
 from .errors import NotAllowed, NotFound, WrongState
 
@@ -128,7 +128,7 @@ def retry(admin: User, notification_id: int) -> Notification:
     notification.attempts = 0
     notification.due_at = utcnow()
     notification.locked_at = None
-    jobs.after_commit(jobs.send_notification, notification.id)
+    after_commit("kendama.jobs.send_notification", notification.id)
     db.session.commit()
     return notification
 

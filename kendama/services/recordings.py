@@ -23,7 +23,6 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import jobs
 from ..extensions import db
 from ..integrations import video as video_provider
 from ..models import (
@@ -37,6 +36,7 @@ from ..models import (
     WebhookEvent,
     utcnow,
 )
+from ..tasks.queue import after_commit
 from . import notifications, signing
 from .errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
 from .session_access import session_for_participant, session_for_viewer
@@ -134,9 +134,9 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         # Daily names the room in some transcript events and not in others; sync what may need it.
         session = _session_by_room(event.room_name)
         if session is not None:
-            jobs.after_commit(jobs.sync_session_recordings, session.id)
+            after_commit("kendama.jobs.sync_session_recordings", session.id)
         else:
-            jobs.after_commit(jobs.sync_video_recordings)
+            after_commit("kendama.jobs.sync_video_recordings")
     record.processed_at = utcnow()
     db.session.commit()
     return result
@@ -221,7 +221,7 @@ def _apply(
             _discard(recording)
         else:
             notifications.on_recording_ready(session)
-            jobs.after_commit(jobs.sync_session_recordings, session.id)  # its captions
+            after_commit("kendama.jobs.sync_session_recordings", session.id)  # its captions
     return recording
 
 
@@ -235,7 +235,7 @@ def _discard(recording: SessionRecording) -> None:
     """A recording without both consents is not kept: deleted at the provider after the commit."""
     log.warning("recording %s arrived without both consents; deleting it", recording.provider_recording_id)
     recording.status = DELETED
-    jobs.after_commit(jobs.delete_provider_recording, recording.provider_recording_id)
+    after_commit("kendama.jobs.delete_provider_recording", recording.provider_recording_id)
 
 
 def delete_at_provider(provider_recording_id: str) -> None:

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
-from .. import jobs
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import LiveSession, Payment, Refund, User, utcnow
+from ..tasks.queue import after_commit
 from .errors import NotAllowed, NotFound, ProviderUnavailable
 from .money import fee_refund
 
@@ -85,7 +85,7 @@ def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund 
     )
     db.session.add(refund)
     db.session.flush([refund])
-    jobs.after_commit(jobs.execute_refund, refund.id)
+    after_commit("kendama.jobs.execute_refund", refund.id)
     return refund
 
 

@@ -13,6 +13,8 @@ from kendama.extensions import db
 from kendama.models import CalendarBusyTime, Profile, utcnow
 from kendama.services import calendar_fetch, calendar_import
 from kendama.services.errors import InvalidInput, NotAllowed
+from kendama.tasks.periodic import PERIODIC_JOBS
+from kendama.tasks.queue import dispatch_committed
 
 from .. import calendar_server
 from ..calendar_server import Route
@@ -354,7 +356,7 @@ def test_the_periodic_refresh_syncs_every_connected_player(server):
     server.routes["/upcoming.ics"] = Route(upcoming())
     connected, unconnected = PlayerFactory(), PlayerFactory()
     connect(connected, server.url("/upcoming.ics"))
-    assert (jobs.refresh_calendars, 30 * 60) in jobs.PERIODIC_JOBS
+    assert ("kendama.jobs.refresh_calendars", 30 * 60) in PERIODIC_JOBS
 
     jobs.refresh_calendars()  # jobs run inline in tests
 
@@ -371,7 +373,7 @@ def test_saving_an_address_enqueues_the_sync_after_commit(server, player):
     requests_before = len(server.requests)
     calendar_import.set_import_url(player, server.url("/upcoming.ics"))
     assert len(server.requests) == requests_before, "nothing is fetched before the commit's jobs are dispatched"
-    jobs.dispatch_committed()  # outside a request the caller dispatches what committed
+    dispatch_committed()  # outside a request the caller dispatches what committed
     assert len(server.requests) == requests_before + 1
     assert len(busy(player)) == 2
 

@@ -7,11 +7,11 @@ import re
 import pytest
 from icalendar import Calendar
 
-from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations import mail as mail_adapter
 from kendama.services import notifications
 from kendama.services.timezones import iso_utc
+from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import weekday_at
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
@@ -30,7 +30,7 @@ def confirm_a_booking():
     session = LiveSessionFactory()
     notifications.on_confirmed(session)
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     return session
 
 

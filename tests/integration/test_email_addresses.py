@@ -9,10 +9,10 @@ from email.parser import BytesParser
 
 import pytest
 
-from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations import mail as mail_adapter
 from kendama.services import notifications
+from kendama.tasks.queue import dispatch_committed
 
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 from ..smtp_server import SMTPServer
@@ -40,7 +40,7 @@ def confirm_a_booking_with(name: str):
     session = LiveSessionFactory(fan=fan, player=PlayerFactory(display_name=f"Coach {name}"))
     notifications.on_confirmed(session)
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     return session
 
 

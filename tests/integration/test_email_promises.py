@@ -19,6 +19,7 @@ from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, utcnow
 from kendama.services import booking, email_links, notifications
+from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..conftest import recipient
@@ -39,7 +40,7 @@ def confirmation_to(session, user):
     with mail.record_messages() as sent:
         notifications.on_confirmed(session)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     (message,) = [m for m in sent if recipient(m) == user.email]
     return message
 
@@ -104,7 +105,7 @@ def test_links_are_decided_when_the_email_is_composed_not_when_it_was_queued():
     session.ends_at = session.blocked_until = session.starts_at + timedelta(minutes=30)
     db.session.commit()
     with mail.record_messages() as sent:
-        jobs.dispatch_committed()
+        dispatch_committed()
     message = next(m for m in sent if recipient(m) == session.fan.email)
     assert "/reschedule?t=" not in message.body + message.html
     assert "/cancel?t=" not in message.body + message.html
@@ -153,7 +154,7 @@ def test_a_fan_who_pays_at_once_never_gets_complete_your_payment():
     fan, player = FanFactory(), PlayerFactory(setup__paid=True)
     with mail.record_messages() as sent:
         session = booking.create_session(fan, player.id, weekday_at(10), 30)
-        jobs.dispatch_committed()
+        dispatch_committed()
         assert [m.subject for m in sent if "Complete your payment" in m.subject] == []  # not yet due
         mark_paid(session)
         (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "awaiting_payment"))
@@ -170,7 +171,7 @@ def test_complete_your_payment_after_the_hold_ended_is_skipped():
     notifications.queue(session.fan_id, "awaiting_payment", session_id=session.id)
     db.session.commit()
     with mail.record_messages() as sent:
-        jobs.dispatch_committed()
+        dispatch_committed()
     assert sent == []
     (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "awaiting_payment"))
     assert row.status == "skipped" and "hold" in row.last_error

@@ -16,6 +16,7 @@ from kendama.extensions import db, mail
 from kendama.models import Notification, Payment, utcnow
 from kendama.services import accounts, delivery, email_links, emails, notifications, outbox, profiles
 from kendama.services.errors import NotAllowed, WrongState
+from kendama.tasks.queue import dispatch_committed
 
 from ..conftest import csrf_token_from, recipient
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -33,7 +34,7 @@ def rows(**where) -> list[Notification]:
 
 def send_all_due() -> None:
     """What the worker does: run the jobs of committed transactions, then a sweep."""
-    jobs.dispatch_committed()
+    dispatch_committed()
     jobs.sweep_notifications()
 
 
@@ -64,7 +65,7 @@ def test_a_committed_change_sends_to_both_participants():
     with mail.record_messages() as sent:
         notifications.on_confirmed(session)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     assert sorted(recipient(m) for m in sent) == sorted([session.fan.email, session.player.email])
     assert {n.status for n in rows(kind="booking_confirmed")} == {"sent"}
     # The same event reported twice adds nothing.
@@ -87,7 +88,7 @@ def test_a_batch_is_one_statement_and_only_due_rows_are_handed_over_after_commit
         event.remove(bind, "before_cursor_execute", record)
     assert len(seen) == 1 and seen[0].startswith("INSERT INTO notifications")
     assert len(rows(session_id=session.id)) == 8  # two invitations, four reminders, two feedback requests
-    handed = [args[0] for func, args in db.session.info["jobs_pending"] if func is jobs.send_notification]
+    handed = [args[0] for name, args in db.session.info["jobs_pending"] if name == "kendama.jobs.send_notification"]
     assert sorted(handed) == sorted(n.id for n in rows(kind="booking_confirmed"))
 
 
@@ -124,7 +125,7 @@ def test_booking_confirmed_in_the_recipients_zone_with_an_invitation():
     with mail.record_messages() as sent:
         notifications.on_confirmed(session)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     by_recipient = {recipient(m): m for m in sent}
     fan_mail, player_mail = by_recipient[session.fan.email], by_recipient[session.player.email]
 
@@ -160,7 +161,7 @@ def test_reschedule_sends_an_updated_invitation_with_the_next_sequence():
     with mail.record_messages() as sent:
         notifications.on_rescheduled(session, previous)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     assert len(sent) == 2
     message = sent[0]
     assert "moved from" in message.body
@@ -180,7 +181,7 @@ def test_cancellation_carries_the_refund_and_a_cancel_invitation():
     with mail.record_messages() as sent:
         notifications.on_cancelled(session, refund_amount=2500)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     by_recipient = {recipient(m): m for m in sent}
     fan_text = by_recipient[session.fan.email].body
     assert "You cancelled the session." in fan_text
@@ -222,7 +223,7 @@ def test_password_reset_link_is_minted_at_send_time_and_works(client):
     fan = FanFactory()
     with mail.record_messages() as sent:
         notifications.send_password_reset(fan)
-        jobs.dispatch_committed()
+        dispatch_committed()
     (message,) = sent
     (row,) = rows(kind="password_reset")
     assert row.payload == {}  # the token is never stored
@@ -237,7 +238,7 @@ def test_player_verified_email(client):
     player = PlayerFactory(setup__verified=False)
     with mail.record_messages() as sent:
         profiles.verify_player(admin, player.id)
-        jobs.dispatch_committed()
+        dispatch_committed()
     (message,) = sent
     assert message.subject == "You are verified on Kendama Live"
     assert 'href="http://localhost/dashboard/profile"' in message.html
@@ -388,7 +389,7 @@ def test_transactional_emails_ignore_the_reminder_preference():
     with mail.record_messages() as sent:
         notifications.on_confirmed(session)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     assert session.fan.email in {recipient(m) for m in sent}
 
 
@@ -420,7 +421,7 @@ def test_smtp_delivery_through_a_real_server(smtp):
     session = LiveSessionFactory()
     notifications.on_confirmed(session)
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     assert len(smtp.messages) == 2
     mail_from, recipients, message = smtp.messages[0]
     assert "sessions@kendama.local" in mail_from
@@ -446,7 +447,7 @@ def test_smtp_failure_backs_off_then_goes_dead_and_an_admin_retries(app, smtp, m
     fan = FanFactory()
     notification = notifications.queue(fan.id, "password_reset")
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     db.session.refresh(notification)
     assert notification.status == "failed" and notification.attempts == 1
     assert "451" in notification.last_error
@@ -473,7 +474,7 @@ def test_smtp_failure_backs_off_then_goes_dead_and_an_admin_retries(app, smtp, m
         outbox.problems(fan)
     smtp.handler.refuse = False
     outbox.retry(admin, notification.id)
-    jobs.dispatch_committed()
+    dispatch_committed()
     db.session.refresh(notification)
     assert notification.status == "sent"
     assert len(smtp.messages) == 1
@@ -487,7 +488,7 @@ def test_unreachable_smtp_server_is_a_retryable_failure(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SUPPRESS_SEND", False)
     notification = notifications.queue(FanFactory().id, "password_reset")
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     db.session.refresh(notification)
     assert notification.status == "failed" and "ConnectionRefusedError" in notification.last_error
 
@@ -496,7 +497,7 @@ def test_production_without_mail_server_refuses_instead_of_using_the_outbox(app,
     monkeypatch.setitem(app.config, "PRODUCTION", True)
     notification = notifications.queue(FanFactory().id, "password_reset")
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     db.session.refresh(notification)
     assert notification.status == "failed" and "MAIL_SERVER is not set" in notification.last_error
 
@@ -529,7 +530,7 @@ def test_a_recently_claimed_row_is_left_to_its_worker(app):
 def test_unknown_kind_goes_dead_at_once():
     notification = notifications.queue(FanFactory().id, "no_such_email")
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     db.session.refresh(notification)
     assert notification.status == "dead" and "no_such_email" in notification.last_error
 

@@ -21,10 +21,12 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import delete, select
 
-from kendama import jobs, scheduling
+from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import LiveSession, Notification, User
 from kendama.services import delivery, notifications
+from kendama.tasks import periodic
+from kendama.tasks.queue import dispatch_committed
 
 from ..conftest import csrf_token_from
 from ..factories import FanFactory, LiveSessionFactory
@@ -187,7 +189,7 @@ def test_redis_down_during_a_change_then_the_sweep_sends_it(app, client, private
         session.notes = "bring a spare string"
         notifications.on_confirmed(session)
         db.session.commit()
-        jobs.dispatch_committed()  # Redis is down: the enqueue fails and is only logged
+        dispatch_committed()  # Redis is down: the enqueue fails and is only logged
         # The same through HTTP: the request succeeds although its job cannot be enqueued.
         response = client.post("/password/forgot", data={"email": fan.email, "csrf_token": csrf_token_from(client)})
     assert response.status_code == 303
@@ -220,45 +222,56 @@ def test_redis_down_during_a_change_then_the_sweep_sends_it(app, client, private
 def test_periodic_jobs_are_enqueued_once_per_interval_across_workers(monkeypatch):
     connection = Redis.from_url("redis://127.0.0.1:6379/0")
     queue = Queue(unique_queue_name(), connection=connection)
-    monkeypatch.setattr(jobs, "PERIODIC_JOBS", [(jobs.sweep_notifications, 120), (jobs.refresh_calendars, 1800)])
-    key = scheduling.lock_key(queue.name, jobs.sweep_notifications)
+    monkeypatch.setattr(
+        periodic, "PERIODIC_JOBS", [("kendama.jobs.sweep_notifications", 120), ("kendama.jobs.refresh_calendars", 1800)]
+    )
+    key = periodic.lock_key(queue.name, "kendama.jobs.sweep_notifications")
     try:
-        first = scheduling.enqueue_due(queue, owner="worker-a")
-        second = scheduling.enqueue_due(queue, owner="worker-b")
+        first = periodic.enqueue_due(queue, owner="worker-a")
+        second = periodic.enqueue_due(queue, owner="worker-b")
         assert first == ["kendama.jobs.sweep_notifications", "kendama.jobs.refresh_calendars"]
         assert second == []
         assert queue.count == 2
         assert 0 < connection.ttl(key) <= 120
         connection.delete(key)  # as if the interval had passed
-        assert scheduling.enqueue_due(queue, owner="worker-b") == ["kendama.jobs.sweep_notifications"]
+        assert periodic.enqueue_due(queue, owner="worker-b") == ["kendama.jobs.sweep_notifications"]
         assert queue.count == 3
     finally:
-        connection.delete(key, scheduling.lock_key(queue.name, jobs.refresh_calendars))
+        connection.delete(key, periodic.lock_key(queue.name, "kendama.jobs.refresh_calendars"))
         queue.delete(delete_jobs=True)
 
 
+CALLS: list[str] = []
+
+
+def hourly():
+    CALLS.append("hourly")
+
+
+def often():
+    CALLS.append("often")
+
+
+def broken():
+    raise RuntimeError("a failing job does not stop the others")
+
+
 def test_the_inline_ticker_runs_each_job_once_per_interval(app, monkeypatch):
-    calls: list[str] = []
-
-    def hourly():
-        calls.append("hourly")
-
-    def often():
-        calls.append("often")
-
-    def broken():
-        raise RuntimeError("a failing job does not stop the others")
-
-    monkeypatch.setattr(jobs, "PERIODIC_JOBS", [(broken, 1), (hourly, 60), (often, 10)])
+    CALLS.clear()
+    monkeypatch.setattr(
+        periodic,
+        "PERIODIC_JOBS",
+        [(f"{__name__}.{job}", every) for job, every in (("broken", 1), ("hourly", 60), ("often", 10))],
+    )
     next_runs: dict = {}
     for now in (0.0, 5.0, 10.0, 59.0, 60.0):
-        scheduling.run_inline_due(app, next_runs, now)
-    assert calls.count("hourly") == 2 and calls.count("often") == 3
+        periodic.run_inline_due(app, next_runs, now)
+    assert CALLS.count("hourly") == 2 and CALLS.count("often") == 3
 
 
 def test_no_ticker_under_tests(app, client):
     client.get("/")
-    assert not scheduling._ticker_started
+    assert not periodic._ticker_started
 
 
 @pytest.mark.committed

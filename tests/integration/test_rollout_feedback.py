@@ -11,6 +11,7 @@ from kendama.extensions import db, mail
 from kendama.models import Notification, SessionFeedback
 from kendama.services import booking, feedback, notifications, rollout
 from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
+from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
@@ -141,7 +142,7 @@ def test_the_feedback_email_is_skipped_for_a_session_that_did_not_complete(case)
     notifications.queue(session.fan_id, "feedback_request", session_id=session.id, due_at=due)
     db.session.commit()
     with mail.record_messages() as sent:
-        jobs.dispatch_committed()
+        dispatch_committed()
         jobs.sweep_notifications()
     assert sent == []
     (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "feedback_request")).all()

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Profile, utcnow
 from kendama.services import booking, feedback, notifications, rollout, sign_ins
+from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -159,7 +159,7 @@ def test_what_users_write_is_escaped_in_every_email(world):
         notifications.on_cancelled(cancelled)
         notifications.on_recording_ready(upcoming)
         db.session.commit()
-        jobs.dispatch_committed()
+        dispatch_committed()
     assert len(sent) >= 6
     shown = set()
     for message in sent:

@@ -12,6 +12,7 @@ from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Notification, Offering, Refund
 from kendama.services import booking, slots
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, PolicyViolation, SlotUnavailable, WrongState
+from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -299,7 +300,6 @@ def test_expire_holds_job_cancels_only_stale_holds():
 
 
 def test_expired_and_cancelled_holds_close_their_checkout(monkeypatch):
-    from kendama import jobs
     from kendama.services import payments
 
     closed = []
@@ -310,14 +310,14 @@ def test_expired_and_cancelled_holds_close_their_checkout(monkeypatch):
     dropped = booking.create_session(fan, player.id, weekday_at(12), 30)
     booking.cancel(fan, dropped.id)
     booking.expire_holds(now=stale.hold_expires_at)
-    jobs.dispatch_committed()
+    dispatch_committed()
     assert closed == [dropped.id, stale.id]
 
 
 def test_expire_holds_is_a_periodic_job():
-    from kendama import jobs
+    from kendama.tasks.periodic import PERIODIC_JOBS
 
-    assert jobs.expire_booking_holds in [job for job, _ in jobs.PERIODIC_JOBS]
+    assert "kendama.jobs.expire_booking_holds" in [name for name, _ in PERIODIC_JOBS]
 
 
 # --- reschedule ---------------------------------------------------------------------------

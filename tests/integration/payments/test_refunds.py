@@ -13,6 +13,7 @@ from kendama.integrations.stripe_sandbox import store
 from kendama.models import LiveSession, Refund, WebhookEvent
 from kendama.services import booking, earnings, payments, refunds
 from kendama.services.errors import NotAllowed
+from kendama.tasks.queue import dispatch_committed
 
 from ...factories import AdminFactory
 from ...payments_helpers import (
@@ -42,7 +43,7 @@ def refund_now(session: LiveSession, amount: int) -> Refund:
     """What a cancellation does: the row in the caller's transaction, the job after the commit."""
     refund = refunds.request_refund(session, amount)
     db.session.commit()
-    jobs.dispatch_committed()
+    dispatch_committed()
     return fresh(Refund, refund.id)
 
 
@@ -83,7 +84,7 @@ def test_partial_refunds_reverse_in_proportion_and_add_up(live):
 def test_cancelling_through_the_booking_service_refunds_by_the_policy(live):
     session = paid_session(2500)
     result = booking.cancel(session.fan, session.id, "Something came up")
-    jobs.dispatch_committed()
+    dispatch_committed()
     assert result.refund.amount == 2500  # days ahead: the policy gives everything back
     [refund] = session_refunds(session.id)
     assert refund.status == "succeeded"

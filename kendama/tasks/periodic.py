@@ -1,4 +1,6 @@
-"""Running kendama.jobs.PERIODIC_JOBS at their intervals.
+"""What runs on a clock, how often, and the tickers that run it.
+
+`PERIODIC_JOBS` names each periodic job of kendama/jobs.py with its interval in seconds.
 
 With Redis (worker.py): every worker runs a small ticker thread, and before enqueueing a
 periodic job it takes that job's Redis key with SET NX EX <interval>. Only the worker that takes
@@ -16,40 +18,50 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
+from . import queue as jobs_queue
+
 log = logging.getLogger(__name__)
+
+# (dotted name of the job, seconds between runs)
+PERIODIC_JOBS: list[tuple[str, int]] = [
+    ("kendama.jobs.sweep_notifications", 60),
+    ("kendama.jobs.refresh_calendars", 30 * 60),
+    ("kendama.jobs.expire_booking_holds", 60),
+    ("kendama.jobs.purge_dead_sign_ins", 6 * 3600),
+    ("kendama.jobs.prepare_video_rooms", 5 * 60),
+    ("kendama.jobs.finish_video_sessions", 60),
+    ("kendama.jobs.sync_video_recordings", 10 * 60),
+    ("kendama.jobs.cleanup_video_rooms", 15 * 60),
+    ("kendama.jobs.retry_refunds", 5 * 60),
+    ("kendama.jobs.reconcile_checkouts", 5 * 60),
+    ("kendama.jobs.stripe_sandbox_tick", 60),
+]
 
 TICK_SECONDS = 1.0
 # Periodic jobs must finish well inside their interval; this bounds a stuck one.
 PERIODIC_JOB_TIMEOUT = 600
 
 
-def job_name(func: Callable[[], None]) -> str:
-    return f"{func.__module__}.{func.__qualname__}"
-
-
-def lock_key(queue_name: str, func: Callable[[], None]) -> str:
-    """The Redis key that says this job has been enqueued for the current interval."""
-    return f"kendama:periodic:{queue_name}:{job_name(func)}"
+def lock_key(queue_name: str, name: str) -> str:
+    """The Redis key that says the job `name` has been enqueued for the current interval."""
+    return f"kendama:periodic:{queue_name}:{name}"
 
 
 def enqueue_due(queue: Queue, owner: str) -> list[str]:
     """Enqueue each periodic job whose interval lock this process takes; returns their names."""
-    from .jobs import PERIODIC_JOBS
-
     connection: Redis = queue.connection
     enqueued = []
-    for func, interval in PERIODIC_JOBS:
-        if not connection.set(lock_key(queue.name, func), owner, nx=True, ex=interval):
+    for name, interval in PERIODIC_JOBS:
+        if not connection.set(lock_key(queue.name, name), owner, nx=True, ex=interval):
             continue  # another worker (or this one) enqueued it within the interval
-        queue.enqueue(func, job_timeout=min(PERIODIC_JOB_TIMEOUT, interval * 10), result_ttl=interval)
-        enqueued.append(job_name(func))
+        queue.enqueue(name, job_timeout=min(PERIODIC_JOB_TIMEOUT, interval * 10), result_ttl=interval)
+        enqueued.append(name)
     return enqueued
 
 
@@ -82,26 +94,24 @@ _ticker_lock = threading.Lock()
 _ticker_started = False
 
 
-def run_inline_due(app: Flask, next_runs: dict[Callable[[], None], float], now: float) -> list[str]:
+def run_inline_due(app: Flask, next_runs: dict[str, float], now: float) -> list[str]:
     """Run (in this thread) each periodic job whose time has come; returns their names."""
-    from .jobs import PERIODIC_JOBS
-
     ran = []
-    for func, interval in PERIODIC_JOBS:
-        if now < next_runs.get(func, 0.0):
+    for name, interval in PERIODIC_JOBS:
+        if now < next_runs.get(name, 0.0):
             continue
-        next_runs[func] = now + interval
+        next_runs[name] = now + interval
         try:
             with app.app_context():
-                func()
+                jobs_queue.run_now(name)
         except Exception:  # one failing job must not stop the others or the ticker
-            log.exception("periodic job %s failed", job_name(func))
-        ran.append(job_name(func))
+            log.exception("periodic job %s failed", name)
+        ran.append(name)
     return ran
 
 
 def _inline_ticker(app: Flask) -> None:
-    next_runs: dict[Callable[[], None], float] = {}
+    next_runs: dict[str, float] = {}
     while True:
         run_inline_due(app, next_runs, time.monotonic())
         time.sleep(TICK_SECONDS)
@@ -123,9 +133,8 @@ def init_app(app: Flask) -> None:
     """In development with inline jobs, start the ticker when the first request arrives."""
     if not app.config.get("PERIODIC_TICKER") or app.testing:
         return
-    from . import queueing
 
     @app.before_request
     def _start_ticker():
-        if not _ticker_started and queueing.default_queue() is None:
+        if not _ticker_started and jobs_queue.default_queue() is None:
             start_inline_ticker(app)
