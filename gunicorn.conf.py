@@ -5,8 +5,8 @@ import os
 from dotenv import load_dotenv
 
 from kendama.config import TRUE_WORDS
-from kendama.request_logging import configure_logging
 from kendama.start_checks import development_bind_refusal
+from kendama.web.request_logging import configure_logging
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # Threads suit this I/O-bound app (database, Redis, Stripe, video API) and keep memory low:
@@ -25,7 +25,7 @@ max_requests_jitter = 10_000
 accesslog = None  # the app writes one structured JSON line per request instead
 errorlog = "-"
 # Who may say a request came over https; the app trusts X-Forwarded-For from the same peers only
-# (TRUSTED_PROXY_COUNT, kendama/proxies.py).
+# (TRUSTED_PROXY_COUNT, kendama/web/proxies.py).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 

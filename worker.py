@@ -21,10 +21,10 @@ from rq import Queue, SimpleWorker
 
 from kendama import create_app
 from kendama.extensions import db
-from kendama.request_logging import configure_logging
 from kendama.start_checks import UnsafeConfiguration
 from kendama.tasks.periodic import PeriodicEnqueuer
 from kendama.tasks.runtime import use_app
+from kendama.web.request_logging import configure_logging
 
 log = logging.getLogger("kendama.worker")
 

@@ -58,10 +58,10 @@ def configure_environment(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import dialects
-    from .cookie_sessions import CookieSessionInterface
     from .extensions import csrf, db, limiter, login_manager, mail, migrate
-    from .htmx import htmx
     from .tasks import periodic, queue
+    from .web.cookie_sessions import CookieSessionInterface
+    from .web.htmx import htmx
 
     app.session_interface = CookieSessionInterface()
     db.init_app(app)
@@ -74,8 +74,8 @@ def register_extensions(app: Flask) -> None:
     dialects.init_app(app)
     queue.init_app(app)
     periodic.init_app(app)
-    from . import auth_loading
     from .services import slot_cache
+    from .web import auth_loading
 
     auth_loading.init_app(app)
     slot_cache.init_app(app)
@@ -83,7 +83,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints import BLUEPRINTS
-    from .url_converters import DatabaseIdConverter
+    from .web.url_converters import DatabaseIdConverter
 
     # Ids in URLs fit the database's integer column; anything larger is a plain 404.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -93,19 +93,19 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from . import errors
+    from .web import errors
 
     errors.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import template_helpers
+    from .web import template_helpers
 
     template_helpers.init_app(app)
 
 
 def register_security(app: Flask) -> None:
-    from . import input_guard, proxies, request_logging, security
+    from .web import input_guard, proxies, request_logging, security
 
     proxies.init_app(app)
     security.init_app(app)

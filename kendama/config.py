@@ -153,7 +153,7 @@ class Config:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     AVATAR_MAX_BYTES = 2 * 1024 * 1024
 
-    # Behind a reverse proxy (kendama/proxies.py): how many proxies stand in front of the app, and
+    # Behind a reverse proxy (kendama/web/proxies.py): how many proxies stand in front of the app, and
     # the addresses they connect from (gunicorn reads FORWARDED_ALLOW_IPS too). Checked at start.
     TRUSTED_PROXY_COUNT = os.environ.get("TRUSTED_PROXY_COUNT", "0")
     FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask
 
-from .loopback import is_loopback
+from .web.loopback import is_loopback
 
 MIN_SECRET_KEY_BYTES = 32
 MIN_SECRET_KEY_DISTINCT_CHARACTERS = 8  # "x" * 40 is long enough, and no secret

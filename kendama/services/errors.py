@@ -1,4 +1,4 @@
-"""Errors that services raise; one mapping (kendama/errors.py) turns them into responses."""
+"""Errors that services raise; one mapping (kendama/web/errors.py) turns them into responses."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ import requests
 from kendama import create_app
 from kendama.config import CONFIGS
 from kendama.extensions import db
-from kendama.loopback import is_loopback
 from kendama.services import calendar_import
 from kendama.services.errors import InvalidInput
 from kendama.start_checks import UnsafeConfiguration
+from kendama.web.loopback import is_loopback
 
 from ..deployed import production_settings
 from ..smtp_server import free_port

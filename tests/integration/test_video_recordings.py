@@ -17,7 +17,7 @@ from kendama.integrations.video_sandbox import config as sandbox_config
 from kendama.integrations.video_sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
 from kendama.services import recordings, video
-from kendama.template_helpers import NBSP
+from kendama.web.template_helpers import NBSP
 
 from ..factories import AdminFactory, FanFactory
 from ..video_support import deliver_webhooks, room_name, session_at

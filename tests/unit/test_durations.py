@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kendama.integrations.video_sandbox import recording_media
-from kendama.template_helpers import NBSP, duration
+from kendama.web.template_helpers import NBSP, duration
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ...services import earnings, oversight, profiles
 from ...services.errors import InvalidInput
-from ...template_helpers import viewer_zone
+from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from ...auth_loading import authenticated_by_token
 from ...extensions import csrf
+from ...web.auth_loading import authenticated_by_token
 from . import bp
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

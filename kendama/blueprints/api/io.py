@@ -9,8 +9,8 @@ from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
-from ...input_guard import contains_nul, nesting_depth
 from ...services.errors import InvalidInput, NotAllowed, NotAuthenticated, ServiceError
+from ...web.input_guard import contains_nul, nesting_depth
 
 Model = TypeVar("Model", bound=BaseModel)
 MAX_PER_PAGE = 100

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from ...url_converters import MAX_DATABASE_ID
+from ...web.url_converters import MAX_DATABASE_ID
 from . import bp
 from .spec import ERROR_STATUSES, input_schema_ref, schema_ref, spec_of
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...url_converters import MAX_DATABASE_ID
+from ...web.url_converters import MAX_DATABASE_ID
 from .schemas import Money, Strict
 
 SessionStatusName = Literal["pending_payment", "confirmed", "in_progress", "completed", "cancelled", "no_show"]

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...extensions import limiter
 from ...services import accounts, notifications, sign_ins
 from ...services.errors import ServiceError
-from ...template_helpers import browser_zone
+from ...web.template_helpers import browser_zone
 from ..booking import kept
 from ..form_errors import apply_service_errors
 from ..redirects import local_next, local_path, safe_next, see_other

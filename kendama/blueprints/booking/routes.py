@@ -9,7 +9,7 @@ from ...extensions import limiter
 from ...services import booking, eligibility, payments
 from ...services.errors import ServiceError
 from ...services.timezones import parse_aware
-from ...template_helpers import viewer_zone
+from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp, kept

@@ -12,7 +12,7 @@ from ...services import booking
 from ...services.errors import ServiceError
 from ...services.money import format_money
 from ...services.timezones import parse_aware
-from ...template_helpers import viewer_zone
+from ...web.template_helpers import viewer_zone
 from ..booking.forms import SlotChoiceForm
 from ..booking.picker import context, picker_args
 from ..form_errors import apply_service_errors

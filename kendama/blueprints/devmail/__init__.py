@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, current_app, request
 
-from ...loopback import is_loopback
+from ...web.loopback import is_loopback
 
 bp = Blueprint("devmail", __name__)
 

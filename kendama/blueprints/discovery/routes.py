@@ -6,11 +6,11 @@ from flask import abort, make_response, render_template, request, send_from_dire
 from flask_login import current_user
 from markupsafe import Markup
 
-from ... import fragment_cache
-from ...htmx import is_htmx_request
 from ...services import avatars, discovery
 from ...services import policy as cancellation_policy
-from ...template_helpers import viewer_zone
+from ...web import fragment_cache
+from ...web.htmx import is_htmx_request
+from ...web.template_helpers import viewer_zone
 from . import bp
 from .forms import DURATIONS, PlayerSearchForm
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ...services import earnings, payments, payouts, refunds
 from ...services.errors import NotFound
-from ...template_helpers import next_attempt
+from ...web.template_helpers import next_attempt
 from ..redirects import see_other
 from . import bp
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from ...errors import respond
 from ...integrations import stripe_gateway as gateway
 from ...services import payments
+from ...web.errors import respond
 from . import bp
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from .models import utcnow
-from .services import slot_cache
+from ..models import utcnow
+from ..services import slot_cache
 
 T = TypeVar("T")
 

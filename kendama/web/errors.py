@@ -10,10 +10,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from .dialects import is_transient
-from .extensions import db
+from ..dialects import is_transient
+from ..extensions import db
+from ..services.errors import ServiceError
 from .htmx import is_htmx_request
-from .services.errors import ServiceError
 
 HTTP_CODES = {
     400: "bad_request",

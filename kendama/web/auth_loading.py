@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
-from .extensions import login_manager
-from .models import User
+from ..extensions import login_manager
+from ..models import User
 
 
 def init_app(app) -> None:
@@ -25,7 +25,7 @@ def init_app(app) -> None:
 @login_manager.user_loader
 def load_user(sign_in_key: str) -> User | None:
     """The user of the live sign-in that the session or the remember-me cookie names."""
-    from .services.sign_ins import user_for
+    from ..services.sign_ins import user_for
 
     return user_for(sign_in_key)
 
@@ -33,7 +33,7 @@ def load_user(sign_in_key: str) -> User | None:
 @login_manager.request_loader
 def load_user_from_bearer(req) -> User | None:
     """API clients send `Authorization: Bearer <token>`; only /api honours it."""
-    from .services.tokens import user_for_token
+    from ..services.tokens import user_for_token
 
     header = req.headers.get("Authorization", "")
     if not req.path.startswith("/api/") or not header.lower().startswith("bearer "):

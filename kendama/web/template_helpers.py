@@ -7,10 +7,10 @@ from datetime import datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from .models import utcnow
-from .services.money import format_amount, format_money
-from .services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
-from .services.wording import plural
+from ..models import utcnow
+from ..services.money import format_amount, format_money
+from ..services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
+from ..services.wording import plural
 
 
 def browser_zone() -> str | None:
