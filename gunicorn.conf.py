@@ -2,9 +2,7 @@
 
 import os
 
-from dotenv import load_dotenv
-
-from kendama.config import TRUE_WORDS
+from kendama.config import TRUE_WORDS  # importing the configuration reads .env, so it decides here too
 from kendama.start_checks import development_bind_refusal
 from kendama.web.request_logging import configure_logging
 
@@ -33,7 +31,6 @@ def on_starting(server):
     configure_logging()
     # Development (KENDAMA_ENV unset) listens on loopback only, as with `flask run`; a RuntimeError
     # here is printed by gunicorn as one line before it exits.
-    load_dotenv()  # as create_app does, so .env decides here too
     if os.environ.get("KENDAMA_ENV", "development") == "development":
         hosts = [address[0] for address in server.cfg.address if isinstance(address, tuple)]
         allowed = os.environ.get("DEV_ALLOW_NON_LOOPBACK", "").strip().lower() in TRUE_WORDS

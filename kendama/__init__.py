@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dotenv import load_dotenv
 from flask import Flask
 
 from . import start_checks
@@ -22,7 +21,6 @@ def create_app(
     `instance_path` is where the embedded default keeps its files (instance/ beside the code
     unless given); tests give each embedded app a scratch folder of its own.
     """
-    load_dotenv()
     config_name = config_name or os.environ.get("KENDAMA_ENV", "development")
     app = Flask(__name__, instance_path=str(instance_path or INSTANCE_PATH))
     app.config.from_object(CONFIGS[config_name])

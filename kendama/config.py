@@ -8,6 +8,13 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from dotenv import load_dotenv
+
+# Before the classes below read the environment: `gunicorn app:app` and `python worker.py` reach
+# this module with nothing having read the project's .env for them (`flask` reads it itself).
+# Settings already in the environment win over the file.
+load_dotenv(Path(__file__).resolve().parent.parent / ".env")
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})  # how a yes/no setting says yes
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import DateOverride, Role, SessionAvailability, User, WeeklyWindow
-from .errors import InvalidInput, NotAllowed, NotFound
+from .access import require_player
+from .errors import InvalidInput, NotFound
 from .timezones import is_valid_zone, parse_day
 
 # The same ranges as the table's check constraints, so a bad value is a 422, never a 500.
@@ -67,8 +68,7 @@ def get_availability(player_id: int) -> SessionAvailability:
 
 def set_availability(actor: User, data: AvailabilityInput) -> SessionAvailability:
     """Replace the acting player's availability; nothing changes unless every rule holds."""
-    if actor.role != Role.PLAYER.value:
-        raise NotAllowed("Only players set availability.")
+    require_player(actor)
     errors: dict[str, str] = {}
     if not is_valid_zone(data.timezone):
         errors["timezone"] = "Choose a time zone from the list (an IANA name such as Europe/Prague)."

@@ -55,7 +55,7 @@ def _allow_private() -> bool:
 
 
 def _player_profile(user: User) -> Profile:
-    return profiles.own_player_profile(user, "Only players can import a calendar.")
+    return profiles.own_player_profile(user)
 
 
 def _obviously_private(host: str) -> bool:

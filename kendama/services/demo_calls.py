@@ -18,8 +18,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import ConsentRecord, LiveSession, Profile, SessionStatus, User, utcnow
 from . import booking, notifications
+from .access import require_player
 from .demo_data import DEMO_FAN_EMAIL
-from .errors import NotAllowed, NotFound, SlotUnavailable, WrongState
+from .errors import NotFound, SlotUnavailable, WrongState
 
 
 def offered(user: User) -> bool:
@@ -31,8 +32,7 @@ def start_test_call(player: User, *, now: datetime | None = None) -> LiveSession
     """Book the demo fan with this player from now for the player's shortest lesson; the call can start at once."""
     if not current_app.config["TEST_CALLS_ALLOWED"]:
         raise NotFound("We could not find that page.")
-    if not player.is_player:
-        raise NotAllowed("Only players can start a test call.", code="player_only")
+    require_player(player)
     now = now or utcnow()
     fan = db.session.scalar(select(User).where(User.email == DEMO_FAN_EMAIL))
     if fan is None:

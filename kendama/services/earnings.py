@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import LiveSession, Payment, Refund, User
-from .errors import NotAllowed
+from .access import require_admin, require_player
 from .timezones import in_zone
 
 
@@ -59,15 +59,13 @@ class Totals:
 
 def player_earnings(player: User) -> Totals:
     """The player's own earnings, newest month first, in their time zone."""
-    if not player.is_player:
-        raise NotAllowed("Only players have earnings.")
+    require_player(player)
     return _totals(player.timezone or "UTC", LiveSession.player_id == player.id)
 
 
 def platform_revenue(admin: User, zone_name: str = "UTC") -> Totals:
     """Every payment on the platform, for admins."""
-    if not admin.is_admin:
-        raise NotAllowed("Only administrators see platform revenue.")
+    require_admin(admin)
     return _totals(zone_name, None)
 
 

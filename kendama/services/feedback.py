@@ -12,7 +12,8 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import LiveSession, SessionFeedback, SessionStatus, User
-from .errors import Conflict, InvalidInput, NotAllowed, WrongState
+from .access import require_admin
+from .errors import Conflict, InvalidInput, WrongState
 from .session_access import session_for_participant
 
 MAX_COMMENT = 2000
@@ -70,8 +71,7 @@ class FeedbackRow:
 
 def all_feedback(admin: User, *, limit: int | None = None) -> list[FeedbackRow]:
     """Every feedback entry, newest first (admins only)."""
-    if not admin.is_admin:
-        raise NotAllowed("Administrators only.")
+    require_admin(admin)
     author = aliased(User)
     query = (
         select(SessionFeedback, author, LiveSession)

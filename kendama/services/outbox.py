@@ -21,8 +21,9 @@ from sqlalchemy import func, or_, select, update
 from ..extensions import db
 from ..models import Notification, User, utcnow
 from ..tasks.queue import after_commit
+from .access import require_admin
 from .delivery import RETRYABLE_STATUSES
-from .errors import NotAllowed, NotFound, WrongState
+from .errors import NotFound, WrongState
 
 PROBLEM_STATUSES = ("failed", "dead")
 # A row handed over this long ago and still not sent is handed over again.
@@ -92,7 +93,7 @@ def sweep(hand_off: Callable[[int], None]) -> int:
 
 def problems(admin: User, limit: int = 100) -> list[tuple[Notification, User]]:
     """Notifications that failed (waiting for a retry) or gave up (dead) with their recipients, newest first."""
-    _require_admin(admin)
+    require_admin(admin)
     rows = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
@@ -105,7 +106,7 @@ def problems(admin: User, limit: int = 100) -> list[tuple[Notification, User]]:
 
 def problem_counts(admin: User) -> dict[str, int]:
     """How many notifications are in each problem status."""
-    _require_admin(admin)
+    require_admin(admin)
     rows = db.session.execute(
         select(Notification.status, func.count())
         .where(Notification.status.in_(PROBLEM_STATUSES))
@@ -118,7 +119,7 @@ def problem_counts(admin: User) -> dict[str, int]:
 
 def retry(admin: User, notification_id: int) -> Notification:
     """Send a failed or dead notification again now, with a fresh count of attempts."""
-    _require_admin(admin)
+    require_admin(admin)
     notification = db.session.get(Notification, notification_id)
     if notification is None:
         raise NotFound("We could not find that notification.")
@@ -131,8 +132,3 @@ def retry(admin: User, notification_id: int) -> Notification:
     after_commit("kendama.jobs.send_notification", notification.id)
     db.session.commit()
     return notification
-
-
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotAllowed("Only administrators see the notification outbox.")

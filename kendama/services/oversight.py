@@ -22,17 +22,13 @@ from ..models import (
     VerificationState,
     utcnow,
 )
-from .errors import InvalidInput, NotAllowed
+from .access import require_admin
+from .errors import InvalidInput
 from .text_search import LIKE_ESCAPE, contains_pattern
 from .timezones import zone
 
 PROBLEM_NOTIFICATIONS = ("failed", "dead")
 PROBLEM_REFUNDS = ("failed", "dead")
-
-
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotAllowed("Only administrators see the console.")
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ class Overview:
 
 def overview(admin: User, *, now: datetime | None = None) -> Overview:
     """The console's counts, in three queries."""
-    _require_admin(admin)
+    require_admin(admin)
     now = now or utcnow()
     is_player = User.role == Role.PLAYER.value
     people = db.session.execute(
@@ -127,7 +123,7 @@ def find_sessions(
     The dates are whole days on the admin's wall clock: zoneinfo turns each local midnight
     into the instant it is, so a day across a DST change is 23 or 25 hours long, as it should be.
     """
-    _require_admin(admin)
+    require_admin(admin)
     if search.status is not None and search.status not in {s.value for s in SessionStatus}:
         raise InvalidInput({"status": "Choose a status from the list."})
     if search.start_date and search.end_date and search.end_date < search.start_date:

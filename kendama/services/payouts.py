@@ -25,7 +25,7 @@ UNAVAILABLE = "Stripe could not be reached just now. Please try again in a momen
 
 
 def _player_profile(user: User) -> Profile:
-    return profiles.own_player_profile(user, "Only players have payouts.")
+    return profiles.own_player_profile(user)
 
 
 def payout_profile(player: User) -> Profile:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
 from . import avatars, notifications
-from .errors import InvalidInput, NotAllowed, NotFound
+from .access import require_admin, require_player
+from .errors import InvalidInput, NotFound
 from .money import SUPPORTED_CURRENCIES
 
 MIN_DURATION, MAX_DURATION = 15, 30
@@ -37,10 +38,9 @@ def get_player_profile(player_id: int) -> Profile:
     return profile
 
 
-def own_player_profile(user: User, refusal: str) -> Profile:
-    """The acting user's own player profile; NotAllowed (with `refusal`) for anyone who is not a player."""
-    if not user.is_player:
-        raise NotAllowed(refusal)
+def own_player_profile(user: User) -> Profile:
+    """The acting user's own player profile; NotAllowed for anyone who is not a player."""
+    require_player(user)
     return get_player_profile(user.id)
 
 
@@ -93,8 +93,7 @@ def update_profile(
     A new photo (`avatar`) or its removal is part of the same save: all of it is kept, or none.
     The photo no longer shown is deleted once the change is committed.
     """
-    if actor.role != Role.PLAYER.value:
-        raise NotAllowed("Only players have a profile to edit.")
+    require_player(actor)
     profile = get_player_profile(actor.id)
     errors: dict[str, str] = {}
     if display_name is not None and not 1 <= len(display_name.strip()) <= 80:
@@ -164,8 +163,7 @@ def _replace_offerings(profile: Profile, offerings: list[OfferingInput]) -> None
 
 def verify_player(admin: User, player_id: int, *, approve: bool = True, note: str = "") -> Profile:
     """An admin marks a player verified (listed and bookable) or rejected."""
-    if not admin.is_admin:
-        raise NotAllowed("Only administrators verify players.")
+    require_admin(admin)
     profile = get_player_profile(player_id)
     if approve:
         profile.verification_state = VerificationState.VERIFIED.value

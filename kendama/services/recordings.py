@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..tasks.queue import after_commit
 from . import notifications, signing
+from .access import require_admin
 from .errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
 from .session_access import session_for_participant, session_for_viewer
 
@@ -617,11 +618,6 @@ def shared_view(raw_token: str) -> SharedView:
 # --- Oversight ---------------------------------------------------------------------------------
 
 
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotFound("We could not find that page.")
-
-
 @dataclass(frozen=True)
 class OverseenRecording:
     recording: SessionRecording
@@ -631,7 +627,7 @@ class OverseenRecording:
 
 def all_recordings(admin: User, *, page: int = 1, per_page: int = 50) -> tuple[list[OverseenRecording], int]:
     """Every recording with its part of the session and its number of accesses, newest first (admins only)."""
-    _require_admin(admin)
+    require_admin(admin)
     accesses = (
         select(RecordingAccess.recording_id, func.count(RecordingAccess.id).label("n"))
         .group_by(RecordingAccess.recording_id)
@@ -664,7 +660,7 @@ class Oversight:
 
 def oversight(admin: User, recording_id: int) -> Oversight:
     """One recording with the consent history, every access and the share links (admins only)."""
-    _require_admin(admin)
+    require_admin(admin)
     recording = db.session.get(SessionRecording, recording_id)
     if recording is None:
         raise NotFound("No such recording.")

@@ -23,7 +23,8 @@ from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import LiveSession, Payment, Refund, User, utcnow
 from ..tasks.queue import after_commit
-from .errors import NotAllowed, NotFound, ProviderUnavailable
+from .access import require_admin
+from .errors import NotFound, ProviderUnavailable
 from .money import fee_refund
 
 log = logging.getLogger(__name__)
@@ -242,8 +243,7 @@ def retry_now(admin: User, refund_id: int) -> Retry:
     Stripe, or failed again (and when the next attempt is). A refund that is no longer failing
     (the sweep got there first, or a second click) is left as it is.
     """
-    if not admin.is_admin:
-        raise NotAllowed("Only administrators retry refunds.")
+    require_admin(admin)
     refund = db.session.get(Refund, refund_id, with_for_update=True)
     if refund is None:
         raise NotFound("No such refund.")
@@ -257,8 +257,9 @@ def retry_now(admin: User, refund_id: int) -> Retry:
     return Retry(execute_refund(refund_id), already_done=False)
 
 
-def troubled_refunds() -> list[Refund]:
+def troubled_refunds(admin: User) -> list[Refund]:
     """Refunds that need an admin's eye: failing (will retry) and dead ones, oldest first."""
+    require_admin(admin)
     return list(
         db.session.scalars(
             select(Refund).where(Refund.status.in_(("failed", "dead"))).order_by(Refund.status, Refund.created_at)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, delete, exists, select
 from .. import start_checks
 from ..extensions import db
 from ..models import BetaAllowlistEntry, PlatformSetting, User
+from .access import require_admin
 from .errors import InvalidInput, NotAllowed, NotFound, Refusal, WrongState
 
 SETTING_KEY = "live_sessions"
@@ -41,7 +42,7 @@ def _position(stored: str | None) -> LiveSessions:
 
 def set_state(admin: User, value: str) -> LiveSessions:
     """Move the switch (admins only)."""
-    _require_admin(admin)
+    require_admin(admin)
     try:
         new_state = LiveSessions(value)
     except ValueError as exc:
@@ -139,7 +140,7 @@ def allowlist() -> list[User]:
 
 
 def add_to_allowlist(admin: User, email: str) -> User:
-    _require_admin(admin)
+    require_admin(admin)
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
         raise NotFound("No account has that email.", fields={"email": "No account has that email."})
@@ -150,11 +151,6 @@ def add_to_allowlist(admin: User, email: str) -> User:
 
 
 def remove_from_allowlist(admin: User, user_id: int) -> None:
-    _require_admin(admin)
+    require_admin(admin)
     db.session.execute(delete(BetaAllowlistEntry).where(BetaAllowlistEntry.user_id == user_id))
     db.session.commit()
-
-
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotAllowed("Administrators only.")

@@ -7,8 +7,7 @@ from datetime import timedelta
 from flask import current_app, jsonify
 
 from ...models import utcnow
-from ...services import availability
-from ...services.errors import NotAllowed
+from ...services import access, availability
 from ...services.timezones import parse_aware
 from . import bp
 from .io import parse_body, parse_query, require_user
@@ -24,8 +23,7 @@ DEFAULT_RANGE = timedelta(days=14)
 @operation("The signed-in player's availability", tag="availability", responses={200: AvailabilityOut}, errors=(403,))
 def get_own_availability():
     user = require_user()
-    if not user.is_player:
-        raise NotAllowed("Only players have availability.")
+    access.require_player(user)
     return jsonify(availability_out(availability.get_availability(user.id)))
 
 

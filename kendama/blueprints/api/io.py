@@ -9,7 +9,8 @@ from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
-from ...services.errors import InvalidInput, NotAllowed, NotAuthenticated, ServiceError
+from ...services import access
+from ...services.errors import InvalidInput, NotAuthenticated, ServiceError
 from ...web.input_guard import contains_nul, nesting_depth
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -113,6 +114,5 @@ def require_user():
 
 def require_admin():
     user = require_user()
-    if not user.is_admin:
-        raise NotAllowed("Administrators only.")
+    access.require_admin(user)
     return user

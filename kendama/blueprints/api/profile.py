@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from ...services import profiles
-from ...services.errors import NotAllowed
+from ...services import access, profiles
 from . import bp
 from .io import parse_body, require_user
 from .schemas import ProfileIn, ProfileOut
@@ -17,8 +16,7 @@ from .spec import operation
 @operation("The signed-in player's profile", tag="profiles", responses={200: ProfileOut}, errors=(403,))
 def get_profile():
     user = require_user()
-    if not user.is_player:
-        raise NotAllowed("Only players have a profile.")
+    access.require_player(user)
     return jsonify(profile_out(profiles.get_player_profile(user.id)))
 
 

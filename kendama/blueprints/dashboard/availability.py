@@ -13,8 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from ...services import availability
-from ...services.errors import InvalidInput, NotAllowed
+from ...services import access, availability
+from ...services.errors import InvalidInput
 from ..redirects import see_other
 from ..zone_choices import zone_choices
 from . import bp
@@ -117,8 +117,7 @@ def _show_errors(form: AvailabilityForm, error: InvalidInput, weekly_rows: dict,
 @bp.route("/availability", methods=["GET", "POST"])
 @login_required
 def availability_editor():
-    if not current_user.is_player:
-        raise NotAllowed("Only players set availability.")
+    access.require_player(current_user)
     form = AvailabilityForm()
     if not form.is_submitted():
         _fill(form, availability.get_availability(current_user.id))

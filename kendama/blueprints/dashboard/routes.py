@@ -6,8 +6,8 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter, per_user
-from ...services import dashboard, feedback, profiles
-from ...services.errors import InvalidInput, NotAllowed, ServiceError
+from ...services import access, dashboard, feedback, profiles
+from ...services.errors import InvalidInput, ServiceError
 from ...services.money import format_money, to_minor_units
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
@@ -76,8 +76,7 @@ def _uploaded_avatar():
     exempt_when=lambda: _uploaded_avatar() is None,  # saves without a photo are not counted
 )
 def profile():
-    if not current_user.is_player:
-        raise NotAllowed("Only players have a profile to edit.")
+    access.require_player(current_user)
     record = profiles.get_player_profile(current_user.id)
     form = ProfileForm()
     status = 200

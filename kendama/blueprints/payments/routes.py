@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...services import earnings, payments, payouts, refunds
-from ...services.errors import NotFound
 from ...web.template_helpers import next_attempt
+from ..admin import admin_only
 from ..redirects import see_other
 from . import bp
 
@@ -109,17 +107,6 @@ def earnings_page():
 # --- Admins -----------------------------------------------------------------------------------
 
 
-def admin_only(view):
-    @wraps(view)
-    @login_required
-    def guarded(*args, **kwargs):
-        if not current_user.is_admin:
-            raise NotFound("We could not find that page.")  # others learn nothing about the console
-        return view(*args, **kwargs)
-
-    return guarded
-
-
 @bp.get("/admin/payments")
 @admin_only
 def admin_revenue():
@@ -129,7 +116,7 @@ def admin_revenue():
 @bp.get("/admin/payments/refunds")
 @admin_only
 def admin_refunds():
-    return render_template("payments/admin_refunds.html", refunds=refunds.troubled_refunds())
+    return render_template("payments/admin_refunds.html", refunds=refunds.troubled_refunds(current_user))
 
 
 @bp.post("/admin/payments/refunds/<int:refund_id>/retry")

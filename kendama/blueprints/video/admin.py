@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ...services import recordings
+from ..admin import admin_only
 from ..api.io import pagination
 from . import bp
 
 
 @bp.get("/admin/recordings")
-@login_required
+@admin_only
 def admin_recordings():
     page, per_page = pagination()
     rows, total = recordings.all_recordings(current_user, page=page, per_page=per_page)
@@ -19,7 +20,7 @@ def admin_recordings():
 
 
 @bp.get("/admin/recordings/<int:recording_id>")
-@login_required
+@admin_only
 def admin_recording(recording_id: int):
     view = recordings.oversight(current_user, recording_id)
     grant = (

@@ -117,7 +117,7 @@ def test_a_refund_stripe_keeps_failing_ends_dead_and_admins_can_retry_it(live):
     refund = wait_for(lambda: db.session.get(Refund, refund.id).status == "dead" and db.session.get(Refund, refund.id))
     assert refund and refund.attempts == 3
     assert "expired_or_canceled_card" in refund.last_error
-    assert refund in refunds.troubled_refunds()
+    assert refund in refunds.troubled_refunds(AdminFactory())
     # Each attempt was a new refund at Stripe (a failed refund returns the money), and none stuck.
     charge = sandbox_object(live, sandbox_object(live, refund.provider_refund_id)["charge"])
     assert charge["amount_refunded"] == 0
