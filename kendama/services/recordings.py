@@ -453,39 +453,10 @@ def shown_parts(parts: list[RecordingPart], *, user_id: int | None = None, share
     ]
 
 
-@dataclass(frozen=True)
-class RecordingPage:
-    session: LiveSession
-    parts: list[ShownPart]  # every part, in order
-    is_player: bool
-    share_link: RecordingShareLink | None
-    sharing_offer: str | None  # the viewer's own permission to share: "allow", "withdraw" or None
-
-    @property
-    def ready(self) -> bool:
-        return any(shown.grant for shown in self.parts)
-
-
 def parts_for_viewer(viewer: User, session_id: int) -> tuple[LiveSession, list[ShownPart]]:
     """The session and every part of its recording, with links signed for a participant or an admin."""
     session = session_for_viewer(viewer, session_id)
     return session, shown_parts(parts_of_sessions([session.id]).get(session.id, []), user_id=viewer.id)
-
-
-def recording_page(viewer: User, session_id: int) -> RecordingPage:
-    """The session's recording page for a participant or an admin: every part, with links signed for the viewer."""
-    from .video import sharing_offer  # video imports this module for share links
-
-    session, parts = parts_for_viewer(viewer, session_id)
-    is_player = session.player_id == viewer.id
-    ready = any(shown.grant for shown in parts)
-    return RecordingPage(
-        session=session,
-        parts=parts,
-        is_player=is_player,
-        share_link=active_share_link(viewer, session_id) if ready and is_player else None,
-        sharing_offer=sharing_offer(session, viewer.id) if parts else None,
-    )
 
 
 # --- Share links -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user, login_required
 
-from ...services import recordings, video
+from ...services import recording_pages, recordings, video
 from ...services.email_links import absolute_url
 from ...services.errors import ServiceError
 from ..redirects import see_other
@@ -113,7 +113,7 @@ def end_lesson(session_id: int):
 @bp.get("/sessions/<int:session_id>/recording")
 @login_required
 def recording_page(session_id: int):
-    page = recordings.recording_page(current_user, session_id)
+    page = recording_pages.for_viewer(current_user, session_id)
     notice = cookie_session.pop(SHARE_NOTICE, None)
     new_link = notice["url"] if notice and notice.get("session_id") == session_id else None
     return render_template(
