@@ -22,7 +22,6 @@ class RecordingPage:
         return any(shown.grant for shown in self.parts)
 
 
-
 def for_viewer(viewer: User, session_id: int) -> RecordingPage:
     """The session's recording page for a participant or an admin: every part, with links signed for the viewer."""
     session, parts = recordings.parts_for_viewer(viewer, session_id)
