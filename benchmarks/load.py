@@ -104,23 +104,35 @@ def seed(database_url: str) -> dict:
         db.create_all()
         players = []
         for i in range(PLAYERS):
-            user = User(email=f"player{i}@bench.test", password_hash="-", role="player", display_name=f"Player {i}",
-                        timezone="Europe/Prague", calendar_token=f"p{i}")
+            user = User(
+                email=f"player{i}@bench.test",
+                password_hash="-",
+                role="player",
+                display_name=f"Player {i}",
+                timezone="Europe/Prague",
+                calendar_token=f"p{i}",
+            )
             db.session.add(user)
             db.session.flush()
-            profile = Profile(user_id=user.id, bio="Bench player", accepts_bookings=True,
-                              verification_state="verified")
+            profile = Profile(user_id=user.id, bio="Bench player", accepts_bookings=True, verification_state="verified")
             profile.offerings = [Offering(duration_minutes=30, price_amount=0)]
-            availability = SessionAvailability(player_id=user.id, timezone="Europe/Prague", min_notice_minutes=0,
-                                               max_days_ahead=30, buffer_minutes=0)
+            availability = SessionAvailability(
+                player_id=user.id, timezone="Europe/Prague", min_notice_minutes=0, max_days_ahead=30, buffer_minutes=0
+            )
             # The booking issue's profile: five weekly windows (Monday to Friday, 09:00-17:00).
             availability.windows = [WeeklyWindow(weekday=d, start_time=time(9), end_time=time(17)) for d in range(5)]
             db.session.add_all([profile, availability])
             players.append(user)
         fans = []
         for i in range(FANS):
-            user = User(email=f"fan{i}@bench.test", password_hash="-", role="fan", display_name=f"Fan {i}",
-                        timezone="America/New_York", calendar_token=f"f{i}")
+            user = User(
+                email=f"fan{i}@bench.test",
+                password_hash="-",
+                role="fan",
+                display_name=f"Fan {i}",
+                timezone="America/New_York",
+                calendar_token=f"f{i}",
+            )
             db.session.add(user)
             fans.append(user)
         db.session.commit()
@@ -131,16 +143,31 @@ def seed(database_url: str) -> dict:
         live = []
         for i in range(LIVE_SESSIONS):
             # Each live session has its own player: one player cannot be in two calls at once.
-            host = User(email=f"host{i}@bench.test", password_hash="-", role="player", display_name=f"Host {i}",
-                        timezone="Europe/Prague", calendar_token=f"h{i}")
+            host = User(
+                email=f"host{i}@bench.test",
+                password_hash="-",
+                role="player",
+                display_name=f"Host {i}",
+                timezone="Europe/Prague",
+                calendar_token=f"h{i}",
+            )
             db.session.add(host)
             db.session.flush()
             player_tokens[host.id] = tokens.issue_token(host)[0]
             start = now - timedelta(minutes=2)
-            session = LiveSession(fan_id=fans[i].id, player_id=host.id, starts_at=start,
-                                  ends_at=start + timedelta(minutes=30), blocked_until=start + timedelta(minutes=30),
-                                  duration_minutes=30, status="confirmed", price_amount=0, currency="usd",
-                                  fan_recording_consent=True, player_recording_consent=True)
+            session = LiveSession(
+                fan_id=fans[i].id,
+                player_id=host.id,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=30),
+                blocked_until=start + timedelta(minutes=30),
+                duration_minutes=30,
+                status="confirmed",
+                price_amount=0,
+                currency="usd",
+                fan_recording_consent=True,
+                player_recording_consent=True,
+            )
             db.session.add(session)
             live.append(session)
         db.session.commit()
@@ -148,9 +175,7 @@ def seed(database_url: str) -> dict:
         tomorrow = (now + timedelta(days=2)).astimezone(UTC).date()
         while tomorrow.weekday() > 4:  # the players take bookings Monday to Friday
             tomorrow += timedelta(days=1)
-        slots = [
-            datetime.combine(tomorrow, time(8), tzinfo=UTC) + timedelta(minutes=30 * k) for k in range(10)
-        ]
+        slots = [datetime.combine(tomorrow, time(8), tzinfo=UTC) + timedelta(minutes=30 * k) for k in range(10)]
         data = {
             "player_ids": [p.id for p in players],
             "fan_tokens": list(fan_tokens.values()),
@@ -175,32 +200,49 @@ def scenarios(data: dict, app_url: str, hello_url: str) -> list[Scenario]:
     join_tokens = lua_table([token for _, token in data["joins"]])
     return [
         Scenario("hello (bare Flask)", hello_url, 'request = function() return wrk.format("GET", "/") end'),
-        Scenario("discovery page", app_url,
-                 'request = function() return wrk.format("GET", "/players?page=" .. math.random(1, 3)) end'),
-        Scenario("player profile", app_url,
-                 f'local ids = {players}\n'
-                 'request = function() return wrk.format("GET", "/players/" .. ids[math.random(#ids)]) end'),
-        Scenario("availability API", app_url,
-                 f'local ids = {players}\n'
-                 'request = function() return wrk.format("GET", "/api/users/" .. ids[math.random(#ids)] .. '
-                 f'"/availability?from={window_from}&to={window_to}&duration=30") end'),
-        Scenario("booking API (contended)", app_url,
-                 f'local players = {lua_table(data["booking_players"])}\n'
-                 f'local starts = {lua_table(data["booking_slots"])}\n'
-                 f'local tokens = {lua_table(data["fan_tokens"])}\n'
-                 'request = function()\n'
-                 '  local body = string.format(\'{"player_id": %d, "start": "%s", "duration_minutes": 30, '
-                 '"recording_consent": false}\', players[math.random(#players)], starts[math.random(#starts)])\n'
-                 '  return wrk.format("POST", "/api/sessions", {["Content-Type"] = "application/json", '
-                 '["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}, body)\n'
-                 'end', warm_up=False, only_2xx=False),
-        Scenario("join API", app_url,
-                 f'local ids = {join_ids}\nlocal tokens = {join_tokens}\n'
-                 'request = function()\n'
-                 '  local i = math.random(#ids)\n'
-                 '  return wrk.format("POST", "/api/sessions/" .. ids[i] .. "/join", '
-                 '{["Authorization"] = "Bearer " .. tokens[i]})\n'
-                 'end'),
+        Scenario(
+            "discovery page",
+            app_url,
+            'request = function() return wrk.format("GET", "/players?page=" .. math.random(1, 3)) end',
+        ),
+        Scenario(
+            "player profile",
+            app_url,
+            f"local ids = {players}\n"
+            'request = function() return wrk.format("GET", "/players/" .. ids[math.random(#ids)]) end',
+        ),
+        Scenario(
+            "availability API",
+            app_url,
+            f"local ids = {players}\n"
+            'request = function() return wrk.format("GET", "/api/users/" .. ids[math.random(#ids)] .. '
+            f'"/availability?from={window_from}&to={window_to}&duration=30") end',
+        ),
+        Scenario(
+            "booking API (contended)",
+            app_url,
+            f"local players = {lua_table(data['booking_players'])}\n"
+            f"local starts = {lua_table(data['booking_slots'])}\n"
+            f"local tokens = {lua_table(data['fan_tokens'])}\n"
+            "request = function()\n"
+            '  local body = string.format(\'{"player_id": %d, "start": "%s", "duration_minutes": 30, '
+            '"recording_consent": false}\', players[math.random(#players)], starts[math.random(#starts)])\n'
+            '  return wrk.format("POST", "/api/sessions", {["Content-Type"] = "application/json", '
+            '["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}, body)\n'
+            "end",
+            warm_up=False,
+            only_2xx=False,
+        ),
+        Scenario(
+            "join API",
+            app_url,
+            f"local ids = {join_ids}\nlocal tokens = {join_tokens}\n"
+            "request = function()\n"
+            "  local i = math.random(#ids)\n"
+            '  return wrk.format("POST", "/api/sessions/" .. ids[i] .. "/join", '
+            '{["Authorization"] = "Bearer " .. tokens[i]})\n'
+            "end",
+        ),
     ]
 
 
@@ -216,9 +258,21 @@ def run_wrk(scenario: Scenario, duration: int, connections: int, workdir: Path, 
 
     def wrk(seconds: int) -> str:
         return subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", "-s", str(script),
-             scenario.base_url],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                scenario.base_url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     if warmup and scenario.warm_up:
@@ -257,8 +311,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured seconds of load before each scenario")
-    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
-                        help="run only the scenarios whose name contains TEXT (hello always runs); repeatable")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="run only the scenarios whose name contains TEXT (hello always runs); repeatable",
+    )
     args = parser.parse_args()
     ensure_wrk()
 
@@ -267,8 +326,11 @@ def main() -> None:
         data = seed(database_url)
         app_port, provider_port, hello_port = free_port(), free_port(), free_port()
         provider_url = f"http://127.0.0.1:{provider_port}"
-        shared = {"VIDEO_SANDBOX_DB": str(workdir / "video.sqlite3"), "STRIPE_SANDBOX_DB": str(workdir / "stripe.sqlite3"),
-                  "VIDEO_SANDBOX_DELIVER_WEBHOOKS": "false"}
+        shared = {
+            "VIDEO_SANDBOX_DB": str(workdir / "video.sqlite3"),
+            "STRIPE_SANDBOX_DB": str(workdir / "stripe.sqlite3"),
+            "VIDEO_SANDBOX_DELIVER_WEBHOOKS": "false",
+        }
         app_env = app_environment(database_url, app_port, VIDEO_SANDBOX_URL=f"{provider_url}/_sandbox/video", **shared)
         provider_env = app_environment(database_url, provider_port, WEB_CONCURRENCY="1", **shared)
         hello_env = app_environment(database_url, hello_port)
@@ -277,13 +339,23 @@ def main() -> None:
             gunicorn("app:app", app_env, f"http://127.0.0.1:{app_port}") as app_server,
             gunicorn("benchmarks.hello_app:app", hello_env, f"http://127.0.0.1:{hello_port}"),
         ):
-            worker = subprocess.Popen([PYTHON, str(ROOT / "worker.py")], cwd=ROOT, env=app_env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            worker = subprocess.Popen(
+                [PYTHON, str(ROOT / "worker.py")],
+                cwd=ROOT,
+                env=app_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
-                with MemorySampler({"web worker": app_server.process.pid}) as web_memory, \
-                        MemorySampler({"rq worker": worker.pid}, include_children=False) as rq_memory:
-                    chosen = [s for i, s in enumerate(scenarios(data, app_server.url, f"http://127.0.0.1:{hello_port}"))
-                              if i == 0 or not args.only or any(text in s.name for text in args.only)]
+                with (
+                    MemorySampler({"web worker": app_server.process.pid}) as web_memory,
+                    MemorySampler({"rq worker": worker.pid}, include_children=False) as rq_memory,
+                ):
+                    chosen = [
+                        s
+                        for i, s in enumerate(scenarios(data, app_server.url, f"http://127.0.0.1:{hello_port}"))
+                        if i == 0 or not args.only or any(text in s.name for text in args.only)
+                    ]
                     results = [run_wrk(s, args.duration, args.connections, workdir, args.warmup) for s in chosen]
             finally:
                 worker.terminate()
@@ -297,14 +369,18 @@ def main() -> None:
 
 def print_table(results: list[Result], args, web_rss: int, rq_rss: int) -> None:
     hello = results[0].rps
-    print(f"\n{args.connections} concurrent clients, {args.duration} s per scenario after {args.warmup} s of warm-up, "
-          f"gunicorn.conf.py (gthread), PostgreSQL + Redis on loopback; wrk shares the same cores; "
-          f"load average before the run {LOAD_BEFORE[0]:.1f}\n")
+    print(
+        f"\n{args.connections} concurrent clients, {args.duration} s per scenario after {args.warmup} s of warm-up, "
+        f"gunicorn.conf.py (gthread), PostgreSQL + Redis on loopback; wrk shares the same cores; "
+        f"load average before the run {LOAD_BEFORE[0]:.1f}\n"
+    )
     print(f"| {'scenario':<26} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} | {'vs hello':>8} |")
     print(f"|{'-' * 28}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 10}|")
     for r in results:
-        print(f"| {r.name:<26} | {r.rps:>8.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {r.errors:>6} | "
-              f"{r.rps / hello:>7.0%} |")
+        print(
+            f"| {r.name:<26} | {r.rps:>8.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {r.errors:>6} | "
+            f"{r.rps / hello:>7.0%} |"
+        )
     print(f"\npeak RSS: web worker {web_rss / 2**20:.0f} MB (limit 150), RQ worker {rq_rss / 2**20:.0f} MB (limit 200)")
     for r in results:
         print(f"  {r.name}: statuses {r.statuses}")

@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements-test.txt
 bash scripts/services.sh
+# House style first: lint and formatting (fast, and a failure says exactly what to change).
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 # Two workers by default (this is sized for 2 cores); TEST_WORKERS=0 runs in one process.
 exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"

@@ -78,13 +78,15 @@ def init_app(app: Flask) -> None:
             user_id = _signed_in_user_id()
             log.info(
                 "request",
-                extra={"fields": {
-                    "request_id": request_id,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": user_id,
-                }},
+                extra={
+                    "fields": {
+                        "request_id": request_id,
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "user_id": user_id,
+                    }
+                },
             )
         return response

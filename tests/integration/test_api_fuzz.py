@@ -23,8 +23,13 @@ EXAMPLES_PER_OPERATION = 30
 
 def fuzz(operation, headers):
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         case.call_and_validate(headers={**(case.headers or {}), **headers}, checks=CHECKS)
 

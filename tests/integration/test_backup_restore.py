@@ -37,8 +37,9 @@ def test_dump_and_restore_round_trip(app, tmp_path):
 
         dump = tmp_path / "kendama.dump"
         subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", _dsn(source)], check=True)
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_dsn(target)}", str(dump)],
-                       check=True)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_dsn(target)}", str(dump)], check=True
+        )
 
         engine = create_engine(target)
         with engine.connect() as connection:
@@ -51,8 +52,12 @@ def test_dump_and_restore_round_trip(app, tmp_path):
             assert restored == expected
             assert connection.scalar(select(func.count()).select_from(User)) == 6
             # The overlap guard survives the restore.
-            assert connection.exec_driver_sql(
-                "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_sessions_player_no_overlap'").scalar() == 1
+            assert (
+                connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_sessions_player_no_overlap'"
+                ).scalar()
+                == 1
+            )
         engine.dispose()
     finally:
         postgres.drop_database(source)

@@ -53,7 +53,12 @@ def test_a_profile_is_served_from_the_cache_until_the_player_changes(client, cac
 def test_a_booking_shows_on_the_profile_at_once(client, api_token, cache):
     player = PlayerFactory()
     before = start_times_offered(client.get(f"/players/{player.id}").get_data(as_text=True))
-    body = {"player_id": player.id, "start": iso_utc(weekday_at(10)), "duration_minutes": 30, "recording_consent": False}
+    body = {
+        "player_id": player.id,
+        "start": iso_utc(weekday_at(10)),
+        "duration_minutes": 30,
+        "recording_consent": False,
+    }
     assert client.post("/api/sessions", headers=api_token(FanFactory()), json=body).status_code == 201
     after = start_times_offered(client.get(f"/players/{player.id}").get_data(as_text=True))
     assert after == before - 3  # 09:45, 10:00 and 10:15 overlap the new 30-minute session

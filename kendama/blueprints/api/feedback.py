@@ -26,12 +26,18 @@ class FeedbackOut(BaseModel):
 
 
 @bp.post("/sessions/<int:session_id>/feedback")
-@operation("Rate a finished session (once per participant)", tag="sessions", body=FeedbackIn,
-           responses={201: FeedbackOut}, errors=(403, 404, 409))
+@operation(
+    "Rate a finished session (once per participant)",
+    tag="sessions",
+    body=FeedbackIn,
+    responses={201: FeedbackOut},
+    errors=(403, 404, 409),
+)
 def leave_feedback(session_id: int):
     user = require_user()
     data = parse_body(FeedbackIn)
     entry = feedback.leave_feedback(user, session_id, data.rating, data.comment)
-    body = FeedbackOut(session_id=entry.session_id, rating=entry.rating, comment=entry.comment,
-                       created_at=iso_utc(entry.created_at))
+    body = FeedbackOut(
+        session_id=entry.session_id, rating=entry.rating, comment=entry.comment, created_at=iso_utc(entry.created_at)
+    )
     return jsonify(body.model_dump()), 201

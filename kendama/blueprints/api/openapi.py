@@ -32,7 +32,9 @@ ERROR_SCHEMA = {
 def _openapi_path(rule: str) -> tuple[str, list[dict]]:
     params = []
     for converter, name in _CONVERTER.findall(rule):
-        schema = {"type": "integer", "minimum": 0, "maximum": MAX_DATABASE_ID} if converter == "int" else {"type": "string"}
+        schema = (
+            {"type": "integer", "minimum": 0, "maximum": MAX_DATABASE_ID} if converter == "int" else {"type": "string"}
+        )
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return _CONVERTER.sub(r"{\2}", rule), params
 

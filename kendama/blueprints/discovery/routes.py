@@ -63,8 +63,9 @@ def _listing(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus
 
     def render() -> Markup:
         result = discovery.search_players(form.to_search(), page=page, per_page=PER_PAGE)
-        return Markup(render_template(template, form=form, result=result, params=params, fragment=fragment,
-                                      focus_results=focus))
+        return Markup(
+            render_template(template, form=form, result=result, params=params, fragment=fragment, focus_results=focus)
+        )
 
     if form.errors or "q" in params:
         return render()
