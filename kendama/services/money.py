@@ -71,6 +71,15 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{code} {Decimal(amount) / 100:,.2f}"
 
 
+def from_minor_units(amount: int, currency: str) -> str:
+    """The text to_minor_units reads back as `amount`: 2550 usd -> '25.50', 0 -> '0', 1500 jpy -> '1500'."""
+    if amount == 0:
+        return "0"
+    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
+        return str(amount)
+    return f"{Decimal(amount) / 100:.2f}"
+
+
 def to_minor_units(text: str, currency: str) -> int:
     """Parse what a person typed (e.g. '25' or '25.50') into minor units; ValueError if not money."""
     try:

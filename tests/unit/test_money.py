@@ -1,8 +1,19 @@
 """The one rounding rule for fees and refunds, at its edges."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kendama.services.money import fee_refund, format_amount, format_money, percent_of, split_price, to_minor_units
+from kendama.services.money import (
+    SUPPORTED_CURRENCIES,
+    fee_refund,
+    format_amount,
+    format_money,
+    from_minor_units,
+    percent_of,
+    split_price,
+    to_minor_units,
+)
 
 
 @pytest.mark.parametrize(
@@ -102,3 +113,16 @@ def test_to_minor_units_takes_zero_and_amounts_below_one(text, currency, minor):
 def test_to_minor_units_refuses_what_is_not_a_price(text):
     with pytest.raises(ValueError):
         to_minor_units(text, "usd")
+
+
+@given(amount=st.integers(min_value=0, max_value=10**9), currency=st.sampled_from(SUPPORTED_CURRENCIES))
+def test_the_price_field_reads_back_the_amount_it_was_filled_with(amount, currency):
+    """The profile form is filled from minor units by the inverse of the parse, not from display text."""
+    assert to_minor_units(from_minor_units(amount, currency), currency) == amount
+
+
+def test_a_price_field_shows_plain_numbers():
+    assert from_minor_units(0, "usd") == "0"
+    assert from_minor_units(2550, "usd") == "25.50"
+    assert from_minor_units(123456789, "eur") == "1234567.89"
+    assert from_minor_units(1500, "jpy") == "1500"

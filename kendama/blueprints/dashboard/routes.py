@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ...extensions import limiter, per_user
 from ...services import access, dashboard, feedback, profiles
 from ...services.errors import InvalidInput, ServiceError
-from ...services.money import format_money, to_minor_units
+from ...services.money import from_minor_units, to_minor_units
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp
@@ -42,8 +42,7 @@ def _fill_form(form: ProfileForm, profile) -> None:
     for minutes in OFFERED_DURATIONS:
         getattr(form, f"offer_{minutes}").data = minutes in prices
         if minutes in prices:
-            shown = format_money(prices[minutes], profile.currency)
-            getattr(form, f"price_{minutes}").data = "0" if shown == "Free" else shown.split(" ", 1)[1].replace(",", "")
+            getattr(form, f"price_{minutes}").data = from_minor_units(prices[minutes], profile.currency)
 
 
 def _offerings_from(form: ProfileForm) -> list[profiles.OfferingInput]:
