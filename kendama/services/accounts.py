@@ -17,6 +17,16 @@ from .passwords import hash_password, needs_rehash, password_problem, verify_pas
 from .timezones import is_valid_zone
 
 SELF_SERVICE_ROLES = (Role.FAN.value, Role.PLAYER.value)
+DISPLAY_NAME_MAX = 80  # the column's length (models/users.py)
+
+
+def display_name_problem(name: str) -> str | None:
+    """Why a display name cannot be used, or None: the one rule for registration, settings and profiles."""
+    if not 1 <= len(name.strip()) <= DISPLAY_NAME_MAX:
+        return f"Enter a name of 1 to {DISPLAY_NAME_MAX} characters."
+    return None
+
+
 # A real hash of a random password: checking against it when the email is unknown makes a
 # failed sign-in take as long as a wrong password, so timing does not reveal who has an account.
 _DUMMY_HASH: str | None = None
@@ -40,8 +50,8 @@ def _check_new_account(email: str, password: str, display_name: str, role: str, 
     display_name = (display_name or "").strip()
     if problem := password_problem(password or "", (email, display_name)):
         errors["password"] = problem
-    if not 1 <= len(display_name) <= 80:
-        errors["display_name"] = "Enter a name of 1 to 80 characters."
+    if problem := display_name_problem(display_name):
+        errors["display_name"] = problem
     if role not in SELF_SERVICE_ROLES:
         errors["role"] = "Choose fan or player."
     if not is_valid_zone(timezone or ""):
@@ -278,8 +288,8 @@ def update_preferences(
     errors = {}
     if timezone is not None and not is_valid_zone(timezone):
         errors["timezone"] = "Choose a time zone from the list."
-    if display_name is not None and not 1 <= len(display_name.strip()) <= 80:
-        errors["display_name"] = "Enter a name of 1 to 80 characters."
+    if display_name is not None and (problem := display_name_problem(display_name)):
+        errors["display_name"] = problem
     if errors:
         raise InvalidInput(errors)
     if timezone is not None:

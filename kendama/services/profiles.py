@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
 from . import avatars, notifications
 from .access import require_admin, require_player
+from .accounts import display_name_problem
 from .errors import InvalidInput, NotFound
 from .money import SUPPORTED_CURRENCIES
 
@@ -96,8 +97,8 @@ def update_profile(
     require_player(actor)
     profile = get_player_profile(actor.id)
     errors: dict[str, str] = {}
-    if display_name is not None and not 1 <= len(display_name.strip()) <= 80:
-        errors["display_name"] = "Enter a name of 1 to 80 characters."
+    if display_name is not None and (problem := display_name_problem(display_name)):
+        errors["display_name"] = problem
     if bio is not None and len(bio) > MAX_BIO_LENGTH:
         errors["bio"] = f"Keep the bio under {MAX_BIO_LENGTH} characters."
     if currency is not None and currency.lower() not in SUPPORTED_CURRENCIES:

@@ -5,7 +5,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import ApiToken, Profile, User
 
-from ..factories import FanFactory
+from ..factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 
@@ -148,3 +148,15 @@ def test_weak_hashes_are_upgraded_at_sign_in(password):
     assert upgraded != old_hash and "m=1024" in upgraded
     assert accounts.authenticate(user.email, password) is not None
     assert db.session.get(User, user.id).password_hash == upgraded  # no needless rehash
+
+
+@pytest.mark.parametrize("length", [81, 150, 200, 201])
+def test_one_name_rule_in_the_api_registration_and_profile(client, api_token, length):
+    """The API said 200 characters and the services 80: now one rule, one message, wherever a name is set."""
+    message = "Enter a name of 1 to 80 characters."
+    refused = register(client, display_name="n" * length)
+    assert refused.status_code == 422 and refused.json["error"]["fields"]["display_name"] == message
+    player = PlayerFactory()
+    changed = client.put("/api/users/me/profile", headers=api_token(player), json={"display_name": "n" * length})
+    assert changed.status_code == 422 and changed.json["error"]["fields"]["display_name"] == message
+    assert register(client, display_name="n" * 80).status_code == 201

@@ -15,7 +15,7 @@ class Strict(BaseModel):
 class RegisterIn(Strict):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
-    display_name: str = Field(max_length=200)
+    display_name: str  # its rule is the service's (accounts.display_name_problem)
     role: Literal["fan", "player"]
     timezone: str = Field(max_length=64)
 
@@ -36,7 +36,7 @@ class OfferingIn(Strict):
 
 
 class ProfileIn(Strict):
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: str | None = None  # accounts.display_name_problem
     bio: str | None = Field(default=None, max_length=10_000)
     accepts_bookings: bool | None = None
     currency: str | None = Field(default=None, max_length=3)

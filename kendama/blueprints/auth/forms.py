@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ...services.accounts import DISPLAY_NAME_MAX
 from ..zone_choices import ZONE_REQUIRED, zone_choices
 
 
@@ -33,7 +34,7 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     display_name = StringField(
-        "Your name", validators=[DataRequired(), Length(max=80)], render_kw={"autocomplete": "name"}
+        "Your name", validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)], render_kw={"autocomplete": "name"}
     )
     email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
     password = PasswordField(
@@ -78,7 +79,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)])
     timezone = SelectField("Time zone (all times are shown in it)", validators=[DataRequired(ZONE_REQUIRED)])
     email_reminders = BooleanField("Email me reminders 24 hours and 1 hour before a session")
     email_feedback_requests = BooleanField("Email me to ask for feedback after a session")

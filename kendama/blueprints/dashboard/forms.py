@@ -5,13 +5,14 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...services.accounts import DISPLAY_NAME_MAX
 from ...services.money import SUPPORTED_CURRENCIES
 
 OFFERED_DURATIONS = (15, 20, 25, 30)
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)])
     bio = TextAreaField("About you and your lessons", validators=[Optional(), Length(max=4000)])
     accepts_bookings = BooleanField("Take bookings (show me on the discovery page)")
     currency = SelectField("Currency", choices=[(c, c.upper()) for c in SUPPORTED_CURRENCIES])
