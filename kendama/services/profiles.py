@@ -16,6 +16,8 @@ from .errors import InvalidInput, NotFound
 from .money import SUPPORTED_CURRENCIES
 
 MIN_DURATION, MAX_DURATION = 15, 30
+# The lengths the pages offer (the profile form, discovery's filter); the API takes any minute between.
+LESSON_LENGTHS = (15, 20, 25, 30)
 MAX_BIO_LENGTH = 4000
 MAX_PRICE = 1_000_000  # minor units; a sanity cap against typos
 

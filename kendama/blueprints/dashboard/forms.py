@@ -7,8 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ...services.accounts import DISPLAY_NAME_MAX
 from ...services.money import SUPPORTED_CURRENCIES
-
-OFFERED_DURATIONS = (15, 20, 25, 30)
+from ...services.profiles import LESSON_LENGTHS
 
 
 class ProfileForm(FlaskForm):
@@ -24,7 +23,7 @@ class ProfileForm(FlaskForm):
 
 def add_offering_fields(form_class):
     """One 'offer' checkbox and one price box per duration, generated so they stay in step."""
-    for minutes in OFFERED_DURATIONS:
+    for minutes in LESSON_LENGTHS:
         setattr(form_class, f"offer_{minutes}", BooleanField(f"Offer {minutes}-minute sessions"))
         setattr(
             form_class,

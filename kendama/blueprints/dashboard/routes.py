@@ -9,10 +9,11 @@ from ...extensions import limiter, per_user
 from ...services import access, dashboard, feedback, profiles
 from ...services.errors import InvalidInput, ServiceError
 from ...services.money import from_minor_units, to_minor_units
+from ...services.profiles import LESSON_LENGTHS
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp
-from .forms import OFFERED_DURATIONS, ProfileForm
+from .forms import ProfileForm
 
 
 @bp.get("/")
@@ -39,7 +40,7 @@ def _fill_form(form: ProfileForm, profile) -> None:
     form.recording_default.data = profile.recording_default
     form.sharing_default.data = profile.sharing_default
     prices = {o.duration_minutes: o.price_amount for o in profile.offerings}
-    for minutes in OFFERED_DURATIONS:
+    for minutes in LESSON_LENGTHS:
         getattr(form, f"offer_{minutes}").data = minutes in prices
         if minutes in prices:
             getattr(form, f"price_{minutes}").data = from_minor_units(prices[minutes], profile.currency)
@@ -47,7 +48,7 @@ def _fill_form(form: ProfileForm, profile) -> None:
 
 def _offerings_from(form: ProfileForm) -> list[profiles.OfferingInput]:
     offerings, errors = [], {}
-    for minutes in OFFERED_DURATIONS:
+    for minutes in LESSON_LENGTHS:
         if not getattr(form, f"offer_{minutes}").data:
             continue
         raw = getattr(form, f"price_{minutes}").data or "0"
@@ -103,4 +104,4 @@ def profile():
             return see_other(url_for("dashboard.profile"))
     else:
         status = 422
-    return render_template("dashboard/profile.html", form=form, profile=record, durations=OFFERED_DURATIONS), status
+    return render_template("dashboard/profile.html", form=form, profile=record, durations=LESSON_LENGTHS), status

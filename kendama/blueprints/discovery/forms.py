@@ -8,8 +8,8 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ...services.discovery import PlayerSearch, PlayerSort, available_this_week
 from ...services.money import to_minor_units
+from ...services.profiles import LESSON_LENGTHS
 
-DURATIONS = (15, 20, 25, 30)
 # Prices are typed in whole units of the players' currencies; all but yen-like ones have cents.
 PRICE_CURRENCY = "usd"
 
@@ -32,7 +32,7 @@ class PlayerSearchForm(FlaskForm):
     )
     max_price = StringField("Highest price", validators=[Optional(), Length(max=12), _money])
     duration = SelectField(
-        "Length", choices=[("", "Any length")] + [(str(m), f"{m} minutes") for m in DURATIONS], default=""
+        "Length", choices=[("", "Any length")] + [(str(m), f"{m} minutes") for m in LESSON_LENGTHS], default=""
     )
     week = BooleanField("Available in the next 7 days")
     sort = SelectField(

@@ -8,11 +8,12 @@ from markupsafe import Markup
 
 from ...services import avatars, discovery
 from ...services import policy as cancellation_policy
+from ...services.profiles import LESSON_LENGTHS
 from ...web import fragment_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone
 from . import bp
-from .forms import DURATIONS, PlayerSearchForm
+from .forms import PlayerSearchForm
 
 PER_PAGE = 12
 PAGER_ID_PREFIX = "pager-"
@@ -85,7 +86,7 @@ def player(player_id: int):
         return profile.user.display_name, Markup(article)
 
     # Any length a player cannot offer shows their shortest, so it shares that key.
-    key = (duration if duration in DURATIONS else None, zone_name, current_user.is_authenticated)
+    key = (duration if duration in LESSON_LENGTHS else None, zone_name, current_user.is_authenticated)
     name, article = fragment_cache.player_fragment(player_id, "profile-page", key, render)
     return render_template("discovery/player.html", name=name, article=article, public_view=True)
 
