@@ -36,6 +36,7 @@ from . import discovery, notifications, payments, policy, refunds, rollout, slot
 from .eligibility import check_booker, check_takes_payments
 from .errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from .money import split_price
+from .policy import SYSTEM
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import zone
 
@@ -463,7 +464,7 @@ def expire_holds(*, now: datetime | None = None, player_id: int | None = None, c
     for session in expired:
         session.status = SessionStatus.CANCELLED.value
         session.cancelled_at = now
-        session.cancelled_by_role = "system"
+        session.cancelled_by_role = SYSTEM
         session.cancellation_reason = "The payment was not completed in time, so the slot was released."
         session.ics_sequence += 1
         after_commit("kendama.jobs.expire_checkouts", session.id)

@@ -24,6 +24,7 @@ from . import accounts, booking, email_links, ics
 from .feedback import FEEDBACK_STATUSES
 from .money import format_money
 from .notifications import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
+from .policy import SYSTEM
 
 
 class PermanentFailure(Exception):
@@ -247,7 +248,7 @@ def _cancelled(notification: Notification, user: User, session: LiveSession | No
 def _who_cancelled(session: LiveSession, user: User, other: User) -> str:
     if session.cancelled_by_id == user.id:
         sentence = "You cancelled the session."
-    elif session.cancelled_by_role == "system":
+    elif session.cancelled_by_role == SYSTEM:
         sentence = "The booking was cancelled because it was not paid in time."
     elif session.cancelled_by_role == "admin":
         sentence = "The Kendama Live team cancelled the session."
@@ -261,7 +262,7 @@ def _who_cancelled(session: LiveSession, user: User, other: User) -> str:
 def _refund_sentence(session: LiveSession, role: str | None, other: User, refund: int, currency: str) -> str:
     if session.price_amount == 0:
         return "The session was free, so there is nothing to refund."
-    if session.cancelled_by_role == "system" and refund == 0:
+    if session.cancelled_by_role == SYSTEM and refund == 0:
         return "No payment was taken." if role == "fan" else "The fan never paid, so there is no payout to change."
     if refund > 0:
         amount = format_money(refund, currency)

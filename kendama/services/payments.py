@@ -25,6 +25,7 @@ from ..integrations import stripe_gateway as gateway
 from ..models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
 from . import notifications, payouts, refunds
 from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
+from .policy import SYSTEM
 from .return_urls import absolute_url
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import for_person
@@ -335,7 +336,7 @@ def _payment_for_checkout(checkout: dict, session: LiveSession) -> Payment:
 
 def _hold_lapsed(session: LiveSession) -> bool:
     """The hold ran out (cancelled by the system) before the payment arrived."""
-    return session.status == SessionStatus.CANCELLED.value and session.cancelled_by_role == "system"
+    return session.status == SessionStatus.CANCELLED.value and session.cancelled_by_role == SYSTEM
 
 
 def _reactivate(session: LiveSession) -> bool:
@@ -417,7 +418,7 @@ def _release_hold(session: LiveSession, reason: str) -> None:
     """Cancel an unpaid hold (by the system), releasing its slot."""
     session.status = SessionStatus.CANCELLED.value
     session.cancelled_at = utcnow()
-    session.cancelled_by_role = "system"
+    session.cancelled_by_role = SYSTEM
     session.cancellation_reason = reason
     session.hold_expires_at = None
     session.ics_sequence += 1
@@ -504,7 +505,7 @@ def payment_status(viewer: User, session_id: int) -> PaymentStatus:
         state = "paid"
     elif given_back:
         state = "refunded"
-    elif session.status == SessionStatus.CANCELLED.value and session.cancelled_by_role == "system":
+    elif session.status == SessionStatus.CANCELLED.value and session.cancelled_by_role == SYSTEM:
         state = "released"
     else:
         state = "cancelled"

@@ -29,6 +29,7 @@ from .wording import plural
 FAN = "fan"
 PLAYER = "player"
 ADMIN = "admin"
+SYSTEM = "system"  # the platform itself: an unpaid hold that ran out, a payment that came too late
 
 
 @dataclass(frozen=True)
