@@ -126,6 +126,18 @@ class LiveSession(db.Model):
         expired_hold = and_(cls.status == SessionStatus.PENDING_PAYMENT.value, cls.hold_expires_at <= now)
         return and_(cls.status.not_in([status.value for status in RELEASED_STATUSES]), not_(expired_hold))
 
+    def mark_cancelled(self, now: datetime, by_role: str, reason: str | None, by_id: int | None = None) -> None:
+        """The one place a cancellation is written: by a person, or by the system for an unpaid
+        hold that ran out or a payment that came too late. Its time is released, and calendars
+        see a new sequence."""
+        self.status = SessionStatus.CANCELLED.value
+        self.cancelled_at = now
+        self.cancelled_by_id = by_id
+        self.cancelled_by_role = by_role
+        self.cancellation_reason = reason or None
+        self.hold_expires_at = None
+        self.ics_sequence += 1
+
     @property
     def recording_allowed(self) -> bool:
         return self.fan_recording_consent and self.player_recording_consent

@@ -462,11 +462,7 @@ def expire_holds(*, now: datetime | None = None, player_id: int | None = None, c
     # SKIP LOCKED: a hold being paid or cancelled right now is left to that transaction.
     expired = db.session.scalars(query.with_for_update(skip_locked=True)).all()
     for session in expired:
-        session.status = SessionStatus.CANCELLED.value
-        session.cancelled_at = now
-        session.cancelled_by_role = SYSTEM
-        session.cancellation_reason = "The payment was not completed in time, so the slot was released."
-        session.ics_sequence += 1
+        session.mark_cancelled(now, SYSTEM, "The payment was not completed in time, so the slot was released.")
         after_commit("kendama.jobs.expire_checkouts", session.id)
     notifications.queue_all(
         notifications.Message(held.fan_id, "hold_expired", session_id=held.id, dedupe_key=f"hold_expired:{held.id}")
@@ -559,13 +555,7 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     if session.status == SessionStatus.PENDING_PAYMENT.value:
         after_commit("kendama.jobs.expire_checkouts", session.id)  # its Checkout must not stay payable
 
-    session.status = SessionStatus.CANCELLED.value
-    session.cancelled_at = now
-    session.cancelled_by_id = actor.id
-    session.cancelled_by_role = role
-    session.cancellation_reason = reason or None
-    session.hold_expires_at = None
-    session.ics_sequence += 1
+    session.mark_cancelled(now, role, reason, by_id=actor.id)
     refunded = refund.amount if refund is not None else 0
     notifications.on_cancelled(session, refunded)
     db.session.commit()

@@ -416,12 +416,7 @@ def _settle_ended(checkout_id: str, status: str) -> None:
 
 def _release_hold(session: LiveSession, reason: str) -> None:
     """Cancel an unpaid hold (by the system), releasing its slot."""
-    session.status = SessionStatus.CANCELLED.value
-    session.cancelled_at = utcnow()
-    session.cancelled_by_role = SYSTEM
-    session.cancellation_reason = reason
-    session.hold_expires_at = None
-    session.ics_sequence += 1
+    session.mark_cancelled(utcnow(), SYSTEM, reason)
 
 
 # --- The safety net -------------------------------------------------------------------------
