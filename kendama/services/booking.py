@@ -519,11 +519,18 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
     return session
 
 
-def _check_cancellable(session: LiveSession, role: str, now: datetime) -> None:
+def cancel_refusal(session: LiveSession, role: str, now: datetime) -> str | None:
+    """Why `role` may not cancel the session now, or None: the one rule for the buttons and the cancel."""
     if session.status not in CANCELLABLE:
-        raise WrongState("This session can no longer be cancelled.")
+        return "This session can no longer be cancelled."
     if role != policy.ADMIN and now >= session.starts_at:
-        raise WrongState("The session has already started, so it can no longer be cancelled.")
+        return "The session has already started, so it can no longer be cancelled."
+    return None
+
+
+def _check_cancellable(session: LiveSession, role: str, now: datetime) -> None:
+    if refusal := cancel_refusal(session, role, now):
+        raise WrongState(refusal)
 
 
 def cancellation_quote(actor: User, session_id: int, *, now: datetime | None = None) -> policy.RefundQuote:
@@ -633,7 +640,7 @@ class Actions:
 def available_actions(session: LiveSession, viewer: User, *, now: datetime | None = None) -> Actions:
     now = now or utcnow()
     role = actor_role(session, viewer)
-    can_cancel = session.status in CANCELLABLE and (role == policy.ADMIN or now < session.starts_at)
+    can_cancel = cancel_refusal(session, role, now) is None
     note = None
     if role == policy.ADMIN or session.status != SessionStatus.CONFIRMED.value:
         can_reschedule = False
