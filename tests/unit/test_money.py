@@ -102,3 +102,9 @@ def test_to_minor_units_takes_zero_and_amounts_below_one(text, currency, minor):
 def test_to_minor_units_refuses_what_is_not_a_price(text):
     with pytest.raises(ValueError):
         to_minor_units(text, "usd")
+
+
+def test_split_carries_the_price_it_split():
+    """Booking stores `split.price` as the session's price and charges only when it is above 0."""
+    split = split_price(999, 15)
+    assert (split.price, split.platform_fee, split.player_share) == (999, 150, 849)

@@ -1,0 +1,120 @@
+"""Mutation testing of the rule modules with mutmut 3 (run it through scripts/mutation.sh).
+
+Each rule module is mutated in a working folder of its own, mutants/<module>/, against only the
+test files that cover it (MODULES below), so one module takes minutes rather than a full suite
+per mutant. The folder holds links to the project and a pyproject.toml that is the project's own
+with the module's `only_mutate` and test selection added to [tool.mutmut]; mutmut keeps its state
+there, so a second run only re-tests what changed, and `cd mutants/<module> && mutmut show NAME`
+(or `mutmut browse`) shows a mutant. docs/testing.md holds the latest table and the equivalent
+mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = Path(sys.executable).parent / "mutmut"
+
+# module -> (the file mutated, the test files that cover it). Pure unit tests where they cover the
+# module; the integration tests named here are the ones that reach its rules.
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "money": ("kendama/services/money.py", ["tests/unit/test_money.py", "tests/unit/test_refund_rounding.py"]),
+    "policy": ("kendama/services/policy.py", ["tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py"]),
+    "slots": (
+        "kendama/services/slots.py",
+        [
+            "tests/unit/test_slots.py",
+            "tests/unit/test_slot_properties.py",
+            "tests/unit/test_availability.py",
+            "tests/unit/test_booking.py",
+        ],
+    ),
+}
+
+# mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
+DETECTED = {"killed", "timeout", "caught by type check", "segfault"}
+
+
+def prepare(name: str) -> Path:
+    """mutants/<name>/: links to the project and the module's pyproject.toml."""
+    source, tests = MODULES[name]
+    work = ROOT / "mutants" / name
+    work.mkdir(parents=True, exist_ok=True)
+    for entry in ("kendama", "tests", "migrations", "app.py", "worker.py"):
+        link = work / entry
+        if not link.is_symlink():
+            link.symlink_to(ROOT / entry)
+    lines = []
+    for line in (ROOT / "pyproject.toml").read_text().splitlines():
+        lines.append(line)
+        if line.strip() == "[tool.mutmut]":
+            lines.append(f"only_mutate = {json.dumps([source])}")
+            lines.append(f"pytest_add_cli_args_test_selection = {json.dumps(tests)}")
+    (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    return work
+
+
+def statuses(name: str) -> dict[str, str]:
+    """Mutant name -> mutmut's status for the module's last run."""
+    from mutmut.stats import status_by_exit_code
+
+    source, _ = MODULES[name]
+    meta = ROOT / "mutants" / name / "mutants" / (source + ".meta")
+    if not meta.exists():
+        return {}
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    return {mutant: status_by_exit_code[code] for mutant, code in codes.items()}
+
+
+def run(name: str, max_children: int) -> int:
+    work = prepare(name)
+    print(f"== {name}: {MODULES[name][0]} against {' '.join(MODULES[name][1])}", flush=True)
+    return subprocess.call([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=work)
+
+
+def report(name: str, show: bool) -> None:
+    found = statuses(name)
+    counts = Counter(found.values())
+    detected = sum(counts[s] for s in DETECTED)
+    others = ", ".join(f"{s} {n}" for s, n in sorted(counts.items()) if s not in DETECTED | {"survived"})
+    print(
+        f"{name}: {len(found)} mutants, {detected} killed (timeouts included: {counts['timeout']}), "
+        f"{counts['survived']} survived" + (f", {others}" if others else "")
+    )
+    for mutant, status in sorted(found.items()):
+        if status not in DETECTED:
+            print(f"    {status}: {mutant}", flush=True)
+            if show:
+                subprocess.call([str(MUTMUT), "show", mutant], cwd=ROOT / "mutants" / name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"rule modules (default: all): {', '.join(MODULES)}")
+    parser.add_argument("--max-children", type=int, default=int(os.environ.get("MUTATION_CHILDREN", "2")))
+    parser.add_argument("--report", action="store_true", help="only print the last run's results")
+    parser.add_argument("--show", action="store_true", help="print each surviving mutant's diff")
+    args = parser.parse_args()
+    names = args.modules or list(MODULES)
+    unknown = [name for name in names if name not in MODULES]
+    if unknown:
+        parser.error(f"not a rule module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
+    failed = 0
+    for name in names:
+        if not args.report and run(name, args.max_children) != 0:
+            failed += 1
+    print()
+    for name in names:
+        report(name, args.show)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
