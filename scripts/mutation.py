@@ -17,24 +17,63 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
-# module -> (the file mutated, the test files that cover it). Pure unit tests where they cover the
-# module; the integration tests named here are the ones that reach its rules.
-MODULES: dict[str, tuple[str, list[str]]] = {
-    "money": ("kendama/services/money.py", ["tests/unit/test_money.py", "tests/unit/test_refund_rounding.py"]),
-    "policy": ("kendama/services/policy.py", ["tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py"]),
-    "slots": (
+
+@dataclass(frozen=True)
+class Target:
+    """A rule module: the file mutated, the test files that cover it, and which of its functions.
+
+    `functions` are mutmut name patterns (fnmatch; a method is `xǁClassǁname`): where a module
+    mixes pure rules with database work, its pure core is what is mutated. Empty: all of it.
+    """
+
+    source: str
+    tests: tuple[str, ...]
+    functions: tuple[str, ...] = ()
+
+    @property
+    def dotted(self) -> str:
+        return self.source.removesuffix(".py").replace("/", ".")
+
+    def patterns(self) -> list[str]:
+        """The mutants to run, named: mutmut re-tests a named mutant even if it has a result."""
+        return [f"{self.dotted}.{function}__mutmut_*" for function in self.functions or ("*",)]
+
+    def selects(self, mutant: str) -> bool:
+        return any(fnmatch(mutant, pattern) for pattern in self.patterns())
+
+
+# Pure unit tests where they cover the module; the integration tests named are the ones that reach
+# its rules.
+MODULES: dict[str, Target] = {
+    "money": Target("kendama/services/money.py", ("tests/unit/test_money.py", "tests/unit/test_refund_rounding.py")),
+    "policy": Target("kendama/services/policy.py", ("tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py")),
+    "slots": Target(
         "kendama/services/slots.py",
-        [
+        (
             "tests/unit/test_slots.py",
             "tests/unit/test_slot_properties.py",
             "tests/unit/test_availability.py",
             "tests/unit/test_booking.py",
-        ],
+        ),
+        # the pure computation: windows, DST edges, the grid, conflicts, freshness, grouping
+        (
+            "xǁRulesǁbooking_window",
+            "x__rules",
+            "x__edges",
+            "x_windows",
+            "x__forbidden_starts",
+            "x_compute_slots",
+            "x__margin",
+            "x_fresh_until",
+            "x_group_by_day",
+        ),
     ),
 }
 
@@ -44,7 +83,7 @@ DETECTED = {"killed", "timeout", "caught by type check", "segfault"}
 
 def prepare(name: str) -> Path:
     """mutants/<name>/: links to the project and the module's pyproject.toml."""
-    source, tests = MODULES[name]
+    target = MODULES[name]
     work = ROOT / "mutants" / name
     work.mkdir(parents=True, exist_ok=True)
     for entry in ("kendama", "tests", "migrations", "app.py", "worker.py"):
@@ -55,8 +94,8 @@ def prepare(name: str) -> Path:
     for line in (ROOT / "pyproject.toml").read_text().splitlines():
         lines.append(line)
         if line.strip() == "[tool.mutmut]":
-            lines.append(f"only_mutate = {json.dumps([source])}")
-            lines.append(f"pytest_add_cli_args_test_selection = {json.dumps(tests)}")
+            lines.append(f"only_mutate = {json.dumps([target.source])}")
+            lines.append(f"pytest_add_cli_args_test_selection = {json.dumps(list(target.tests))}")
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
     return work
 
@@ -65,18 +104,21 @@ def statuses(name: str) -> dict[str, str]:
     """Mutant name -> mutmut's status for the module's last run."""
     from mutmut.stats import status_by_exit_code
 
-    source, _ = MODULES[name]
-    meta = ROOT / "mutants" / name / "mutants" / (source + ".meta")
+    target = MODULES[name]
+    meta = ROOT / "mutants" / name / "mutants" / (target.source + ".meta")
     if not meta.exists():
         return {}
     codes = json.loads(meta.read_text())["exit_code_by_key"]
-    return {mutant: status_by_exit_code[code] for mutant, code in codes.items()}
+    return {mutant: status_by_exit_code[code] for mutant, code in codes.items() if target.selects(mutant)}
 
 
 def run(name: str, max_children: int) -> int:
     work = prepare(name)
-    print(f"== {name}: {MODULES[name][0]} against {' '.join(MODULES[name][1])}", flush=True)
-    return subprocess.call([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=work)
+    target = MODULES[name]
+    part = f" ({', '.join(target.functions)})" if target.functions else ""
+    print(f"== {name}: {target.source}{part} against {' '.join(target.tests)}", flush=True)
+    command = [str(MUTMUT), "run", "--max-children", str(max_children), *target.patterns()]
+    return subprocess.call(command, cwd=work)
 
 
 def report(name: str, show: bool) -> None:
