@@ -75,6 +75,16 @@ MODULES: dict[str, Target] = {
             "x_group_by_day",
         ),
     ),
+    "join_tokens": Target("kendama/services/join_tokens.py", ("tests/unit/test_join_tokens.py",)),
+    "join_window": Target(
+        "kendama/services/video.py",
+        ("tests/unit/test_video.py", "tests/unit/test_join_tokens.py"),
+        # when the room opens and who may enter it, with which token
+        ("x_opens_at", "x_window_open", "x_room_name_for", "x__check_joinable", "x_join", "x__token_request"),
+    ),
+    "rollout": Target(
+        "kendama/services/rollout.py", ("tests/unit/test_rollout.py", "tests/integration/test_rollout_feedback.py")
+    ),
 }
 
 # mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
