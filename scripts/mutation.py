@@ -85,6 +85,7 @@ MODULES: dict[str, Target] = {
     "rollout": Target(
         "kendama/services/rollout.py", ("tests/unit/test_rollout.py", "tests/integration/test_rollout_feedback.py")
     ),
+    "earnings": Target("kendama/services/earnings.py", ("tests/unit/test_earnings.py",)),
 }
 
 # mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
