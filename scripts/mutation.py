@@ -86,6 +86,29 @@ MODULES: dict[str, Target] = {
         "kendama/services/rollout.py", ("tests/unit/test_rollout.py", "tests/integration/test_rollout_feedback.py")
     ),
     "earnings": Target("kendama/services/earnings.py", ("tests/unit/test_earnings.py",)),
+    "refunds": Target(
+        "kendama/services/refunds.py",
+        ("tests/unit/test_refunds.py", "tests/unit/test_refund_rounding.py"),
+        # the promise, Stripe's answers, retries and the sweep (the webhook re-reads call Stripe)
+        (
+            "x_paid_payment",
+            "x_request_refund",
+            "x_refund_payment",
+            "x_fee_share",
+            "x__add_refund",
+            "x__already_refunded",
+            "x_refunds_of",
+            "x_execute_refund",
+            "x__record",
+            "x__failed",
+            "x__apply_state",
+            "x__schedule_retry",
+            "x__give_up",
+            "x_due_refund_ids",
+            "x_retry_now",
+            "x_troubled_refunds",
+        ),
+    ),
 }
 
 # mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
