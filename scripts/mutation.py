@@ -109,6 +109,24 @@ MODULES: dict[str, Target] = {
             "x_troubled_refunds",
         ),
     ),
+    "payouts": Target(
+        "kendama/services/payouts.py",
+        ("tests/unit/test_payouts.py",),
+        # what an account means and what follows from it; onboarding and links with Stripe recorded
+        (
+            "x__player_profile",
+            "x_payout_profile",
+            "x_start_onboarding",
+            "x_dashboard_link",
+            "x_refresh_state",
+            "x_reread_account",
+            "x_apply_account",
+            "x_payout_state",
+            "x__apply_state",
+            "x_destination_account",
+            "x__adopt_in_sandbox",
+        ),
+    ),
 }
 
 # mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
