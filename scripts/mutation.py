@@ -75,7 +75,9 @@ MODULES: dict[str, Target] = {
             "x_group_by_day",
         ),
     ),
-    "join_tokens": Target("kendama/services/join_tokens.py", ("tests/unit/test_join_tokens.py",)),
+    "join_tokens": Target(
+        "kendama/services/join_tokens.py", ("tests/unit/test_join_tokens.py", "tests/unit/test_join_token_store.py")
+    ),
     "join_window": Target(
         "kendama/services/video.py",
         ("tests/unit/test_video.py", "tests/unit/test_join_tokens.py"),
