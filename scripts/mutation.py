@@ -80,7 +80,7 @@ MODULES: dict[str, Target] = {
     ),
     "join_window": Target(
         "kendama/services/video.py",
-        ("tests/unit/test_video.py", "tests/unit/test_join_tokens.py"),
+        ("tests/unit/test_join_window.py", "tests/unit/test_video.py", "tests/unit/test_join_tokens.py"),
         # when the room opens and who may enter it, with which token
         ("x_opens_at", "x_window_open", "x_room_name_for", "x__check_joinable", "x_join", "x__token_request"),
     ),
