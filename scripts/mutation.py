@@ -129,6 +129,35 @@ MODULES: dict[str, Target] = {
             "x__adopt_in_sandbox",
         ),
     ),
+    "recordings": Target(
+        "kendama/services/recordings.py",
+        ("tests/unit/test_recording_access.py",),
+        # who sees a recording through which link, and share links (syncing from the provider aside)
+        (
+            "xǁRecordingPartǁlabel",
+            "x_parts_of_sessions",
+            "x_main_part",
+            "x_recording_of_session",
+            "x__main_part",
+            "x_grant_for",
+            "x__open",
+            "x__log",
+            "x_media_link",
+            "x_captions",
+            "x_shown_parts",
+            "xǁRecordingPageǁready",
+            "x_parts_for_viewer",
+            "x_recording_page",
+            "x__digest",
+            "x_active_share_link",
+            "x_create_share_link",
+            "x_revoke_share_links",
+            "x_revoke_share_links_of_session",
+            "x__revoke",
+            "x__active_share_link",
+            "x_shared_view",
+        ),
+    ),
 }
 
 # mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
@@ -166,12 +195,13 @@ def statuses(name: str) -> dict[str, str]:
     return {mutant: status_by_exit_code[code] for mutant, code in codes.items() if target.selects(mutant)}
 
 
-def run(name: str, max_children: int) -> int:
+def run(name: str, max_children: int, only: list[str] | None = None) -> int:
     work = prepare(name)
     target = MODULES[name]
     part = f" ({', '.join(target.functions)})" if target.functions else ""
     print(f"== {name}: {target.source}{part} against {' '.join(target.tests)}", flush=True)
-    command = [str(MUTMUT), "run", "--max-children", str(max_children), *target.patterns()]
+    patterns = [f"{target.dotted}.{function}__mutmut_*" for function in only] if only else target.patterns()
+    command = [str(MUTMUT), "run", "--max-children", str(max_children), *patterns]
     return subprocess.call(command, cwd=work)
 
 
@@ -197,6 +227,9 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=int(os.environ.get("MUTATION_CHILDREN", "2")))
     parser.add_argument("--report", action="store_true", help="only print the last run's results")
     parser.add_argument("--show", action="store_true", help="print each surviving mutant's diff")
+    parser.add_argument(
+        "--only", nargs="+", metavar="FUNCTION", help="re-test only these functions' mutants (mutmut names)"
+    )
     args = parser.parse_args()
     names = args.modules or list(MODULES)
     unknown = [name for name in names if name not in MODULES]
@@ -204,7 +237,7 @@ def main() -> int:
         parser.error(f"not a rule module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
     failed = 0
     for name in names:
-        if not args.report and run(name, args.max_children) != 0:
+        if not args.report and run(name, args.max_children, args.only) != 0:
             failed += 1
     print()
     for name in names:
