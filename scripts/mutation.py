@@ -158,6 +158,36 @@ MODULES: dict[str, Target] = {
             "x_shared_view",
         ),
     ),
+    "booking": Target(
+        "kendama/services/booking.py",
+        ("tests/unit/test_booking.py",),
+        # the lifecycle: create, the hold and its release, reschedule, cancel, what the viewer may do
+        (
+            "x_create_session",
+            "x__hold_end",
+            "x_expire_holds",
+            "x_actor_role",
+            "x_reschedule",
+            "x__check_cancellable",
+            "x_cancellation_quote",
+            "x__quote",
+            "x_cancel",
+            "x_available_actions",
+        ),
+    ),
+    "completion": Target(
+        "kendama/services/video.py",
+        ("tests/unit/test_video.py",),
+        # how a session ends: completed at its end, ended by the player, or a no-show
+        (
+            "x_finish_ended_sessions",
+            "x_can_end_lesson",
+            "x_end_lesson",
+            "x__check_endable",
+            "x_can_mark_no_show",
+            "x_mark_no_show",
+        ),
+    ),
 }
 
 # mutmut's exit codes, grouped the way the table counts them (mutmut/stats.py).
