@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import BetaAllowlistEntry, PlatformSetting
@@ -108,7 +109,10 @@ def test_the_allowlist_takes_an_email_as_typed_once_and_lists_by_email(app):
 def test_an_unknown_email_is_named_on_its_field(app):
     with pytest.raises(NotFound) as caught:
         rollout.add_to_allowlist(AdminFactory(), "ghost@example.com")
-    assert caught.value.fields == {"email": "No account has that email."}
+    assert (caught.value.message, caught.value.fields) == (
+        "No account has that email.",
+        {"email": "No account has that email."},
+    )
     with pytest.raises(NotFound):
         rollout.add_to_allowlist(AdminFactory(), None)
 
@@ -131,3 +135,12 @@ def test_only_admins_move_the_switch_or_the_allowlist(app, act):
         assert caught.value.message == "Administrators only."
     assert rollout.state() is rollout.LiveSessions.EVERYONE
     assert rollout.allowlist() == [fan]
+
+
+def test_the_gate_columns_are_named_for_a_callers_own_query(app):
+    """Booking reads them by name in its one statement (booking._read_for_booking)."""
+    admin, fan, player = AdminFactory(), FanFactory(), PlayerFactory()
+    rollout.set_state(admin, "beta")
+    rollout.add_to_allowlist(admin, fan.email)
+    row = db.session.execute(select(*rollout.gate_columns(fan.id, player.id))).one()
+    assert dict(row._mapping) == {"stored_state": "beta", "fan_allowlisted": True, "player_allowlisted": False}
