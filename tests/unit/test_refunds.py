@@ -6,11 +6,14 @@ adapter itself and the sandbox over HTTP are tested in tests/integration/payment
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
+from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations import stripe_gateway as gateway
 from kendama.models import Payment, Refund
@@ -42,12 +45,35 @@ class FakeStripe:
             raise self.answer
         return self.answer
 
+    def retrieve_refund(self, refund_id):
+        self.requests.append({"retrieve": refund_id})
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return {**self.answer, "id": refund_id}
+
 
 @pytest.fixture
 def stripe(monkeypatch):
     fake = FakeStripe()
     monkeypatch.setattr(gateway, "create_refund", fake.create_refund)
+    monkeypatch.setattr(gateway, "retrieve_refund", fake.retrieve_refund)
     return fake
+
+
+@pytest.fixture
+def locks(app):
+    """The statements that lock a refunds row, as PostgreSQL runs them (SQLite has no row locks)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "FROM refunds" in statement and "FOR UPDATE" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def paid(amount: int = 2500, fee: int = 375, *, status: str = "paid", intent: str | None = "pi_1") -> Payment:
@@ -110,6 +136,7 @@ def test_nothing_to_refund_adds_no_row(amount):
 
 
 def test_a_session_without_a_paid_payment_adds_no_row():
+    paid()  # another session's
     payment = paid(status="open")
     assert refunds.paid_payment(payment.session) is None
     assert refunds.request_refund(payment.session, 100) is None
@@ -339,16 +366,147 @@ def test_only_admins_retry_and_an_unknown_refund_is_not_found(stripe):
     with pytest.raises(NotAllowed) as caught:
         refunds.retry_now(FanFactory(), refund.id)
     assert caught.value.message == "Only administrators retry refunds."
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         refunds.retry_now(AdminFactory(), 10**9)
+    assert missing.value.message == "No such refund."
     assert stripe.requests == []
 
 
 def test_troubled_refunds_are_the_dead_then_the_failing_oldest_first():
     payment = paid()
-    dead_old = row(payment, status="dead", created_at=NOW - timedelta(days=2))
-    failed = row(payment, status="failed", created_at=NOW - timedelta(days=1))
     dead_new = row(payment, status="dead", created_at=NOW - timedelta(hours=1))
+    failed = row(payment, status="failed", created_at=NOW - timedelta(days=1))
+    dead_old = row(payment, status="dead", created_at=NOW - timedelta(days=2))
     row(payment, status="succeeded")
     row(payment, status="pending")
     assert refunds.troubled_refunds() == [dead_old, dead_new, failed]
+
+
+def test_of_two_paid_payments_the_latest_is_the_one_refunded():
+    first = paid(1000, 150)
+    second = Payment(
+        session_id=first.session_id,
+        amount=1500,
+        currency="eur",
+        application_fee_amount=225,
+        status="paid",
+        payment_intent_id="pi_second",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    db.session.add(second)
+    db.session.commit()
+    assert refunds.paid_payment(first.session) == second
+    assert refunds.request_refund(first.session, 5000).payment_id == second.id
+
+
+def test_one_minor_unit_is_refunded_too():
+    payment = paid(1000, 150)
+    assert refunds.request_refund(payment.session, 999).amount == 999
+    last = refunds.request_refund(payment.session, 1)
+    assert (last.amount, last.fee_refund_amount) == (1, 0)
+
+
+def test_a_refund_row_is_carried_out_once_its_transaction_commits():
+    payment = paid()
+    refund = refunds.request_refund(payment.session, 100)
+    assert (jobs.execute_refund, (refund.id,)) in db.session.info["jobs_pending"]
+
+
+def test_another_payments_refunds_do_not_count_against_this_one():
+    mine, theirs = paid(1000, 150), paid(1000, 150)
+    row(theirs, amount=900, fee_refund_amount=135, status="succeeded")
+    assert refunds._already_refunded(mine) == (0, 0)
+    assert refunds.request_refund(mine.session, 1000).amount == 1000
+
+
+def test_a_refund_with_stripe_is_reread_not_sent_again(stripe):
+    refund = row(paid(), status="pending", provider_refund_id="re_7", attempts=1)
+    done = refunds.execute_refund(refund.id, now=NOW)
+    assert stripe.requests == [{"retrieve": "re_7"}]
+    assert (done.status, done.attempts) == ("succeeded", 1)
+
+
+def test_a_reread_that_fails_leaves_the_refund_as_it_was(stripe):
+    refund = row(paid(), status="pending", provider_refund_id="re_7", attempts=1)
+    stripe.answer = gateway.GatewayError("Stripe timed out.", retryable=True)
+    done = refunds.execute_refund(refund.id, now=NOW)
+    assert (done.status, done.provider_refund_id, done.attempts, done.last_error) == ("pending", "re_7", 1, None)
+
+
+def test_a_new_attempt_clears_the_last_error(stripe):
+    refund = row(paid(), status="failed", attempts=1, last_error="Stripe timed out.", next_attempt_at=NOW)
+    stripe.answer = {"id": "re_2", "status": "pending"}
+    done = refunds.execute_refund(refund.id, now=NOW)
+    assert (done.status, done.last_error) == ("pending", None)
+
+
+def test_a_first_failure_of_a_refund_stripe_had_is_retried():
+    refund = row(paid(), status="pending", provider_refund_id="re_1", attempts=1)
+    refunds._apply_state(refund, {"id": "re_1", "status": "failed", "failure_reason": "lost"})
+    assert (refund.status, refund.last_error) == ("failed", "Stripe reported the refund failed: lost.")
+
+
+def test_failures_are_logged_with_the_refund_and_the_reason(app, monkeypatch, stripe, caplog):
+    monkeypatch.setitem(app.config, "REFUND_MAX_ATTEMPTS", 1)
+    stripe.answer = gateway.GatewayError("Stripe timed out.", retryable=True)
+    refund = row(paid())
+    with caplog.at_level(logging.WARNING, logger=refunds.log.name):
+        refunds.execute_refund(refund.id, now=NOW)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"refund {refund.id} failed: Stripe timed out."),
+        ("ERROR", f"refund {refund.id} is dead after 1 attempts: Stripe timed out."),
+    ]
+    assert refund.status == "dead"
+
+
+def test_the_sweep_judges_at_the_moment_it_is_given():
+    payment = paid()
+    later = row(payment, status="failed", next_attempt_at=NOW + timedelta(hours=1))
+    assert refunds.due_refund_ids(NOW) == []
+    assert refunds.due_refund_ids(NOW + timedelta(hours=1)) == [later.id]
+
+
+def test_the_sweep_takes_at_most_200_at_a_time():
+    payment = paid()
+    db.session.add_all(
+        Refund(
+            session_id=payment.session_id,
+            payment_id=payment.id,
+            amount=1,
+            currency="eur",
+            status="failed",
+            next_attempt_at=NOW,
+            idempotency_key=uuid.uuid4().hex,
+        )
+        for _ in range(201)
+    )
+    db.session.commit()
+    due = refunds.due_refund_ids(NOW)
+    assert len(due) == 200 and due == sorted(due)
+
+
+def test_an_admin_retries_a_failing_refund_too(stripe):
+    refund = row(paid(), status="failed", attempts=3, next_attempt_at=NOW + timedelta(hours=2))
+    retry = refunds.retry_now(AdminFactory(), refund.id)
+    assert (retry.already_done, retry.refund, retry.refund.status) == (False, refund, "succeeded")
+    assert len(stripe.requests) == 1
+
+
+def test_a_retry_of_a_refund_already_done_says_so_and_names_it(stripe):
+    refund = row(paid(), status="succeeded")
+    retry = refunds.retry_now(AdminFactory(), refund.id)
+    assert (retry.already_done, retry.refund) == (True, refund) and stripe.requests == []
+
+
+def test_the_outcome_is_recorded_under_a_lock_and_never_while_stripe_is_called(stripe, locks):
+    refund = row(paid())
+    refunds.execute_refund(refund.id, now=NOW)
+    assert len(locks) == 1  # the re-read after Stripe answered
+    stripe.answer = gateway.GatewayError("Stripe timed out.", retryable=True)
+    failing = row(paid())
+    refunds.execute_refund(failing.id, now=NOW)
+    assert len(locks) == 2
+    dead = row(paid(), status="dead")
+    stripe.answer = {"id": "re_9", "status": "succeeded"}
+    refunds.retry_now(AdminFactory(), dead.id)
+    assert len(locks) == 4  # the admin's retry locks the row, then records the outcome under a lock
