@@ -136,3 +136,11 @@ def test_only_players_have_earnings_and_only_admins_see_the_platforms():
     with pytest.raises(NotAllowed) as player:
         earnings.platform_revenue(PlayerFactory())
     assert player.value.message == "Only administrators see platform revenue."
+
+
+def test_two_refunds_in_a_month_both_count():
+    session = LiveSessionFactory(player=PlayerFactory(timezone="UTC"))
+    payment = pay(session, 2500, 375, datetime(2026, 5, 3, tzinfo=UTC))
+    refund(payment, 1000, 150, datetime(2026, 5, 4, tzinfo=UTC))
+    refund(payment, 500, 75, datetime(2026, 5, 5, tzinfo=UTC))
+    assert line(earnings.player_earnings(session.player)) == [(date(2026, 5, 1), "usd", 1, 2500, 375, 1500, 225)]
