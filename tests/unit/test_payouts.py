@@ -139,7 +139,10 @@ def test_a_ready_profile_without_an_account_takes_no_payment(calls):
     profile_of(player).payout_account_id = None
     with pytest.raises(WrongState) as caught:
         payouts.destination_account(player.id)
-    assert caught.value.code == "payments_unavailable"
+    assert (caught.value.code, caught.value.message) == (
+        "payments_unavailable",
+        "This player cannot take payments right now.",
+    )
 
 
 def test_with_the_sandbox_a_ready_player_gets_a_real_sandbox_account(calls, monkeypatch):
@@ -171,12 +174,20 @@ def test_onboarding_creates_one_account_per_player_then_links_to_stripe(calls):
     assert [name for name, _ in calls] == ["create_connected_account", "create_account_link", "create_account_link"]
 
 
-@pytest.mark.parametrize("failing", ["create_connected_account", "create_account_link"])
-def test_stripe_down_during_onboarding_is_a_clear_503(calls, failing):
+@pytest.mark.parametrize(
+    ("failing", "logged"),
+    [
+        ("create_connected_account", "creating the connected account of player {} failed: timeout"),
+        ("create_account_link", "creating an onboarding link for player {} failed: timeout"),
+    ],
+)
+def test_stripe_down_during_onboarding_is_a_clear_503_logged_with_the_player(calls, caplog, failing, logged):
     calls.answer(failing, gateway.GatewayError("timeout", retryable=True))
-    with pytest.raises(ProviderUnavailable) as caught:
-        payouts.start_onboarding(PlayerFactory())
+    player = PlayerFactory()
+    with pytest.raises(ProviderUnavailable) as caught, caplog.at_level("WARNING", logger=payouts.log.name):
+        payouts.start_onboarding(player)
     assert caught.value.message == payouts.UNAVAILABLE
+    assert [r.getMessage() for r in caplog.records] == [logged.format(player.id)]
 
 
 def test_refreshing_rereads_the_account_and_without_one_asks_nothing(calls):
@@ -188,8 +199,9 @@ def test_refreshing_rereads_the_account_and_without_one_asks_nothing(calls):
     assert (profile.payout_state, profile.charges_enabled, profile.payouts_enabled) == ("enabled", True, True)
     assert calls == [("retrieve_account", {"args": ("acct_9",)})]
     calls.answer("retrieve_account", gateway.GatewayError("down", retryable=True))
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(ProviderUnavailable) as down:
         payouts.refresh_state(player)
+    assert down.value.message == payouts.UNAVAILABLE
 
 
 def test_the_dashboard_link_needs_an_account_past_onboarding(calls):
@@ -205,8 +217,9 @@ def test_the_dashboard_link_needs_an_account_past_onboarding(calls):
     assert payouts.dashboard_link(player) == "https://connect.example/dashboard"
     assert calls[-1] == ("create_login_link", {"args": ("acct_2",)})
     calls.answer("create_login_link", gateway.GatewayError("down", retryable=True))
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(ProviderUnavailable) as down:
         payouts.dashboard_link(player)
+    assert down.value.message == payouts.UNAVAILABLE
 
 
 def test_an_account_event_is_reread_from_stripe(calls):
@@ -222,3 +235,18 @@ def test_only_players_have_payouts(calls):
         payouts.payout_profile(FanFactory())
     assert caught.value.message == "Only players have payouts."
     assert payouts.payout_profile(PlayerFactory()).payout_state == "none"
+
+
+def test_requirement_lists_alike_in_their_first_60_characters_give_one_notice():
+    """The notice's dedupe key keeps the sorted requirements to 60 characters."""
+    player = PlayerFactory(setup__paid=True)
+    account_id = profile_of(player).payout_account_id
+    for last in ("a", "b"):
+        payouts.apply_account({"id": account_id, "charges_enabled": True})
+        payouts.apply_account({"id": account_id, "requirements": {"currently_due": ["x" * 60 + last]}})
+    db.session.commit()
+    assert len(restricted_notices(player)) == 1
+    payouts.apply_account({"id": account_id, "charges_enabled": True})
+    payouts.apply_account({"id": account_id, "requirements": {"currently_due": ["y"]}})
+    db.session.commit()
+    assert len(restricted_notices(player)) == 2
