@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from kendama.extensions import db
@@ -234,14 +235,34 @@ def test_a_link_made_for_someone_who_no_longer_may_look_is_refused(media):
     assert db.session.get(User, 10**9) is None and media.asked == []
 
 
-def test_the_provider_down_is_a_clear_503_and_nothing_is_logged(media):
+def test_the_provider_down_is_a_clear_503_logged_and_no_access_recorded(media, caplog):
     session = recorded_session()
     row = recording(session)
     media.down = True
-    with pytest.raises(ProviderUnavailable) as down:
+    with pytest.raises(ProviderUnavailable) as down, caplog.at_level("WARNING", logger=recordings.log.name):
         recordings.media_link(row.id, token(row.id, user=session.fan_id))
     assert down.value.message == "The recording cannot be reached right now. Please try again."
     assert accesses(row) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"access link for recording {row.provider_recording_id} failed: timeout"
+    ]
+
+
+@pytest.mark.parametrize(("age", "refused"), [(299, False), (301, True)])
+def test_a_file_link_lasts_the_configured_seconds(app, monkeypatch, media, age, refused):
+    session = recorded_session()
+    row = recording(session)
+    made_at = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: made_at(self) - age)
+    old = token(row.id, user=session.fan_id)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", made_at)
+    assert app.config["SIGNED_URL_SECONDS"] == 300
+    if not refused:
+        assert recordings.media_link(row.id, old).startswith("https://media.example/")
+        return
+    with pytest.raises(NotAllowed) as expired:
+        recordings.media_link(row.id, old)
+    assert (expired.value.code, expired.value.message) == ("link_expired", "This link has expired.")
 
 
 # --- Pages -------------------------------------------------------------------------------------------
@@ -271,6 +292,7 @@ def test_the_player_sees_their_live_share_link_and_the_fan_does_not(app):
     link, _ = recordings.create_share_link(session.player, session.id, now=NOW)
     page = recordings.recording_page(session.player, session.id)
     assert (page.is_player, page.ready, page.share_link, page.sharing_offer) == (True, True, link, "withdraw")
+    assert page.session.id == session.id and [shown.part.label for shown in page.parts] == ["Recording"]
     fan_page = recordings.recording_page(session.fan, session.id)
     assert (fan_page.is_player, fan_page.ready, fan_page.share_link) == (False, True, None)
 
@@ -417,3 +439,36 @@ def test_a_share_link_opens_no_other_sessions_recording(media):
     with pytest.raises(NotFound):
         recordings.media_link(theirs.id, token(theirs.id, share=10**9))
     assert media.asked == []
+
+
+def test_of_two_live_links_the_newest_is_shown_and_other_sessions_links_never():
+    session, other = recorded_session(), recorded_session()
+    row, theirs = recording(session), recording(other)
+    recordings.create_share_link(other.player, other.id, now=NOW)
+    assert recordings.active_share_link(session.player, session.id, now=NOW) is None
+    older = RecordingShareLink(
+        recording_id=row.id,
+        token_hash="a" * 64,
+        created_by_id=session.player_id,
+        created_at=NOW - timedelta(hours=2),
+        expires_at=NOW + timedelta(days=1),
+    )
+    newer = RecordingShareLink(
+        recording_id=row.id,
+        token_hash="b" * 64,
+        created_by_id=session.player_id,
+        created_at=NOW - timedelta(hours=1),
+        expires_at=NOW + timedelta(days=1),
+    )
+    db.session.add_all([older, newer])
+    db.session.commit()
+    assert recordings.active_share_link(session.player, session.id, now=NOW) == newer
+    assert theirs.session_id == other.id
+
+
+def test_revoking_records_the_moment_it_is_given():
+    session = recorded_session()
+    recording(session)
+    link, _ = recordings.create_share_link(session.player, session.id, now=NOW - timedelta(hours=3))
+    recordings.revoke_share_links(session.player, session.id, now=NOW - timedelta(hours=1))
+    assert db.session.get(RecordingShareLink, link.id).revoked_at == NOW - timedelta(hours=1)
