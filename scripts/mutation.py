@@ -160,7 +160,7 @@ MODULES: dict[str, Target] = {
     ),
     "booking": Target(
         "kendama/services/booking.py",
-        ("tests/unit/test_booking.py",),
+        ("tests/unit/test_booking.py", "tests/unit/test_booking_lifecycle.py"),
         # the lifecycle: create, the hold and its release, reschedule, cancel, what the viewer may do
         (
             "x_create_session",
