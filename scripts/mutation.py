@@ -177,7 +177,7 @@ MODULES: dict[str, Target] = {
     ),
     "completion": Target(
         "kendama/services/video.py",
-        ("tests/unit/test_video.py",),
+        ("tests/unit/test_session_completion.py", "tests/unit/test_video.py"),
         # how a session ends: completed at its end, ended by the player, or a no-show
         (
             "x_finish_ended_sessions",
