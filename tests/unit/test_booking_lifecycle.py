@@ -289,3 +289,80 @@ def test_a_confirmed_session_early_may_be_moved_with_no_note():
     session = LiveSessionFactory()
     actions = booking.available_actions(session, session.fan, now=session.starts_at - timedelta(days=3))
     assert actions == booking.Actions(can_cancel=True, can_reschedule=True, reschedule_note=None)
+
+
+# --- Create ---------------------------------------------------------------------------------------
+
+
+def test_holds_are_expired_skipping_rows_another_transaction_holds(session_locks):
+    player = PlayerFactory(setup__paid=True)
+    held = booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+    session_locks.clear()
+    booking.expire_holds(now=held.hold_expires_at)
+    assert len(session_locks) == 1 and "FOR UPDATE SKIP LOCKED" in session_locks[0]
+
+
+def test_a_booking_without_notes_stores_none_typed():
+    fan, player = FanFactory(), PlayerFactory()
+    assert booking.create_session(fan, player.id, weekday_at(10), 30).notes == ""
+    assert booking.create_session(fan, player.id, weekday_at(12), 30, notes=None).notes == ""
+    longest = booking.create_session(fan, player.id, weekday_at(14), 30, notes="n" * booking.MAX_NOTES)
+    assert longest.notes == "n" * booking.MAX_NOTES
+    with pytest.raises(InvalidInput) as long:
+        booking.create_session(fan, player.id, weekday_at(15), 30, notes="n" * (booking.MAX_NOTES + 1))
+    assert long.value.fields == {"notes": f"Keep the notes under {booking.MAX_NOTES} characters."}
+
+
+def test_a_start_that_is_not_free_says_so_on_the_field():
+    with pytest.raises(SlotUnavailable) as refused:
+        booking.create_session(FanFactory(), PlayerFactory().id, weekday_at(20), 30)  # outside the hours
+    assert (refused.value.message, refused.value.fields) == (booking.SLOT_TAKEN, {"start": booking.SLOT_TAKEN})
+
+
+def test_a_fan_booked_elsewhere_at_that_time_is_told_on_the_field():
+    fan = FanFactory()
+    free_session(fan=fan)
+    busy = "You already have a session at that time."
+    with pytest.raises(SlotUnavailable) as refused:
+        booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    assert (refused.value.code, refused.value.message, refused.value.fields) == (
+        "overlapping_session",
+        busy,
+        {"start": busy},
+    )
+
+
+def test_a_booking_is_judged_at_the_moment_given():
+    """A start beyond the booking window from today is bookable when judged from a later day."""
+    player = PlayerFactory(setup__days_ahead=10)
+    start = weekday_at(10, days_ahead=15)
+    with pytest.raises(SlotUnavailable):
+        booking.create_session(FanFactory(), player.id, start, 30)
+    later = start - timedelta(days=5)
+    assert booking.create_session(FanFactory(), player.id, start, 30, now=later).starts_at == start
+
+
+def test_in_a_closed_beta_a_fan_and_player_on_the_list_may_book():
+    from kendama.services import rollout
+
+    admin, fan, player = AdminFactory(), FanFactory(), PlayerFactory()
+    rollout.set_state(admin, "beta")
+    rollout.add_to_allowlist(admin, fan.email)
+    rollout.add_to_allowlist(admin, player.email)
+    assert booking.create_session(fan, player.id, weekday_at(10), 30).status == "confirmed"
+
+
+def test_booking_expires_only_that_players_holds_and_only_with_the_booking():
+    mine, theirs = PlayerFactory(setup__paid=True), PlayerFactory(setup__paid=True)
+    my_hold = booking.create_session(FanFactory(), mine.id, weekday_at(10), 30)
+    their_hold = booking.create_session(FanFactory(), theirs.id, weekday_at(10), 30)
+    later = my_hold.hold_expires_at + timedelta(minutes=1)
+    fan = FanFactory()
+    free_session(fan=fan, player=PlayerFactory(), hour=12)
+    with pytest.raises(SlotUnavailable):  # this fan is busy then: the booking fails after expiring holds
+        booking.create_session(fan, mine.id, weekday_at(12), 30, now=later)
+    db.session.rollback()
+    assert db.session.get(LiveSession, my_hold.id).status == "pending_payment"  # nothing half-applied
+    booking.create_session(FanFactory(), mine.id, weekday_at(10), 30, now=later)
+    assert db.session.get(LiveSession, my_hold.id).status == "cancelled"
+    assert db.session.get(LiveSession, their_hold.id).status == "pending_payment"
