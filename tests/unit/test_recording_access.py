@@ -111,6 +111,7 @@ def test_parts_are_numbered_in_the_order_they_were_made_and_deleted_ones_are_not
     only = recording(alone)
     assert [p.label for p in recordings.parts_of_sessions([alone.id])[alone.id]] == ["Recording"]
     assert recordings.parts_of_sessions([session.id, alone.id]).keys() == {session.id, alone.id}
+    assert recordings.parts_of_sessions([session.id]).keys() == {session.id}  # nobody else's are read
     assert only.session_id == alone.id
 
 
@@ -469,6 +470,11 @@ def test_of_two_live_links_the_newest_is_shown_and_other_sessions_links_never():
 def test_revoking_records_the_moment_it_is_given():
     session = recorded_session()
     recording(session)
-    link, _ = recordings.create_share_link(session.player, session.id, now=NOW - timedelta(hours=3))
+    link, raw = recordings.create_share_link(session.player, session.id, now=NOW - timedelta(hours=3))
+    assert link.created_at == NOW - timedelta(hours=3) and len(raw) == 43  # 32 random bytes
+    other = recorded_session()
+    recording(other)
+    theirs, _ = recordings.create_share_link(other.player, other.id, now=NOW - timedelta(hours=3))
     recordings.revoke_share_links(session.player, session.id, now=NOW - timedelta(hours=1))
     assert db.session.get(RecordingShareLink, link.id).revoked_at == NOW - timedelta(hours=1)
+    assert db.session.get(RecordingShareLink, theirs.id).revoked_at is None  # only this session's links
