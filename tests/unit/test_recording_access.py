@@ -478,3 +478,23 @@ def test_revoking_records_the_moment_it_is_given():
     recordings.revoke_share_links(session.player, session.id, now=NOW - timedelta(hours=1))
     assert db.session.get(RecordingShareLink, link.id).revoked_at == NOW - timedelta(hours=1)
     assert db.session.get(RecordingShareLink, theirs.id).revoked_at is None  # only this session's links
+
+
+def test_making_a_share_link_locks_the_session_first(app):
+    """Two clicks at once make one live link: the second waits for the first and then revokes it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    session = recorded_session()
+    recording(session)
+    locks: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "FROM sessions" in statement and "FOR UPDATE" in statement:
+            locks.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        recordings.create_share_link(session.player, session.id, now=NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(locks) == 1
