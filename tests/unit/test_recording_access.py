@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from itsdangerous import TimestampSigner
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kendama.extensions import db
 from kendama.integrations import video as video_provider
