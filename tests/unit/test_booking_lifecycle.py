@@ -233,10 +233,11 @@ def test_cancelling_a_paid_session_late_refunds_by_the_policy_and_says_how_much(
     assert (quote.percent, quote.amount, quote.currency) == (50, 500, "usd")
     result = booking.cancel(fan, session.id, now=moment)
     assert (result.refund.amount, result.refund.currency, result.refund.status) == (500, "usd", "pending")
-    notice = db.session.scalar(
+    notices = db.session.scalars(
         select(Notification).where(Notification.session_id == session.id, Notification.kind == "cancelled")
-    )
-    assert notice is not None
+    ).all()
+    assert sorted(n.user_id for n in notices) == sorted([session.fan_id, session.player_id])
+    assert [(n.payload["refund_amount"], n.payload["currency"]) for n in notices] == [(500, "usd")] * 2  # says how much
 
 
 def test_cancelling_a_hold_closes_its_checkout_after_the_commit(monkeypatch):
