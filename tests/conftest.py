@@ -19,6 +19,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from kendama import create_app
 from kendama.extensions import db, limiter
+from kendama.integrations.stripe_sandbox import store as stripe_store
+from kendama.integrations.video_sandbox import store as video_store
 
 from . import postgres
 from .backends import BACKENDS, isolate_g, per_backend, scratch_app
@@ -110,6 +112,10 @@ def remove_scratch_files(app) -> None:
                 shutil.rmtree(candidate, ignore_errors=True)
             else:
                 candidate.unlink(missing_ok=True)
+    # The sandboxes make their schema once per file and process: a later run in this process
+    # (mutmut runs pytest again and again in one process) must make it again in the new file.
+    stripe_store._initialised.clear()
+    video_store._initialised.clear()
 
 
 @pytest.fixture(autouse=True)

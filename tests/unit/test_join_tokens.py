@@ -77,11 +77,13 @@ def test_joining_again_reuses_the_token_without_asking_the_provider(issued):
     assert issued == [str(session.fan_id)]
 
 
-def test_joining_again_writes_nothing_when_the_session_already_shows_the_join(issued, statements):
+@pytest.mark.parametrize("role", ["fan", "player"])
+def test_joining_again_writes_nothing_when_the_session_already_shows_the_join(issued, statements, role):
     session = LiveSessionFactory()
-    video.join(session.player, session.id, now=session.starts_at)
+    person = getattr(session, role)
+    video.join(person, session.id, now=session.starts_at)
     statements.clear()
-    video.join(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    video.join(person, session.id, now=session.starts_at + timedelta(minutes=1))
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE") or "FOR UPDATE" in s.upper()]
     assert db.session.get(LiveSession, session.id).status == "in_progress"
 
@@ -118,6 +120,40 @@ def test_after_everyone_left_the_call_is_rejoined_with_the_kept_token(sandbox, i
     assert again.token == first.token and issued == [str(session.fan_id)]
     assert "participant_id" in sandbox.call(again.room_url, "join", {"token": again.token}).json()
     assert db.session.get(LiveSession, session.id).status == "in_progress"
+
+
+def test_a_kept_token_whose_join_is_not_on_record_still_records_it(issued):
+    """Another process kept the token, or the join was lost: the session still shows who joined, and when."""
+    session = LiveSessionFactory()
+    session_id, fan, start = session.id, session.fan, session.starts_at
+    first = video.join(fan, session_id, now=start)
+    stored = db.session.get(LiveSession, session_id)
+    stored.fan_joined_at = stored.started_at = None
+    stored.status = "confirmed"
+    db.session.commit()
+    again = video.join(fan, session_id, now=start + timedelta(minutes=2))
+    assert again.token == first.token and issued == [str(fan.id)]
+    stored = db.session.get(LiveSession, session_id)
+    assert (stored.status, stored.fan_joined_at, stored.started_at, stored.player_joined_at) == (
+        "in_progress",
+        start + timedelta(minutes=2),
+        start + timedelta(minutes=2),
+        None,
+    )
+
+
+def test_a_grant_names_the_room_and_expires_with_the_session(issued):
+    session = LiveSessionFactory()
+    grant = video.join(session.fan, session.id, now=session.starts_at)
+    assert grant.expires_at == session.ends_at and grant.recording is False
+    assert grant.room_url.endswith("/call/" + room_name(session.id, 0))
+
+
+def test_a_session_whose_stored_room_is_not_its_current_one_gets_its_room(sandbox, issued):
+    session = LiveSessionFactory(room_name="kendama-stale-room", room_url="https://video.example/call/stale")
+    grant = video.join(session.fan, session.id, now=session.starts_at)
+    assert grant.room_url.endswith("/call/" + room_name(session.id, 0))
+    assert sandbox.token_properties(grant.token)["room_name"] == room_name(session.id, 0)
 
 
 # --- A changed session or person gets a new token ----------------------------------------------

@@ -126,3 +126,9 @@ def test_a_price_field_shows_plain_numbers():
     assert from_minor_units(2550, "usd") == "25.50"
     assert from_minor_units(123456789, "eur") == "1234567.89"
     assert from_minor_units(1500, "jpy") == "1500"
+
+
+def test_split_carries_the_price_it_split():
+    """Booking stores `split.price` as the session's price and charges only when it is above 0."""
+    split = split_price(999, 15)
+    assert (split.price, split.platform_fee, split.player_share) == (999, 150, 849)

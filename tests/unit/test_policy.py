@@ -115,3 +115,17 @@ def test_every_refusal_names_its_reason(app):
     with pytest.raises(PolicyViolation) as caught:
         policy.check_reschedule(_session(0), START - timedelta(hours=1))
     assert caught.value.message == "Sessions can only be rescheduled at least 24 hours before the start."
+
+
+def test_a_full_refund_states_the_configured_notice(app):
+    quote = policy.refund_quote(2500, "usd", START, policy.FAN, START - timedelta(days=3))
+    assert (quote.percent, quote.amount, quote.currency) == (100, 2500, "usd")
+    assert quote.reason == "Cancelled at least 24 hours before the start: full refund."
+
+
+def test_a_free_session_quotes_its_percent_and_currency_with_nothing_to_refund(app):
+    """The cancel page and the API show the quote whole: a free session still has a percent and a currency."""
+    quote = policy.refund_quote(0, "eur", START, policy.FAN, START - timedelta(days=3))
+    assert quote == policy.RefundQuote(100, 0, "eur", "Nothing was paid, so there is nothing to refund.")
+    late = policy.refund_quote(0, "jpy", START, policy.FAN, START - timedelta(hours=3))
+    assert (late.percent, late.amount, late.currency) == (50, 0, "jpy")

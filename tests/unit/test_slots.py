@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kendama.services.slots import Rules, compute_slots, group_by_day
+from kendama.services.slots import Rules, Slot, compute_slots, fresh_until, group_by_day
 
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 WHOLE_DAY = ((time(0), time(0)),)  # 00:00 to midnight at the end of the day
@@ -259,3 +259,21 @@ def test_a_busy_time_keeps_the_buffer_after_it():
     busy = [seconds(day.replace(hour=10), day.replace(hour=10, minute=30))]
     starts = [s.start.strftime("%H:%M") for s in slots_on(rules, date(2026, 6, 1), busy=busy)]
     assert "10:30" not in starts and "10:45" in starts
+
+
+def test_slots_grouped_by_day_keep_every_slot_in_order_under_its_local_date():
+    late, early, next_day = (
+        Slot(datetime(2026, 6, 1, h, m, tzinfo=UTC), datetime(2026, 6, 1, h, m, tzinfo=UTC) + timedelta(minutes=30))
+        for h, m in ((20, 0), (21, 45), (22, 15))
+    )
+    assert group_by_day([late, early, next_day], "Europe/Prague") == {
+        date(2026, 6, 1): [late, early],  # 22:00 and 23:45 in Prague
+        date(2026, 6, 2): [next_day],  # 00:15
+    }
+
+
+def test_a_computed_list_stays_right_until_its_first_slot_falls_inside_the_notice():
+    rules = make_rules("UTC", notice=90)
+    first = datetime(2026, 6, 1, 9, 15, tzinfo=UTC)
+    assert fresh_until(first, rules) == datetime(2026, 6, 1, 7, 45, tzinfo=UTC)
+    assert fresh_until(None, rules) is None  # nothing listed: nothing the clock can take away

@@ -139,6 +139,20 @@ def test_a_provider_outage_is_a_clear_503(app, monkeypatch):
     assert db.session.get(LiveSession, session.id).status == "confirmed"
 
 
+def test_a_token_the_provider_cannot_issue_is_a_clear_503_logged_with_the_session(app, monkeypatch, caplog):
+    session = LiveSessionFactory(room_name=None)
+    session.room_name, session.room_url = room_name(session.id, 0), "https://video.example/call/room"
+    db.session.commit()  # the room exists already: only the token is asked for
+    monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", "http://127.0.0.1:9/_sandbox/video")  # nothing listens
+    monkeypatch.setitem(app.config, "DAILY_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(video.provider(), "backoff_seconds", 0.0)
+    with pytest.raises(ProviderUnavailable) as failed, caplog.at_level("WARNING", logger=video.log.name):
+        video.join(session.fan, session.id, now=session.starts_at)
+    assert (failed.value.status, failed.value.code) == (503, "video_unavailable")
+    assert f"meeting token for session {session.id} failed" in caplog.text
+    assert db.session.get(LiveSession, session.id).status == "confirmed"
+
+
 def test_without_a_key_where_sandboxes_are_refused_video_is_off(app, monkeypatch):
     session = LiveSessionFactory()
     monkeypatch.setitem(app.config, "SANDBOXES_ALLOWED", False)

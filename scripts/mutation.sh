@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Mutation testing of the rule modules (docs/testing.md): `bash scripts/mutation.sh [module ...]`
+# runs mutmut on those modules (all by default), one after the other, each against only the tests
+# that cover it, niced and with two test processes at a time (MUTATION_CHILDREN to change), and
+# prints killed and survived per module. `--report` prints the last results without running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh requirements-test.txt
+bash scripts/services.sh  # the tests' fixtures open a PostgreSQL database, the unit tests' too
+exec nice -n "${MUTATION_NICE:-15}" .venv/bin/python scripts/mutation.py "$@"
