@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from kendama import jobs
 from kendama.extensions import db
 from kendama.models import LiveSession, Notification
 from kendama.services import booking
@@ -59,7 +58,7 @@ def test_an_expired_hold_is_cancelled_by_the_system_with_its_reason_and_a_new_se
     held.ics_sequence = 4
     db.session.commit()
     moment = held.hold_expires_at
-    monkeypatch.setattr(jobs, "after_commit", lambda func, *args: pending.append((func, args)))
+    monkeypatch.setattr(booking, "after_commit", lambda name, *args: pending.append((name, args)))
     assert booking.expire_holds(now=moment - timedelta(seconds=1)) == 0
     assert booking.expire_holds(now=moment) == 1  # expired exactly at its end
     held = db.session.get(LiveSession, held.id)
@@ -244,7 +243,7 @@ def test_cancelling_a_hold_closes_its_checkout_after_the_commit(monkeypatch):
     fan = FanFactory()
     held = booking.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
     pending: list = []
-    monkeypatch.setattr(jobs, "after_commit", lambda func, *args: pending.append((func, args)))
+    monkeypatch.setattr(booking, "after_commit", lambda name, *args: pending.append((name, args)))
     booking.cancel(fan, held.id)
     assert ("kendama.jobs.expire_checkouts", (held.id,)) in pending
     confirmed = free_session(hour=12)

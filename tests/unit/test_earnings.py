@@ -10,6 +10,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import Payment, Refund
 from kendama.services import earnings
+from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY
 from kendama.services.errors import NotAllowed
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -132,10 +133,10 @@ def test_totals_by_currency_add_every_month_up():
 def test_only_players_have_earnings_and_only_admins_see_the_platforms():
     with pytest.raises(NotAllowed) as fan:
         earnings.player_earnings(FanFactory())
-    assert fan.value.message == "Only players have earnings."
+    assert fan.value.message == PLAYERS_ONLY
     with pytest.raises(NotAllowed) as player:
         earnings.platform_revenue(PlayerFactory())
-    assert player.value.message == "Only administrators see platform revenue."
+    assert player.value.message == ADMINS_ONLY
 
 
 def test_two_refunds_in_a_month_both_count():

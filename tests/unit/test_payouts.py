@@ -13,6 +13,7 @@ from kendama.extensions import db
 from kendama.integrations import stripe_gateway as gateway
 from kendama.models import Notification, PayoutState, Profile
 from kendama.services import payouts
+from kendama.services.access import PLAYERS_ONLY
 from kendama.services.errors import NotAllowed, ProviderUnavailable, WrongState
 
 from ..factories import FanFactory, PlayerFactory
@@ -233,7 +234,7 @@ def test_an_account_event_is_reread_from_stripe(calls):
 def test_only_players_have_payouts(calls):
     with pytest.raises(NotAllowed) as caught:
         payouts.payout_profile(FanFactory())
-    assert caught.value.message == "Only players have payouts."
+    assert caught.value.message == PLAYERS_ONLY
     assert payouts.payout_profile(PlayerFactory()).payout_state == "none"
 
 

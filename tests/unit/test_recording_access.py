@@ -51,7 +51,7 @@ class Media:
 @pytest.fixture
 def media(monkeypatch):
     fake = Media()
-    monkeypatch.setattr(recordings, "_provider", lambda: fake)
+    monkeypatch.setattr(recordings, "configured_provider", lambda: fake)
     return fake
 
 

@@ -17,6 +17,7 @@ from kendama.extensions import db
 from kendama.integrations import stripe_gateway as gateway
 from kendama.models import Payment, Refund
 from kendama.services import refunds
+from kendama.services.access import ADMINS_ONLY
 from kendama.services.errors import NotAllowed, NotFound
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory
@@ -364,7 +365,7 @@ def test_only_admins_retry_and_an_unknown_refund_is_not_found(stripe):
     refund = row(paid(), status="dead")
     with pytest.raises(NotAllowed) as caught:
         refunds.retry_now(FanFactory(), refund.id)
-    assert caught.value.message == "Only administrators retry refunds."
+    assert caught.value.message == ADMINS_ONLY
     with pytest.raises(NotFound) as missing:
         refunds.retry_now(AdminFactory(), 10**9)
     assert missing.value.message == "No such refund."
@@ -378,7 +379,7 @@ def test_troubled_refunds_are_the_dead_then_the_failing_oldest_first():
     dead_old = row(payment, status="dead", created_at=NOW - timedelta(days=2))
     row(payment, status="succeeded")
     row(payment, status="pending")
-    assert refunds.troubled_refunds() == [dead_old, dead_new, failed]
+    assert refunds.troubled_refunds(AdminFactory()) == [dead_old, dead_new, failed]
 
 
 def test_of_two_paid_payments_the_latest_is_the_one_refunded():

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.models import BetaAllowlistEntry, PlatformSetting
 from kendama.services import rollout
+from kendama.services.access import ADMINS_ONLY
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, Refusal
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
@@ -132,7 +133,7 @@ def test_only_admins_move_the_switch_or_the_allowlist(app, act):
     for outsider in (fan, player):
         with pytest.raises(NotAllowed) as caught:
             act(outsider, fan)
-        assert caught.value.message == "Administrators only."
+        assert caught.value.message == ADMINS_ONLY
     assert rollout.state() is rollout.LiveSessions.EVERYONE
     assert rollout.allowlist() == [fan]
 
