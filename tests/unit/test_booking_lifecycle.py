@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import LiveSession, Notification
@@ -15,24 +15,16 @@ from kendama.services.errors import InvalidInput, SlotUnavailable, WrongState
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
 def session_locks(app):
-    """The statements that lock a sessions row, as PostgreSQL runs them (SQLite has no row locks)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if "FROM sessions" in statement and "FOR UPDATE" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
+    """The statements that lock a sessions row (PostgreSQL only)."""
+    with row_locks("sessions") as seen:
+        yield seen
 
 
 def free_session(fan=None, player=None, hour: int = 10, **player_setup):

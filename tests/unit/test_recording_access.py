@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from itsdangerous import TimestampSigner
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.integrations import video as video_provider
@@ -22,6 +22,7 @@ from kendama.services import recording_pages, recordings, signing
 from kendama.services.errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory
+from ..row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 
@@ -482,19 +483,8 @@ def test_revoking_records_the_moment_it_is_given():
 
 def test_making_a_share_link_locks_the_session_first(app):
     """Two clicks at once make one live link: the second waits for the first and then revokes it."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
     session = recorded_session()
     recording(session)
-    locks: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if "FROM sessions" in statement and "FOR UPDATE" in statement:
-            locks.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with row_locks("sessions") as locks:
         recordings.create_share_link(session.player, session.id, now=NOW)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert len(locks) == 1

@@ -11,7 +11,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.integrations import stripe_gateway as gateway
@@ -21,6 +20,7 @@ from kendama.services.access import ADMINS_ONLY
 from kendama.services.errors import NotAllowed, NotFound
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory
+from ..row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 
@@ -62,18 +62,9 @@ def stripe(monkeypatch):
 
 @pytest.fixture
 def locks(app):
-    """The statements that lock a refunds row, as PostgreSQL runs them (SQLite has no row locks)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if "FROM refunds" in statement and "FOR UPDATE" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
+    """The statements that lock a refunds row (PostgreSQL only)."""
+    with row_locks("refunds") as seen:
+        yield seen
 
 
 def paid(amount: int = 2500, fee: int = 375, *, status: str = "paid", intent: str | None = "pi_1") -> Payment:

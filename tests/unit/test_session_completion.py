@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import LiveSession, utcnow
@@ -14,6 +13,7 @@ from kendama.services import video
 from kendama.services.errors import NotAllowed, WrongState
 
 from ..factories import LiveSessionFactory
+from ..row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 
@@ -178,20 +178,9 @@ def test_a_fan_who_joined_is_not_a_no_show():
 
 def test_ending_and_marking_a_no_show_lock_the_session_first(app):
     """A join, an end and a no-show racing on one session happen one after the other."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
     running, absent = LiveSessionFactory(status="in_progress"), LiveSessionFactory()
-    locks: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if "FROM sessions" in statement and "FOR UPDATE" in statement:
-            locks.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with row_locks("sessions") as locks:
         video.end_lesson(running.player, running.id, now=running.starts_at + timedelta(minutes=1))
         ended = len(locks)
         video.mark_no_show(absent.player, absent.id, now=absent.starts_at + timedelta(minutes=1))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert (ended, len(locks)) == (1, 2)
