@@ -85,7 +85,11 @@ MODULES: dict[str, Target] = {
         ("x_opens_at", "x_window_open", "x_room_name_for", "x__check_joinable", "x_join", "x__token_request"),
     ),
     "rollout": Target(
-        "kendama/services/rollout.py", ("tests/unit/test_rollout.py", "tests/integration/test_rollout_feedback.py")
+        "kendama/services/rollout.py",
+        (
+            "tests/unit/test_rollout.py",
+            "tests/integration/test_rollout_feedback.py",
+        ),
     ),
     "earnings": Target("kendama/services/earnings.py", ("tests/unit/test_earnings.py",)),
     "refunds": Target(

@@ -13,12 +13,9 @@ import pytest
 
 from kendama import create_app
 from kendama.extensions import db
-from kendama.services import rollout
-from kendama.services.errors import WrongState
 from kendama.start_checks import COMMITTED_SECRET_KEYS, MIN_SECRET_KEY_BYTES, UnsafeConfiguration
 
 from ..deployed import production_settings
-from ..factories import AdminFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE_KEYS = {
@@ -144,16 +141,3 @@ def test_the_web_app_refuses_to_start_too():
     assert result.returncode != 0
     assert "Kendama Live refuses to start in production:" in result.stderr
     assert "- BASE_URL must be the site's https:// address" in result.stderr
-
-
-def test_the_rollout_switch_does_not_open_live_sessions_without_the_keys(app, monkeypatch):
-    admin = AdminFactory()
-    monkeypatch.setitem(app.config, "PRODUCTION", True)
-    for name, value in LIVE_KEYS.items():
-        monkeypatch.setitem(app.config, name, value if name != "DAILY_API_KEY" else None)
-    with pytest.raises(WrongState, match="DAILY_API_KEY") as refused:
-        rollout.set_state(admin, "beta")
-    assert refused.value.code == "providers_not_configured"
-    assert rollout.set_state(admin, "off") is rollout.LiveSessions.OFF
-    monkeypatch.setitem(app.config, "DAILY_API_KEY", "daily-configured")
-    assert rollout.set_state(admin, "everyone") is rollout.LiveSessions.EVERYONE

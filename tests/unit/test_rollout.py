@@ -9,7 +9,7 @@ from kendama.extensions import db
 from kendama.models import BetaAllowlistEntry, PlatformSetting
 from kendama.services import rollout
 from kendama.services.access import ADMINS_ONLY
-from kendama.services.errors import InvalidInput, NotAllowed, NotFound, Refusal
+from kendama.services.errors import InvalidInput, NotAllowed, NotFound, Refusal, WrongState
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
 
@@ -145,3 +145,39 @@ def test_the_gate_columns_are_named_for_a_callers_own_query(app):
     rollout.add_to_allowlist(admin, fan.email)
     row = db.session.execute(select(*rollout.gate_columns(fan.id, player.id))).one()
     assert dict(row._mapping) == {"stored_state": "beta", "fan_allowlisted": True, "player_allowlisted": False}
+
+
+LIVE_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_live_configured",
+    "STRIPE_WEBHOOK_SECRET": "whsec_configured",
+    "DAILY_API_KEY": "daily-configured",
+    "DAILY_WEBHOOK_SECRET": "ZGFpbHktY29uZmlndXJlZA==",
+}
+
+
+def test_the_rollout_switch_does_not_open_live_sessions_without_the_keys(app, monkeypatch):
+    admin = AdminFactory()
+    monkeypatch.setitem(app.config, "PRODUCTION", True)
+    for name, value in LIVE_KEYS.items():
+        monkeypatch.setitem(app.config, name, value if name != "DAILY_API_KEY" else None)
+    with pytest.raises(WrongState) as refused:
+        rollout.set_state(admin, "beta")
+    assert (refused.value.code, refused.value.message) == (
+        "providers_not_configured",
+        "Live sessions cannot open before payments and video calls are configured: DAILY_API_KEY not set.",
+    )
+    monkeypatch.setitem(app.config, "PRODUCTION", False)  # development and tests: the sandboxes stand in
+    assert rollout.set_state(admin, "beta") is rollout.LiveSessions.BETA
+    monkeypatch.setitem(app.config, "PRODUCTION", True)
+    assert rollout.set_state(admin, "off") is rollout.LiveSessions.OFF
+    monkeypatch.setitem(app.config, "DAILY_API_KEY", "daily-configured")
+    assert rollout.set_state(admin, "everyone") is rollout.LiveSessions.EVERYONE
+
+
+def test_the_refusal_names_every_missing_key(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PRODUCTION", True)
+    for name, value in LIVE_KEYS.items():
+        monkeypatch.setitem(app.config, name, None if name in ("STRIPE_SECRET_KEY", "DAILY_API_KEY") else value)
+    with pytest.raises(WrongState) as refused:
+        rollout.set_state(AdminFactory(), "everyone")
+    assert refused.value.message.endswith(": STRIPE_SECRET_KEY, DAILY_API_KEY not set.")
