@@ -358,3 +358,33 @@ def test_booking_expires_only_that_players_holds_and_only_with_the_booking():
     booking.create_session(FanFactory(), mine.id, weekday_at(10), 30, now=later)
     assert db.session.get(LiveSession, my_hold.id).status == "cancelled"
     assert db.session.get(LiveSession, their_hold.id).status == "pending_payment"
+
+
+# --- Defaults that matter (mutants that changed them survived) ----------------------------------
+
+
+def test_a_booking_without_a_word_on_recording_is_not_recorded():
+    session = booking.create_session(FanFactory(), PlayerFactory().id, weekday_at(10), 30)
+    assert session.fan_recording_consent is False
+
+
+def test_the_complete_your_payment_email_is_timed_from_the_moment_of_booking():
+    moment = weekday_at(10) - timedelta(days=3)
+    held = booking.create_session(FanFactory(), PlayerFactory(setup__paid=True).id, weekday_at(10), 30, now=moment)
+    reminder = db.session.scalar(
+        select(Notification).where(Notification.session_id == held.id, Notification.kind == "awaiting_payment")
+    )
+    assert reminder.due_at == moment + timedelta(minutes=5)
+
+
+def test_expiring_holds_commits_unless_told_not_to():
+    held = booking.create_session(FanFactory(), PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
+    assert booking.expire_holds(now=held.hold_expires_at) == 1
+    db.session.rollback()  # nothing left to roll back: the expiry was committed
+    assert db.session.get(LiveSession, held.id).status == "cancelled"
+
+
+def test_a_cancellation_without_a_reason_stores_none():
+    session = free_session(hour=10)
+    booking.cancel(session.fan, session.id, now=session.starts_at - timedelta(days=2))
+    assert db.session.get(LiveSession, session.id).cancellation_reason is None
