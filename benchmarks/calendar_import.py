@@ -1,7 +1,7 @@
 """How long reading an imported calendar takes: parse, expand recurrences, merge.
 
 Builds feeds with the icalendar library (one-off events plus weekly and daily series with
-exceptions, in several zones) and times calendar_import.busy_intervals over the import
+exceptions, in several zones) and times calendars.imports.busy_intervals over the import
 window. This runs in a background job; the numbers say how long a sync keeps a worker busy.
 Prints numbers; asserts nothing.
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from icalendar import Calendar, Event  # noqa: E402
 
 from kendama import create_app  # noqa: E402
-from kendama.services import calendar_import  # noqa: E402
+from kendama.services.calendars import imports  # noqa: E402
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 ZONES = [ZoneInfo(name) for name in ("Europe/Prague", "America/New_York", "Asia/Tokyo", "Australia/Sydney")]
@@ -58,7 +58,7 @@ def measure(app, label: str, body: bytes) -> None:
     with app.app_context():
         for _ in range(3):
             started = time.perf_counter()
-            intervals = calendar_import.busy_intervals(body, "Europe/Prague", *window)
+            intervals = imports.busy_intervals(body, "Europe/Prague", *window)
             runs.append(time.perf_counter() - started)
     print(
         f"{label}: {len(body) / 1024 / 1024:.2f} MB, {len(intervals)} busy intervals after merging; "

@@ -10,17 +10,8 @@ from __future__ import annotations
 from flask import current_app
 
 from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
-from .services import (
-    booking,
-    calendar_import,
-    delivery,
-    outbox,
-    payments,
-    recordings,
-    refunds,
-    sign_ins,
-    video,
-)
+from .services import booking, delivery, outbox, payments, recordings, refunds, sign_ins, video
+from .services.calendars import imports
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context
 
@@ -40,13 +31,13 @@ def sweep_notifications() -> None:
 def sync_calendar(player_id: int) -> None:
     """Job: import a player's external calendar into their busy times."""
     with job_context():
-        calendar_import.sync(player_id)
+        imports.sync(player_id)
 
 
 def refresh_calendars() -> None:
     """Periodic: one sync job per player with an external calendar (a slow one delays no other)."""
     with job_context():
-        for player_id in calendar_import.players_to_sync():
+        for player_id in imports.players_to_sync():
             enqueue(f"{__name__}.sync_calendar", player_id)
 
 

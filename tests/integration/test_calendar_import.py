@@ -11,7 +11,7 @@ from sqlalchemy import select
 from kendama import jobs
 from kendama.extensions import db
 from kendama.models import CalendarBusyTime, Profile, utcnow
-from kendama.services import calendar_fetch, calendar_import
+from kendama.services.calendars import fetch, imports
 from kendama.services.errors import InvalidInput, NotAllowed
 from kendama.tasks.periodic import PERIODIC_JOBS
 from kendama.tasks.queue import dispatch_committed
@@ -82,7 +82,7 @@ def test_a_normal_feed_becomes_busy_times_in_utc(server, player):
     server.routes["/normal.ics"] = Route(NORMAL)
     connect(player, server.url("/normal.ics"))
 
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
 
     assert busy(player) == [
         (at(2026, 10, 21, 7, 0), at(2026, 10, 21, 8, 30)),
@@ -114,7 +114,7 @@ def test_recurring_event_with_exdate_and_a_moved_occurrence_across_dst(server, p
     )
     connect(player, server.url("/recurring.ics"))
 
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
 
     assert busy(player) == [
         # Summer time is over on 25 Oct: 18:00 in Prague is 17:00 UTC from then on.
@@ -134,7 +134,7 @@ def test_transparent_and_cancelled_events_do_not_block(server, player):
     )
     connect(player, server.url("/free.ics"))
 
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
 
     assert busy(player) == [(at(2026, 10, 21, 13, 0), at(2026, 10, 21, 14, 0))]
 
@@ -148,7 +148,7 @@ def test_all_day_event_blocks_the_whole_local_day_even_on_the_25_hour_dst_day(se
     )
     connect(player, server.url("/allday.ics"))
 
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
 
     assert busy(player) == [
         (at(2026, 10, 24, 22, 0), at(2026, 10, 25, 23, 0)),  # midnight CEST to midnight CET: 25 hours
@@ -165,7 +165,7 @@ def test_overlapping_events_are_stored_merged(server, player):
         )
     )
     connect(player, server.url("/overlap.ics"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert busy(player) == [(at(2026, 10, 21, 9, 0), at(2026, 10, 21, 11, 30))]
 
 
@@ -177,7 +177,7 @@ def test_events_outside_the_window_are_left_out(app, server, player):
         )
     )
     connect(player, server.url("/far.ics"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     rows = busy(player)
     assert app.config["CALENDAR_IMPORT_DAYS"] == 62  # longer than the factory player's 60 days ahead
     assert rows[0][0] == at(2026, 10, 20, 6, 0)  # earlier today still counts; 1 October does not
@@ -193,7 +193,7 @@ def test_our_own_feed_pasted_back_is_not_double_counted(server, player):
         )
     )
     connect(player, server.url("/own.ics"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert busy(player) == [(at(2026, 10, 21, 12, 0), at(2026, 10, 21, 13, 0))]
 
 
@@ -201,7 +201,7 @@ def test_a_redirect_is_followed(server, player):
     server.routes["/normal.ics"] = Route(NORMAL)
     server.routes["/moved"] = Route(status=301, location="/normal.ics")
     connect(player, server.url("/moved"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert len(busy(player)) == 2
 
 
@@ -210,7 +210,7 @@ def synced(server, player):
     """A player whose first sync worked, so later failures must keep these busy times."""
     server.routes["/normal.ics"] = Route(NORMAL)
     connect(player, server.url("/normal.ics"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert len(busy(player)) == 2
     return player
 
@@ -219,7 +219,7 @@ def _fail_with(server, player, route: Route, now=NOW) -> str:
     server.routes["/broken.ics"] = route
     before = busy(player)
     connect(player, server.url("/broken.ics"))
-    calendar_import.sync(player.id, now=now)
+    imports.sync(player.id, now=now)
     assert busy(player) == before, "a failed sync must keep the old busy times"
     profile = profile_of(player)
     assert profile.calendar_synced_at == NOW
@@ -287,7 +287,7 @@ def test_an_unreachable_server_records_an_error(synced, server):
     profile = db.session.get(Profile, synced.id)
     profile.calendar_import_url = "http://127.0.0.1:9/closed.ics"  # the discard port: nothing listens
     db.session.commit()
-    calendar_import.sync(synced.id, now=NOW)
+    imports.sync(synced.id, now=NOW)
     assert profile_of(synced).calendar_sync_error == "Could not connect to the calendar server."
     assert len(busy(synced)) == 2
 
@@ -297,7 +297,7 @@ def test_a_hostile_recurrence_is_bounded(server, player):
         ics(event("flood", "DTSTART:20261020T120000Z", "DTEND:20261020T120001Z", "RRULE:FREQ=SECONDLY"))
     )
     connect(player, server.url("/seconds.ics"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert "more than" in profile_of(player).calendar_sync_error
     assert busy(player) == []
 
@@ -310,7 +310,7 @@ def test_long_running_and_counted_recurrences_are_read(server, player):
         )
     )
     connect(player, server.url("/long.ics"))
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert profile_of(player).calendar_sync_error is None
     rows = busy(player)
     assert (at(2026, 10, 21, 9, 0), at(2026, 10, 21, 9, 3)) in rows
@@ -331,7 +331,7 @@ def test_a_past_series_that_would_take_minutes_to_walk_is_refused_quickly(server
     )
     connect(player, server.url("/walk.ics"))
     started = time.monotonic()
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert time.monotonic() - started < 2
     assert "repeats too often" in profile_of(player).calendar_sync_error
 
@@ -339,7 +339,7 @@ def test_a_past_series_that_would_take_minutes_to_walk_is_refused_quickly(server
 def test_a_successful_sync_clears_the_last_error(server, synced):
     _fail_with(server, synced, Route(b"nope", content_type="text/plain"))
     connect(synced, server.url("/normal.ics"))
-    calendar_import.sync(synced.id, now=NOW)
+    imports.sync(synced.id, now=NOW)
     assert profile_of(synced).calendar_sync_error is None
 
 
@@ -371,7 +371,7 @@ def test_the_periodic_refresh_syncs_every_connected_player(server):
 def test_saving_an_address_enqueues_the_sync_after_commit(server, player):
     server.routes["/upcoming.ics"] = Route(upcoming())
     requests_before = len(server.requests)
-    calendar_import.set_import_url(player, server.url("/upcoming.ics"))
+    imports.set_import_url(player, server.url("/upcoming.ics"))
     assert len(server.requests) == requests_before, "nothing is fetched before the commit's jobs are dispatched"
     dispatch_committed()  # outside a request the caller dispatches what committed
     assert len(server.requests) == requests_before + 1
@@ -380,7 +380,7 @@ def test_saving_an_address_enqueues_the_sync_after_commit(server, player):
 
 def test_webcal_addresses_are_fetched_over_https(app):
     assert (
-        calendar_import.normalise_url(" webcal://p01-caldav.icloud.com/published/2/abc ")
+        imports.normalise_url(" webcal://p01-caldav.icloud.com/published/2/abc ")
         == "https://p01-caldav.icloud.com/published/2/abc"
     )
 
@@ -391,17 +391,17 @@ def test_webcal_addresses_are_fetched_over_https(app):
 )
 def test_bad_addresses_are_refused(app, url):
     with pytest.raises(InvalidInput) as caught:
-        calendar_import.normalise_url(url)
+        imports.normalise_url(url)
     assert "calendar_import_url" in caught.value.fields
 
 
 def test_only_players_import_calendars(app):
     with pytest.raises(NotAllowed):
-        calendar_import.set_import_url(FanFactory(), "https://example.com/a.ics")
+        imports.set_import_url(FanFactory(), "https://example.com/a.ics")
 
 
 def test_removing_the_calendar_removes_its_busy_times(synced):
-    calendar_import.remove_import(synced)
+    imports.remove_import(synced)
     assert busy(synced) == []
     assert profile_of(synced).calendar_import_url is None
 
@@ -409,15 +409,15 @@ def test_removing_the_calendar_removes_its_busy_times(synced):
 def test_a_sync_for_an_address_changed_meanwhile_stores_nothing(server, player, monkeypatch):
     server.routes["/normal.ics"] = Route(NORMAL)
     connect(player, server.url("/normal.ics"))
-    real_fetch = calendar_fetch.fetch
+    real_fetch = fetch.fetch
 
     def fetch_then_player_removes_calendar(url, limits):
         body = real_fetch(url, limits)
-        calendar_import.remove_import(player)
+        imports.remove_import(player)
         return body
 
-    monkeypatch.setattr(calendar_fetch, "fetch", fetch_then_player_removes_calendar)
-    calendar_import.sync(player.id, now=NOW)
+    monkeypatch.setattr(fetch, "fetch", fetch_then_player_removes_calendar)
+    imports.sync(player.id, now=NOW)
     assert busy(player) == []
 
 
@@ -442,7 +442,7 @@ def production_guard(app, monkeypatch):
 )
 def test_production_refuses_private_and_plain_http_addresses_when_saved(production_guard, url):
     with pytest.raises(InvalidInput):
-        calendar_import.normalise_url(url)
+        imports.normalise_url(url)
 
 
 def test_production_sync_refuses_a_name_that_resolves_to_loopback(server, player, production_guard):
@@ -450,7 +450,7 @@ def test_production_sync_refuses_a_name_that_resolves_to_loopback(server, player
     requests_before = len(server.requests)
     # Saved before the guard existed, or a name that resolves to loopback later.
     connect(player, f"http://localhost:{server.port}/normal.ics")
-    calendar_import.sync(player.id, now=NOW)
+    imports.sync(player.id, now=NOW)
     assert "private network" in profile_of(player).calendar_sync_error
     assert len(server.requests) == requests_before
     assert busy(player) == []
@@ -460,10 +460,10 @@ def test_the_connected_address_is_checked_even_when_dns_looked_public(server, mo
     """DNS rebinding: the name passed the early check, then resolved to loopback on connect."""
     server.routes["/normal.ics"] = Route(NORMAL)
     requests_before = len(server.requests)
-    monkeypatch.setattr(calendar_fetch, "check_host", lambda host, port: None)
-    limits = calendar_fetch.Limits(max_bytes=1024 * 1024, connect_timeout=2, read_timeout=2, total_seconds=5)
-    with pytest.raises(calendar_fetch.BlockedAddress):
-        calendar_fetch.fetch(server.url("/normal.ics"), limits)
+    monkeypatch.setattr(fetch, "check_host", lambda host, port: None)
+    limits = fetch.Limits(max_bytes=1024 * 1024, connect_timeout=2, read_timeout=2, total_seconds=5)
+    with pytest.raises(fetch.BlockedAddress):
+        fetch.fetch(server.url("/normal.ics"), limits)
     assert len(server.requests) == requests_before, "not a byte of the request may reach the private address"
 
 
@@ -487,4 +487,4 @@ def test_the_connected_address_is_checked_even_when_dns_looked_public(server, mo
     ],
 )
 def test_public_address_rules(address, public):
-    assert calendar_fetch.is_public_address(address) is public
+    assert fetch.is_public_address(address) is public

@@ -15,7 +15,7 @@ import requests
 from kendama import create_app
 from kendama.config import CONFIGS
 from kendama.extensions import db
-from kendama.services import calendar_import
+from kendama.services.calendars import imports
 from kendama.services.errors import InvalidInput
 from kendama.start_checks import UnsafeConfiguration
 from kendama.web.loopback import is_loopback
@@ -146,7 +146,7 @@ def test_the_development_app_refuses_a_private_calendar_address_unless_allowed(t
     development = create_app("development", {"SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=tmp_path)
     with development.app_context():
         with pytest.raises(InvalidInput):
-            calendar_import.normalise_url("http://127.0.0.1:8000/mine.ics")
+            imports.normalise_url("http://127.0.0.1:8000/mine.ics")
         development.config["CALENDAR_FETCH_ALLOW_PRIVATE"] = True
-        assert calendar_import.normalise_url("http://127.0.0.1:8000/mine.ics") == "http://127.0.0.1:8000/mine.ics"
+        assert imports.normalise_url("http://127.0.0.1:8000/mine.ics") == "http://127.0.0.1:8000/mine.ics"
         db.engine.dispose()

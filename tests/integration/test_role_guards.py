@@ -7,7 +7,6 @@ import pytest
 
 from kendama.services import (
     availability,
-    calendar_import,
     demo_calls,
     earnings,
     feedback,
@@ -20,6 +19,7 @@ from kendama.services import (
     rollout,
 )
 from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY, require_admin, require_player
+from kendama.services.calendars import imports
 from kendama.services.errors import NotAllowed
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
@@ -51,7 +51,7 @@ PLAYER_SERVICES = {
         user, availability.AvailabilityInput(timezone="UTC")
     ),
     "payouts.payout_profile": lambda user: payouts.payout_profile(user),
-    "calendar_import.import_status": lambda user: calendar_import.import_status(user),
+    "calendars.imports.import_status": lambda user: imports.import_status(user),
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession
-from kendama.services import ics
+from kendama.services.calendars import ics
 
 from ..conftest import csrf_token_from
 from ..factories import AdminFactory, FanFactory

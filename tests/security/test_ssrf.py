@@ -1,6 +1,6 @@
 """SSRF through the calendar import: our server fetches an address a player gives, so no way of
 writing, resolving or redirecting that address may reach loopback, the private network,
-link-local addresses or cloud metadata (services/calendar_fetch.py), with private hosts not
+link-local addresses or cloud metadata (services/calendars/fetch.py), with private hosts not
 allowed (as in production).
 
 A real server listens on 127.0.0.1 during these tests: every probe also checks that not one
@@ -18,7 +18,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import Profile
-from kendama.services import calendar_fetch
+from kendama.services.calendars import fetch
 
 from .. import calendar_server
 from ..calendar_server import Route
@@ -28,7 +28,7 @@ from ..factories import PlayerFactory
 pytestmark = pytest.mark.both_databases
 
 CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n"
-LIMITS = calendar_fetch.Limits(max_bytes=1024 * 1024, connect_timeout=2, read_timeout=2, total_seconds=5)
+LIMITS = fetch.Limits(max_bytes=1024 * 1024, connect_timeout=2, read_timeout=2, total_seconds=5)
 
 # Every way of writing "this machine" (the test server listens on 127.0.0.1).
 LOOPBACK = [
@@ -87,14 +87,14 @@ def guarded(app, monkeypatch):
 
 def refused_without_a_request(server, url: str) -> None:
     before = len(server.requests)
-    with pytest.raises(calendar_fetch.BlockedAddress):
-        calendar_fetch.fetch(url, LIMITS)
+    with pytest.raises(fetch.BlockedAddress):
+        fetch.fetch(url, LIMITS)
     assert len(server.requests) == before, f"{url} reached the server"
 
 
 def test_the_server_answers_when_private_hosts_are_allowed(server):
-    allowed = calendar_fetch.Limits(**{**LIMITS.__dict__, "allow_private": True})
-    assert calendar_fetch.fetch(f"http://127.0.0.1:{server.port}/calendar.ics", allowed) == CALENDAR
+    allowed = fetch.Limits(**{**LIMITS.__dict__, "allow_private": True})
+    assert fetch.fetch(f"http://127.0.0.1:{server.port}/calendar.ics", allowed) == CALENDAR
 
 
 @pytest.mark.parametrize("host", LOOPBACK + PRIVATE)
@@ -138,8 +138,8 @@ def redirector(monkeypatch):
 
     httpd = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    real = calendar_fetch.is_public_address
-    monkeypatch.setattr(calendar_fetch, "is_public_address", lambda address: address == "127.0.0.2" or real(address))
+    real = fetch.is_public_address
+    monkeypatch.setattr(fetch, "is_public_address", lambda address: address == "127.0.0.2" or real(address))
     yield target, f"http://127.0.0.2:{httpd.server_address[1]}/calendar.ics"
     httpd.shutdown()
     httpd.server_close()
@@ -155,8 +155,8 @@ def test_a_redirect_to_a_private_address_is_not_followed(server, redirector, hos
 def test_a_redirect_to_another_scheme_is_not_followed(server, redirector):
     target, start = redirector
     target["location"] = "file:///etc/passwd"
-    with pytest.raises(calendar_fetch.FetchError, match="Only http and https"):
-        calendar_fetch.fetch(start, LIMITS)
+    with pytest.raises(fetch.FetchError, match="Only http and https"):
+        fetch.fetch(start, LIMITS)
 
 
 @pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "[::ffff:127.0.0.1]", "LOCALHOST"])
@@ -180,4 +180,4 @@ def test_a_player_saving_a_private_address_gets_an_error_and_nothing_is_fetched(
 )
 def test_an_ipv6_address_carrying_a_public_ipv4_stays_public(address):
     # Behind DNS64 every IPv4-only calendar host resolves into 64:ff9b::/96; those must still work.
-    assert calendar_fetch.is_public_address(address)
+    assert fetch.is_public_address(address)

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from kendama.extensions import db
-from kendama.services import ics
+from kendama.services.calendars import ics
 from tests.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 

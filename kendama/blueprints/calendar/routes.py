@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from ...extensions import limiter
-from ...services import calendar_feed
+from ...services.calendars import feed as calendar_feed
 from . import bp
 
 

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ...services import calendar_import
+from ...services.calendars import imports
 from ...services.errors import ServiceError
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
@@ -16,7 +16,7 @@ from . import bp
 
 
 class CalendarImportForm(FlaskForm):
-    """Shape only; calendar_import.normalise_url holds the rules."""
+    """Shape only; calendars.imports.normalise_url holds the rules."""
 
     calendar_import_url = StringField(
         "Secret address of your calendar",
@@ -26,14 +26,14 @@ class CalendarImportForm(FlaskForm):
 
 
 def _page(form: CalendarImportForm, status: int = 200):
-    profile = calendar_import.import_status(current_user)
+    profile = imports.import_status(current_user)
     return (
         render_template(
             "dashboard/calendar_import.html",
             form=form,
             profile=profile,
-            pending=calendar_import.is_pending(profile),
-            busy_count=calendar_import.busy_count(current_user.id),
+            pending=imports.is_pending(profile),
+            busy_count=imports.busy_count(current_user.id),
         ),
         status,
     )
@@ -44,12 +44,12 @@ def _page(form: CalendarImportForm, status: int = 200):
 def calendar_import_page():
     form = CalendarImportForm()
     if request.method == "GET":
-        form.calendar_import_url.data = calendar_import.import_status(current_user).calendar_import_url
+        form.calendar_import_url.data = imports.import_status(current_user).calendar_import_url
         return _page(form)
     if not form.validate_on_submit():
         return _page(form, 422)
     try:
-        calendar_import.set_import_url(current_user, form.calendar_import_url.data)
+        imports.set_import_url(current_user, form.calendar_import_url.data)
     except ServiceError as exc:
         apply_service_errors(form, exc)
         return _page(form, exc.status)
@@ -61,7 +61,7 @@ def calendar_import_page():
 @login_required
 def calendar_import_remove():
     # CSRFProtect has already checked the token, as for every POST.
-    calendar_import.remove_import(current_user)
+    imports.remove_import(current_user)
     flash("Calendar removed. Its busy times no longer block your slots.", "success")
     return see_other(url_for("dashboard.calendar_import_page"))
 
@@ -70,10 +70,10 @@ def calendar_import_remove():
 @login_required
 def calendar_import_status():
     """The status fragment the page includes; htmx polls it while a sync is pending."""
-    profile = calendar_import.import_status(current_user)
+    profile = imports.import_status(current_user)
     return render_template(
         "dashboard/_calendar_import_status.html",
         profile=profile,
-        pending=calendar_import.is_pending(profile),
-        busy_count=calendar_import.busy_count(current_user.id),
+        pending=imports.is_pending(profile),
+        busy_count=imports.busy_count(current_user.id),
     )

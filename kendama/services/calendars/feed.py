@@ -6,10 +6,10 @@ import hmac
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import User
+from ...extensions import db
+from ...models import User
+from ..errors import NotFound
 from . import ics
-from .errors import NotFound
 
 # secrets.token_urlsafe(32) gives 43 characters; anything far off is not worth a query.
 _TOKEN_LENGTHS = range(32, 65)

@@ -20,12 +20,13 @@ from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import delete, func, insert, select
 
-from ..extensions import db
-from ..models import CalendarBusyTime, Profile, SessionAvailability, User, utcnow
-from ..tasks.queue import after_commit
-from . import calendar_fetch, ics, profiles
-from .errors import InvalidInput
-from .timezones import zone
+from ...extensions import db
+from ...models import CalendarBusyTime, Profile, SessionAvailability, User, utcnow
+from ...tasks.queue import after_commit
+from .. import profiles
+from ..errors import InvalidInput
+from ..timezones import zone
+from . import fetch, ics
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ LOOKBACK = timedelta(days=1)
 _URL_FIELD = "calendar_import_url"
 
 
-class CalendarUnreadable(calendar_fetch.FetchError):
+class CalendarUnreadable(fetch.FetchError):
     """The body is not an iCalendar file we can use."""
 
 
@@ -63,7 +64,7 @@ def _obviously_private(host: str) -> bool:
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         return True
     try:
-        return not calendar_fetch.is_public_address(str(ipaddress.ip_address(host)))
+        return not fetch.is_public_address(str(ipaddress.ip_address(host)))
     except ValueError:
         return False
 
@@ -244,10 +245,10 @@ def busy_intervals(body: bytes, zone_name: str, window_start: datetime, window_e
 # --- Syncing --------------------------------------------------------------------------
 
 
-def _limits() -> calendar_fetch.Limits:
+def _limits() -> fetch.Limits:
     config = current_app.config
     connect, read = config["CALENDAR_IMPORT_CONNECT_TIMEOUT"], config["CALENDAR_IMPORT_READ_TIMEOUT"]
-    return calendar_fetch.Limits(
+    return fetch.Limits(
         max_bytes=config["CALENDAR_IMPORT_MAX_BYTES"],
         connect_timeout=connect,
         read_timeout=read,
@@ -308,9 +309,9 @@ def sync(player_id: int, now: datetime | None = None) -> None:
     limits = _limits()
     db.session.commit()  # hold no transaction open while the download runs
     try:
-        body = calendar_fetch.fetch(url, limits)
+        body = fetch.fetch(url, limits)
         intervals = busy_intervals(body, zone_name, window_start, window_end)
-    except calendar_fetch.FetchError as exc:
+    except fetch.FetchError as exc:
         log.info("calendar sync of player %s failed: %s", player_id, exc)
         _record_failure(player_id, url, str(exc))
         return

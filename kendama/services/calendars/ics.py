@@ -15,9 +15,9 @@ from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import PARTSTAT, ROLE, STATUS
 from sqlalchemy import or_, select
 
-from ..extensions import db
-from ..models import LiveSession, SessionStatus, User, utcnow
-from .wording import plural
+from ...extensions import db
+from ...models import LiveSession, SessionStatus, User, utcnow
+from ..wording import plural
 
 PRODID = "-//Kendama Live Sessions//Sessions//EN"
 METHODS = ("REQUEST", "CANCEL")

@@ -1,0 +1,1 @@
+"""Calendars: busy times imported from a player's calendar, and the feeds and invitations we publish."""
