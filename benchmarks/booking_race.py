@@ -39,7 +39,8 @@ from kendama.models import (  # noqa: E402
     WeeklyWindow,
     utcnow,
 )
-from kendama.services import rollout, tokens  # noqa: E402
+from kendama.services import rollout
+from kendama.services.accounts import api_tokens  # noqa: E402
 from kendama.services.timezones import iso_utc  # noqa: E402
 from kendama.tasks.queue import redis_connection  # noqa: E402
 from tests import postgres  # noqa: E402
@@ -71,7 +72,7 @@ def seed(app, fans: int) -> tuple[int, list[str]]:
         ]
         db.session.add_all(users)
         db.session.commit()
-        raw_tokens = [tokens.issue_token(user)[0] for user in users]
+        raw_tokens = [api_tokens.issue_token(user)[0] for user in users]
         return player.id, raw_tokens
 
 

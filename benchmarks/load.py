@@ -37,7 +37,7 @@ from harness import (  # noqa: I001 - harness puts the project root on sys.path 
 from kendama import create_app
 from kendama.extensions import db
 from kendama.models import LiveSession, Offering, Profile, SessionAvailability, User, WeeklyWindow, utcnow
-from kendama.services import tokens
+from kendama.services.accounts import api_tokens
 
 PLAYERS = 40
 FANS = 300
@@ -136,8 +136,8 @@ def seed(database_url: str) -> dict:
             db.session.add(user)
             fans.append(user)
         db.session.commit()
-        fan_tokens = {fan.id: tokens.issue_token(fan)[0] for fan in fans}
-        player_tokens = {p.id: tokens.issue_token(p)[0] for p in players}
+        fan_tokens = {fan.id: api_tokens.issue_token(fan)[0] for fan in fans}
+        player_tokens = {p.id: api_tokens.issue_token(p)[0] for p in players}
 
         now = utcnow()
         live = []
@@ -153,7 +153,7 @@ def seed(database_url: str) -> dict:
             )
             db.session.add(host)
             db.session.flush()
-            player_tokens[host.id] = tokens.issue_token(host)[0]
+            player_tokens[host.id] = api_tokens.issue_token(host)[0]
             start = now - timedelta(minutes=2)
             session = LiveSession(
                 fan_id=fans[i].id,

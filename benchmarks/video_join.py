@@ -32,7 +32,8 @@ from sqlalchemy import func, select
 from kendama import create_app
 from kendama.extensions import db
 from kendama.models import LiveSession, User, utcnow
-from kendama.services import tokens, video
+from kendama.services import video
+from kendama.services.accounts import api_tokens
 
 
 @dataclass
@@ -82,7 +83,7 @@ def seed(database_url: str, sessions: int) -> list[tuple[int, str]]:
             )
             db.session.add(session)
             db.session.flush()
-            joins += [(session.id, tokens.issue_token(fan)[0]), (session.id, tokens.issue_token(player)[0])]
+            joins += [(session.id, api_tokens.issue_token(fan)[0]), (session.id, api_tokens.issue_token(player)[0])]
         db.session.commit()
     return joins
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from .services import accounts, demo_data
+from .services import demo_data
+from .services.accounts import accounts
 from .services.errors import ServiceError
 
 

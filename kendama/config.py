@@ -147,7 +147,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    # "Keep me signed in": the cookie and the server-side sign-in it names (services/sign_ins.py)
+    # "Keep me signed in": the cookie and the server-side sign-in it names (services/accounts/sign_ins.py)
     # live this long; a sign-in without it ends after SIGN_IN_HOURS, or when the browser closes.
     REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_COOKIE_DAYS", 30))
     SIGN_IN_HOURS = _int("SIGN_IN_HOURS", 24)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import current_app
 
 from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
-from .services import booking, delivery, outbox, payments, recordings, refunds, sign_ins, video
+from .services import booking, delivery, outbox, payments, recordings, refunds, video
+from .services.accounts import sign_ins
 from .services.calendars import imports
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context

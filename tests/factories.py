@@ -20,7 +20,7 @@ from kendama.models import (
     WeeklyWindow,
     utcnow,
 )
-from kendama.services.passwords import hash_password
+from kendama.services.accounts.passwords import hash_password
 
 PASSWORD = "correct-horse-battery"
 

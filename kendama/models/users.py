@@ -60,7 +60,7 @@ class User(UserMixin, db.Model):
 
     __table_args__ = (CheckConstraint("role in ('fan','player','admin')", name="role"),)
 
-    # The sign-in (services/sign_ins.py) this user object was loaded by or signed in with; never
+    # The sign-in (services/accounts/sign_ins.py) this user object was loaded by or signed in with; never
     # stored on the row. flask-login keeps it, not the user id, in the session and the
     # remember-me cookie (auth_loading.py sets its id_attribute to get_sign_in_key).
     sign_in_key = None

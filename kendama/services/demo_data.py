@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Offering, PayoutState, Profile, SessionAvailability, User, VerificationState, WeeklyWindow, utcnow
-from . import accounts
+from .accounts import accounts
 
 DEMO_PASSWORD = "kendama-demo-1"
 DEMO_FAN_EMAIL = "fan@example.com"

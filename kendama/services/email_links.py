@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from ..models import LiveSession, User
-from . import signing
+from .accounts import signing
 from .errors import NotAllowed
 
 # Pages an email lets the recipient act on, by action. Until an area's page exists, the link

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..integrations.mail import AddressedMessage, mailbox
 from ..models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
-from . import accounts, booking, email_links
+from . import booking, email_links
+from .accounts import accounts
 from .calendars import ics
 from .feedback import FEEDBACK_STATUSES
 from .money import format_money

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import PayoutState, Profile, User
-from . import notifications, profiles
+from . import notifications
+from .accounts import profiles
+from .accounts.profiles import paid_offerings_allowed
 from .errors import ProviderUnavailable, WrongState
-from .profiles import paid_offerings_allowed
 from .return_urls import absolute_url
 
 log = logging.getLogger(__name__)

@@ -37,8 +37,9 @@ from ..models import (
     utcnow,
 )
 from ..tasks.queue import after_commit
-from . import notifications, signing
+from . import notifications
 from .access import require_admin
+from .accounts import signing
 from .errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
 from .session_access import session_for_participant, session_for_viewer
 

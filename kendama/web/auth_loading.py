@@ -17,7 +17,7 @@ def init_app(app) -> None:
     # loader, so API clients holding a cookie got 401. Sign-in starts a fresh session instead
     # (auth/routes.py), and signing out or a password change ends the sign-in on the server.
     login_manager.session_protection = "basic"
-    # The session and the remember-me cookie carry the sign-in's key (services/sign_ins.py),
+    # The session and the remember-me cookie carry the sign-in's key (services/accounts/sign_ins.py),
     # never the user id: a cookie is only ever as good as the sign-in it names.
     login_manager.id_attribute = "get_sign_in_key"
 
@@ -25,7 +25,7 @@ def init_app(app) -> None:
 @login_manager.user_loader
 def load_user(sign_in_key: str) -> User | None:
     """The user of the live sign-in that the session or the remember-me cookie names."""
-    from ..services.sign_ins import user_for
+    from ..services.accounts.sign_ins import user_for
 
     return user_for(sign_in_key)
 
@@ -33,7 +33,7 @@ def load_user(sign_in_key: str) -> User | None:
 @login_manager.request_loader
 def load_user_from_bearer(req) -> User | None:
     """API clients send `Authorization: Bearer <token>`; only /api honours it."""
-    from ..services.tokens import user_for_token
+    from ..services.accounts.api_tokens import user_for_token
 
     header = req.headers.get("Authorization", "")
     if not req.path.startswith("/api/") or not header.lower().startswith("bearer "):

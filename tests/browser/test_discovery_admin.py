@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import LiveSession, User, utcnow
-from kendama.services import accounts, profiles
+from kendama.services.accounts import accounts, profiles
+from kendama.services.accounts.profiles import OfferingInput
 from kendama.services.demo_data import DEMO_PASSWORD
-from kendama.services.profiles import OfferingInput
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import clock
 from kendama.models import LiveSession, Payment, Profile, User, utcnow
-from kendama.services import accounts, payments, profiles
+from kendama.services import payments
+from kendama.services.accounts import accounts, profiles
+from kendama.services.accounts.profiles import OfferingInput
 from kendama.services.demo_data import DEMO_PASSWORD
-from kendama.services.profiles import OfferingInput
 from kendama.services.timezones import in_zone, parse_aware
 
 from ..payments_helpers import held_session, pay

@@ -139,7 +139,7 @@ def test_bearer_token_works_for_a_client_that_also_holds_a_cookie(client, passwo
 def test_weak_hashes_are_upgraded_at_sign_in(password):
     from argon2 import PasswordHasher
 
-    from kendama.services import accounts
+    from kendama.services.accounts import accounts
 
     user = FanFactory(password_hash=PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(password))
     old_hash = user.password_hash

@@ -31,7 +31,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import Refund, SessionFeedback, SessionRecording, User, utcnow
-from kendama.services import sign_ins, tokens
+from kendama.services.accounts import api_tokens, sign_ins
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import PASSWORD, AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -202,7 +202,8 @@ class World:
 def build_world() -> World:
     """The people of the matrix, one upcoming paid session and one past recorded one between the fan and player."""
     from kendama.integrations import stripe_gateway
-    from kendama.services import accounts, notifications, recordings
+    from kendama.services import notifications, recordings
+    from kendama.services.accounts import accounts
 
     fan, other_fan = FanFactory(), FanFactory()
     player, other_player = PlayerFactory(setup__paid=True), PlayerFactory()
@@ -324,7 +325,7 @@ class Visitor:
             with self.client.session_transaction() as cookie_session:
                 cookie_session["_user_id"] = sign_ins.begin(user.id)
                 cookie_session["_fresh"] = True
-            self.bearer = {"Authorization": f"Bearer {tokens.issue_token(user)[0]}"}
+            self.bearer = {"Authorization": f"Bearer {api_tokens.issue_token(user)[0]}"}
         page = self.client.get("/").get_data(as_text=True)
         self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
         self.cookie = self.client.get_cookie("session").value

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from kendama.extensions import db
 from kendama.models import LiveSession, Payment, User
-from kendama.services import tokens
+from kendama.services.accounts import api_tokens
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import weekday_at
@@ -31,7 +31,7 @@ def test_concurrent_bookings_of_one_slot(app, paid):
     with app.app_context():
         player = PlayerFactory(setup__buffer=5, setup__paid=paid)
         fans = [FanFactory() for _ in range(RACERS)]
-        headers = [{"Authorization": f"Bearer {tokens.issue_token(fan)[0]}"} for fan in fans]
+        headers = [{"Authorization": f"Bearer {api_tokens.issue_token(fan)[0]}"} for fan in fans]
         user_ids = [player.id] + [fan.id for fan in fans]
         player_id = player.id
         db.session.remove()

@@ -32,7 +32,8 @@ from sqlalchemy import event, func, select
 from kendama import create_app, jobs
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Notification
-from kendama.services import notifications, tokens, video
+from kendama.services import notifications, video
+from kendama.services.accounts import api_tokens
 from kendama.services.timezones import iso_utc
 
 from .. import postgres
@@ -116,7 +117,7 @@ def test_a_connection_dropped_mid_booking_is_a_clear_503_and_leaves_nothing_half
     with app.app_context():
         player, fan = PlayerFactory(), FanFactory()
         player_id, fan_id, email = player.id, fan.id, fan.email
-        headers = {"Authorization": f"Bearer {tokens.issue_token(fan)[0]}"}
+        headers = {"Authorization": f"Bearer {api_tokens.issue_token(fan)[0]}"}
         engine = db.engine
         db.session.remove()
     client = app.test_client()

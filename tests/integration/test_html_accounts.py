@@ -103,7 +103,7 @@ def test_change_password_signs_out_other_sessions(app, login, password):
 
 
 def test_password_reset_by_emailed_link(app, client):
-    from kendama.services import accounts
+    from kendama.services.accounts import accounts
 
     user = FanFactory()
     response = post_form(client, "/password/forgot", {"email": user.email})

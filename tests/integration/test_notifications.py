@@ -14,7 +14,8 @@ from sqlalchemy import event, select
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, Payment, utcnow
-from kendama.services import accounts, delivery, email_links, emails, notifications, outbox, profiles
+from kendama.services import delivery, email_links, emails, notifications, outbox
+from kendama.services.accounts import accounts, profiles
 from kendama.services.errors import NotAllowed, WrongState
 from kendama.tasks.queue import dispatch_committed
 

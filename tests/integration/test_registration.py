@@ -13,9 +13,9 @@ import pytest
 
 from kendama.extensions import db, mail
 from kendama.models import Notification, User
-from kendama.services import accounts
+from kendama.services.accounts import accounts
+from kendama.services.accounts.passwords import password_problem
 from kendama.services.demo_data import DEMO_PASSWORD
-from kendama.services.passwords import password_problem
 
 from ..account_helpers import confirm, confirmation_path, register_on_page
 from ..conftest import csrf_token_from, recipient

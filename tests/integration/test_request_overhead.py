@@ -8,14 +8,14 @@ import logging
 from sqlalchemy import event
 
 from kendama.extensions import db
-from kendama.services import tokens
+from kendama.services.accounts import api_tokens
 
 from ..factories import FanFactory
 
 
 def test_a_bearer_token_and_its_user_load_in_one_query(app):
     fan = FanFactory()
-    raw, _ = tokens.issue_token(fan)
+    raw, _ = api_tokens.issue_token(fan)
     name = fan.display_name
     db.session.expunge_all()
     seen = []
@@ -23,7 +23,7 @@ def test_a_bearer_token_and_its_user_load_in_one_query(app):
     bind = db.session.get_bind()
     event.listen(bind, "before_cursor_execute", record)
     try:
-        user, _ = tokens.user_for_token(raw)
+        user, _ = api_tokens.user_for_token(raw)
         assert user.display_name == name
     finally:
         event.remove(bind, "before_cursor_execute", record)

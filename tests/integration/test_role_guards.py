@@ -13,12 +13,12 @@ from kendama.services import (
     outbox,
     oversight,
     payouts,
-    profiles,
     recordings,
     refunds,
     rollout,
 )
 from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY, require_admin, require_player
+from kendama.services.accounts import profiles
 from kendama.services.calendars import imports
 from kendama.services.errors import NotAllowed
 

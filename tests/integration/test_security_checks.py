@@ -28,7 +28,8 @@ from kendama import create_app
 from kendama.config import CONFIGS
 from kendama.extensions import db
 from kendama.models import RecordingShareLink, SessionRecording, User, utcnow
-from kendama.services import accounts, email_links, passwords, recordings
+from kendama.services import email_links, recordings
+from kendama.services.accounts import accounts, passwords
 from kendama.services.errors import NotAllowed
 
 from ..account_helpers import sign_up

@@ -12,7 +12,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import ApiToken, SignIn, utcnow
-from kendama.services import accounts, sign_ins
+from kendama.services.accounts import accounts, sign_ins
 
 from ..conftest import csrf_token_from
 from ..factories import PASSWORD, FanFactory

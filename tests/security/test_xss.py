@@ -15,7 +15,8 @@ import pytest
 
 from kendama.extensions import db, mail
 from kendama.models import Profile, utcnow
-from kendama.services import booking, feedback, notifications, rollout, sign_ins
+from kendama.services import booking, feedback, notifications, rollout
+from kendama.services.accounts import sign_ins
 from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import mark_paid, weekday_at

@@ -6,32 +6,32 @@ from datetime import timedelta
 
 from kendama.extensions import db
 from kendama.models import utcnow
-from kendama.services import tokens
+from kendama.services.accounts import api_tokens
 
 from ..factories import FanFactory
 
 
 def test_a_live_token_gives_its_user_and_token():
     fan = FanFactory()
-    raw, issued = tokens.issue_token(fan)
-    user, token = tokens.user_for_token(raw)
+    raw, issued = api_tokens.issue_token(fan)
+    user, token = api_tokens.user_for_token(raw)
     assert (user.id, token.id) == (fan.id, issued.id)
 
 
 def test_unknown_empty_revoked_and_expired_tokens_give_nothing():
     fan = FanFactory()
-    revoked, revoked_token = tokens.issue_token(fan)
-    tokens.revoke_token(revoked_token.id)
-    expired, expired_token = tokens.issue_token(fan)
+    revoked, revoked_token = api_tokens.issue_token(fan)
+    api_tokens.revoke_token(revoked_token.id)
+    expired, expired_token = api_tokens.issue_token(fan)
     expired_token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     for raw in ("", "not-a-token", revoked, expired):
-        assert tokens.user_for_token(raw) is None
+        assert api_tokens.user_for_token(raw) is None
 
 
 def test_a_deactivated_account_is_signed_out():
     fan = FanFactory()
-    raw, _ = tokens.issue_token(fan)
+    raw, _ = api_tokens.issue_token(fan)
     fan.is_active_account = False
     db.session.commit()
-    assert tokens.user_for_token(raw) is None
+    assert api_tokens.user_for_token(raw) is None

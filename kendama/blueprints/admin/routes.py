@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import earnings, oversight, profiles
+from ...services import earnings, oversight
+from ...services.accounts import profiles
 from ...services.errors import InvalidInput
 from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors

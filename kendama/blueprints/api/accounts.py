@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 
 from ...extensions import limiter
-from ...services import accounts, tokens
+from ...services.accounts import accounts, api_tokens
 from ...services.errors import NotAuthenticated
 from ...services.timezones import iso_utc
 from ..registration_limits import limit_registration
@@ -49,7 +49,7 @@ def create_token():
     user = accounts.authenticate(data.email, data.password)
     if user is None:
         raise NotAuthenticated("Email or password is not right.", code="invalid_credentials")
-    raw, token = tokens.issue_token(user)
+    raw, token = api_tokens.issue_token(user)
     return jsonify({"token": raw, "expires_at": iso_utc(token.expires_at), "user": user_out(user)}), 201
 
 
@@ -60,7 +60,7 @@ def revoke_current_token():
     token = g.get("api_token")
     if token is None:
         raise NotAuthenticated("This request was not made with an API token.", code="no_token")
-    tokens.revoke_token(token.id)
+    api_tokens.revoke_token(token.id)
     return "", 204
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ...services import profiles
+from ...services.accounts import profiles
 from . import bp
 from .io import parse_body, require_admin
 from .schemas import ProfileOut, VerifyIn

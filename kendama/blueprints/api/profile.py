@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from ...services import access, profiles
+from ...services import access
+from ...services.accounts import profiles
 from . import bp
 from .io import parse_body, require_user
 from .schemas import ProfileIn, ProfileOut

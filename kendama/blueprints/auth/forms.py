@@ -1,10 +1,10 @@
-"""Forms check shape only; the account rules live in services/accounts.py."""
+"""Forms check shape only; the account rules live in services/accounts/accounts.py."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ...services.accounts import DISPLAY_NAME_MAX
+from ...services.accounts.accounts import DISPLAY_NAME_MAX
 from ..zone_choices import ZONE_REQUIRED, zone_choices
 
 

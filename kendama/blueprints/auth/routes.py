@@ -6,7 +6,8 @@ from flask import current_app, flash, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
-from ...services import accounts, notifications, sign_ins
+from ...services import notifications
+from ...services.accounts import accounts, sign_ins
 from ...services.errors import ServiceError
 from ...web.template_helpers import browser_zone
 from ..booking import kept
@@ -40,7 +41,7 @@ def _first_page(user) -> str:
 
 
 def _sign_in(user, remember: bool = False) -> None:
-    """Sign this browser in: a fresh session naming a new server-side sign-in (services/sign_ins.py)."""
+    """Sign this browser in: a fresh session naming a new server-side sign-in (services/accounts/sign_ins.py)."""
     carried = {key: session[key] for key in SURVIVES_SIGN_IN if key in session}
     session.clear()  # a fresh session on sign-in: no session fixation
     session.update(carried)

@@ -5,9 +5,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...services.accounts import DISPLAY_NAME_MAX
+from ...services.accounts.accounts import DISPLAY_NAME_MAX
+from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.money import SUPPORTED_CURRENCIES
-from ...services.profiles import LESSON_LENGTHS
 
 
 class ProfileForm(FlaskForm):

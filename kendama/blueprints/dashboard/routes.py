@@ -6,10 +6,11 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter, per_user
-from ...services import access, dashboard, feedback, profiles
+from ...services import access, dashboard, feedback
+from ...services.accounts import profiles
+from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.errors import InvalidInput, ServiceError
 from ...services.money import from_minor_units, to_minor_units
-from ...services.profiles import LESSON_LENGTHS
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp

@@ -6,9 +6,10 @@ from flask import abort, make_response, render_template, request, send_from_dire
 from flask_login import current_user
 from markupsafe import Markup
 
-from ...services import avatars, discovery
+from ...services import discovery
 from ...services import policy as cancellation_policy
-from ...services.profiles import LESSON_LENGTHS
+from ...services.accounts import avatars
+from ...services.accounts.profiles import LESSON_LENGTHS
 from ...web import fragment_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone

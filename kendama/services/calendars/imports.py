@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from ...extensions import db
 from ...models import CalendarBusyTime, Profile, SessionAvailability, User, utcnow
 from ...tasks.queue import after_commit
-from .. import profiles
+from ..accounts import profiles
 from ..errors import InvalidInput
 from ..timezones import zone
 from . import fetch, ics

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import Notification, Profile
-from kendama.services import payouts, profiles
+from kendama.services import payouts
+from kendama.services.accounts import profiles
 from kendama.services.errors import InvalidInput, WrongState
 
 from ...factories import PlayerFactory

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
-from . import avatars, notifications
-from .access import require_admin, require_player
+from ...extensions import db
+from ...models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
+from .. import notifications
+from ..access import require_admin, require_player
+from ..errors import InvalidInput, NotFound
+from ..money import SUPPORTED_CURRENCIES
+from . import avatars
 from .accounts import display_name_problem
-from .errors import InvalidInput, NotFound
-from .money import SUPPORTED_CURRENCIES
 
 MIN_DURATION, MAX_DURATION = 15, 30
 # The lengths the pages offer (the profile form, discovery's filter); the API takes any minute between.

@@ -10,8 +10,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from ..extensions import db
-from ..models import ApiToken, User, utcnow
+from ...extensions import db
+from ...models import ApiToken, User, utcnow
 
 
 def digest(raw_token: str) -> str:

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, delete, or_, select, update
 
-from ..extensions import db
-from ..models import ApiToken, SignIn, User, utcnow
-from .tokens import digest
+from ...extensions import db
+from ...models import ApiToken, SignIn, User, utcnow
+from .api_tokens import digest
 
 
 def lifetime(remembered: bool) -> timedelta:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .errors import NotAllowed
+from ..errors import NotAllowed
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

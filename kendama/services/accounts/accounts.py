@@ -9,12 +9,13 @@ from flask import current_app
 from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Profile, Role, SessionAvailability, User, utcnow
-from . import notifications, sign_ins, signing
-from .errors import Conflict, EmailNotConfirmed, InvalidInput, NotAllowed
+from ...extensions import db
+from ...models import Profile, Role, SessionAvailability, User, utcnow
+from .. import notifications
+from ..errors import Conflict, EmailNotConfirmed, InvalidInput, NotAllowed
+from ..timezones import is_valid_zone
+from . import sign_ins, signing
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
-from .timezones import is_valid_zone
 
 SELF_SERVICE_ROLES = (Role.FAN.value, Role.PLAYER.value)
 DISPLAY_NAME_MAX = 80  # the column's length (models/users.py)

@@ -9,9 +9,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Profile
-from .errors import InvalidInput
+from ...extensions import db
+from ...models import Profile
+from ..errors import InvalidInput
 
 # Magic numbers of the formats we accept; the file's own bytes decide its type.
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg")}
