@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kendama import create_app  # noqa: E402
 from kendama.extensions import db  # noqa: E402
 from kendama.models import Notification, utcnow  # noqa: E402
-from kendama.services import delivery, outbox  # noqa: E402
+from kendama.services.notifications import delivery, sweep  # noqa: E402
 from kendama.tasks.queue import enqueue  # noqa: E402
 from tests import postgres  # noqa: E402
 from tests.factories import LiveSessionFactory  # noqa: E402
@@ -89,7 +89,7 @@ def main(messages: int) -> None:
                 timings = []
                 for _ in range(20):
                     started = time.perf_counter()
-                    outbox.sweep(lambda notification_id: enqueue("kendama.jobs.send_notification", notification_id))
+                    sweep.sweep(lambda notification_id: enqueue("kendama.jobs.send_notification", notification_id))
                     timings.append((time.perf_counter() - started) * 1000)
                 print(
                     f"idle sweep over 20,000 future rows: median {statistics.median(timings):.2f} ms, "

@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import current_app
 
 from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
-from .services import booking, delivery, outbox, payments, recordings, refunds, video
+from .services import booking, payments, recordings, refunds, video
 from .services.accounts import sign_ins
 from .services.calendars import imports
+from .services.notifications import delivery, sweep
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context
 
@@ -26,7 +27,7 @@ def send_notification(notification_id: int) -> None:
 def sweep_notifications() -> None:
     """Periodic: send what is due (reminders), re-hand rows whose job was lost, reclaim dead sends."""
     with job_context():
-        outbox.sweep(lambda notification_id: enqueue(f"{__name__}.send_notification", notification_id))
+        sweep.sweep(lambda notification_id: enqueue(f"{__name__}.send_notification", notification_id))
 
 
 def sync_calendar(player_id: int) -> None:

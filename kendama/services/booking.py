@@ -32,10 +32,11 @@ from ..models import (
     utcnow,
 )
 from ..tasks.queue import after_commit
-from . import discovery, notifications, payments, policy, refunds, rollout, slots
+from . import discovery, payments, policy, refunds, rollout, slots
 from .eligibility import check_booker, check_takes_payments
 from .errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from .money import split_price
+from .notifications import outbox
 from .policy import SYSTEM
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import zone
@@ -274,11 +275,11 @@ def create_session(
         ]
     )
     if paid:
-        notifications.on_awaiting_payment(session, now=now)
+        outbox.on_awaiting_payment(session, now=now)
         db.session.commit()
         _open_checkout(session)  # it reads the held session afresh, under its lock
     else:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         _commit_keeping_loaded()
     return session
 
@@ -464,8 +465,8 @@ def expire_holds(*, now: datetime | None = None, player_id: int | None = None, c
     for session in expired:
         session.mark_cancelled(now, SYSTEM, "The payment was not completed in time, so the slot was released.")
         after_commit("kendama.jobs.expire_checkouts", session.id)
-    notifications.queue_all(
-        notifications.Message(held.fan_id, "hold_expired", session_id=held.id, dedupe_key=f"hold_expired:{held.id}")
+    outbox.queue_all(
+        outbox.Message(held.fan_id, "hold_expired", session_id=held.id, dedupe_key=f"hold_expired:{held.id}")
         for held in expired
     )
     if commit:
@@ -514,7 +515,7 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
     session.room_name = None
     session.room_url = None
     flush_or_slot_taken(session)
-    notifications.on_rescheduled(session, previous_start)
+    outbox.on_rescheduled(session, previous_start)
     db.session.commit()
     return session
 
@@ -564,7 +565,7 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
 
     session.mark_cancelled(now, role, reason, by_id=actor.id)
     refunded = refund.amount if refund is not None else 0
-    notifications.on_cancelled(session, refunded)
+    outbox.on_cancelled(session, refunded)
     db.session.commit()
     outcome = RefundOutcome(refunded, session.currency, refund.status if refund is not None else "none")
     return Cancellation(session, outcome)

@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ConsentRecord, LiveSession, Profile, SessionStatus, User, utcnow
-from . import booking, notifications
+from . import booking
 from .access import require_player
 from .demo_data import DEMO_FAN_EMAIL
 from .errors import NotFound, SlotUnavailable, WrongState
+from .notifications import outbox
 
 
 def offered(user: User) -> bool:
@@ -72,7 +73,7 @@ def start_test_call(player: User, *, now: datetime | None = None) -> LiveSession
         ConsentRecord(session_id=session.id, user_id=user_id, kind="recording", granted=True, created_at=now)
         for user_id in (fan.id, player.id)
     )
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     return session
 

@@ -23,10 +23,11 @@ from ..dialects import is_overlap_violation
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
-from . import notifications, payouts, refunds
+from . import payouts, refunds
 from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
+from .notifications import outbox
+from .notifications.links import absolute_url
 from .policy import SYSTEM
-from .return_urls import absolute_url
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import for_person
 
@@ -369,13 +370,13 @@ def _confirm(session: LiveSession) -> None:
     session.status = SessionStatus.CONFIRMED.value
     session.hold_expires_at = None
     session.ics_sequence += 1
-    notifications.on_payment_received(session)
-    notifications.on_confirmed(session)
+    outbox.on_payment_received(session)
+    outbox.on_confirmed(session)
 
 
 def _refund_in_full(session: LiveSession, payment: Payment, reason: str, kind: str) -> None:
     refund = refunds.refund_payment(payment, reason)
-    notifications.queue(
+    outbox.queue(
         session.fan_id,
         kind,
         session_id=session.id,
@@ -411,7 +412,7 @@ def _settle_ended(checkout_id: str, status: str) -> None:
     if still_open is not None:
         return
     _release_hold(session, "The payment was not completed in time, so the slot was released.")
-    notifications.queue(session.fan_id, "hold_expired", session_id=session.id, dedupe_key=f"hold_expired:{session.id}")
+    outbox.queue(session.fan_id, "hold_expired", session_id=session.id, dedupe_key=f"hold_expired:{session.id}")
 
 
 def _release_hold(session: LiveSession, reason: str) -> None:

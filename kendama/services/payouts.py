@@ -15,11 +15,11 @@ from sqlalchemy import select
 from ..extensions import db
 from ..integrations import stripe_gateway as gateway
 from ..models import PayoutState, Profile, User
-from . import notifications
 from .accounts import profiles
 from .accounts.profiles import paid_offerings_allowed
 from .errors import ProviderUnavailable, WrongState
-from .return_urls import absolute_url
+from .notifications import outbox
+from .notifications.links import absolute_url
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "Stripe could not be reached just now. Please try again in a moment."
@@ -121,7 +121,7 @@ def _apply_state(profile: Profile, account: dict) -> None:
     profile.payout_state = payout_state(account).value
     if could_charge and not paid_offerings_allowed(profile):
         due = (account.get("requirements") or {}).get("currently_due") or []
-        notifications.queue(
+        outbox.queue(
             profile.user_id,
             "payouts_restricted",
             payload={"currently_due": list(due)[:10]},

@@ -37,10 +37,10 @@ from ..models import (
     utcnow,
 )
 from ..tasks.queue import after_commit
-from . import notifications
 from .access import require_admin
 from .accounts import signing
 from .errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
+from .notifications import outbox
 from .session_access import session_for_participant, session_for_viewer
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def _apply(
         if not session.recording_allowed:
             _discard(recording)
         else:
-            notifications.on_recording_ready(session)
+            outbox.on_recording_ready(session)
             after_commit("kendama.jobs.sync_session_recordings", session.id)  # its captions
     return recording
 

@@ -202,8 +202,9 @@ class World:
 def build_world() -> World:
     """The people of the matrix, one upcoming paid session and one past recorded one between the fan and player."""
     from kendama.integrations import stripe_gateway
-    from kendama.services import notifications, recordings
+    from kendama.services import recordings
     from kendama.services.accounts import accounts
+    from kendama.services.notifications import outbox
 
     fan, other_fan = FanFactory(), FanFactory()
     player, other_player = PlayerFactory(setup__paid=True), PlayerFactory()
@@ -254,7 +255,7 @@ def build_world() -> World:
         idempotency_key=f"matrix-refund-{upcoming.id}",
     )
     db.session.add_all([recording, refund, SessionFeedback(session_id=past.id, author_id=fan.id, rating=5)])
-    notice = notifications.queue(fan.id, "password_reset")
+    notice = outbox.queue(fan.id, "password_reset")
     notice.status = "dead"
     db.session.commit()
     # The payout account our records name exists at (sandbox) Stripe, as it would after onboarding.

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from kendama.extensions import db
 from kendama.integrations import mail as mail_adapter
-from kendama.services import notifications
+from kendama.services.notifications import outbox as notifications
 from kendama.services.timezones import iso_utc
 from kendama.tasks.queue import dispatch_committed
 

@@ -201,7 +201,7 @@ def prebuilt_statements() -> list[tuple[str, object]]:
 def test_the_scan_finds_the_booking_and_slot_reads():
     names = {name for name, _ in prebuilt_statements()}
     assert {"kendama.services.booking._BOOKING_READ", "kendama.services.slots._CONFLICTS"} <= names
-    assert "kendama.services.notifications._INSERT_ROWS" in names
+    assert "kendama.services.notifications.outbox._INSERT_ROWS" in names
 
 
 def prepare(statement) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.integrations import mail as mail_adapter
-from kendama.services import notifications
+from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
@@ -38,7 +38,7 @@ def strict_to(raw: bytes) -> list[tuple[str, str]]:
 def confirm_a_booking_with(name: str):
     fan = FanFactory(display_name=name)
     session = LiveSessionFactory(fan=fan, player=PlayerFactory(display_name=f"Coach {name}"))
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     dispatch_committed()
     return session

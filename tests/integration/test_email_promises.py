@@ -18,7 +18,9 @@ import pytest
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, utcnow
-from kendama.services import booking, email_links, notifications
+from kendama.services import booking
+from kendama.services.notifications import links as email_links
+from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import mark_paid, weekday_at
@@ -38,7 +40,7 @@ def session_starting_in(delta: timedelta, **fields):
 def confirmation_to(session, user):
     """The booking_confirmed email to `user`, composed now as the worker would."""
     with mail.record_messages() as sent:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         db.session.commit()
         dispatch_committed()
     (message,) = [m for m in sent if recipient(m) == user.email]
@@ -98,7 +100,7 @@ def test_reschedule_and_cancel_links_only_while_the_policy_allows_them():
 
 def test_links_are_decided_when_the_email_is_composed_not_when_it_was_queued():
     session = session_starting_in(timedelta(days=3))
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     # The row waited in the outbox; meanwhile the session was moved to a time that has now begun.
     session.starts_at = (utcnow() - timedelta(minutes=5)).replace(microsecond=0)
@@ -140,12 +142,12 @@ def test_complete_your_payment_waits_a_few_minutes_and_never_past_the_hold():
     booked_at = utcnow()
     session = booking.create_session(fan, player.id, weekday_at(10), 30, now=booked_at)
     (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "awaiting_payment"))
-    assert row.due_at == booked_at + notifications.AWAITING_PAYMENT_DELAY < session.hold_expires_at
+    assert row.due_at == booked_at + outbox.AWAITING_PAYMENT_DELAY < session.hold_expires_at
 
     short = LiveSessionFactory(
         status="pending_payment", price_amount=2500, hold_expires_at=booked_at + timedelta(minutes=4)
     )
-    notifications.on_awaiting_payment(short, now=booked_at)
+    outbox.on_awaiting_payment(short, now=booked_at)
     (row,) = db.session.scalars(db.select(Notification).where(Notification.session_id == short.id))
     assert booked_at < row.due_at < short.hold_expires_at
 
@@ -168,7 +170,7 @@ def test_a_fan_who_pays_at_once_never_gets_complete_your_payment():
 
 def test_complete_your_payment_after_the_hold_ended_is_skipped():
     session = LiveSessionFactory(status="pending_payment", price_amount=2500, hold_expires_at=utcnow())
-    notifications.queue(session.fan_id, "awaiting_payment", session_id=session.id)
+    outbox.queue(session.fan_id, "awaiting_payment", session_id=session.id)
     db.session.commit()
     with mail.record_messages() as sent:
         dispatch_committed()

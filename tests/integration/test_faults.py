@@ -32,8 +32,9 @@ from sqlalchemy import event, func, select
 from kendama import create_app, jobs
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Notification
-from kendama.services import notifications, video
+from kendama.services import video
 from kendama.services.accounts import api_tokens
+from kendama.services.notifications import outbox
 from kendama.services.timezones import iso_utc
 
 from .. import postgres
@@ -280,7 +281,7 @@ def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_worker_which_send
     queue_name = f"kendama-test-{uuid.uuid4().hex[:12]}"
     with app.app_context():
         fan = FanFactory()
-        notification_id = notifications.queue(fan.id, "password_reset").id
+        notification_id = outbox.queue(fan.id, "password_reset").id
         db.session.commit()
         db.session.info.pop("jobs_ready", None)
         db.session.remove()

@@ -21,7 +21,7 @@ from sqlalchemy import inspect, text
 from kendama import create_app
 from kendama.extensions import db, migrate
 from kendama.models import Refund, SessionRecording, utcnow
-from kendama.services import notifications
+from kendama.services.notifications import outbox
 
 from .. import postgres
 from ..booking_helpers import mark_paid
@@ -68,7 +68,7 @@ def populate() -> None:
             ),
         ]
     )
-    notifications.on_confirmed(free)
+    outbox.on_confirmed(free)
     db.session.commit()
 
 

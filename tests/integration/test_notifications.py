@@ -14,9 +14,10 @@ from sqlalchemy import event, select
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, Payment, utcnow
-from kendama.services import delivery, email_links, emails, notifications, outbox
 from kendama.services.accounts import accounts, profiles
 from kendama.services.errors import NotAllowed, WrongState
+from kendama.services.notifications import delivery, emails, outbox, sweep
+from kendama.services.notifications import links as email_links
 from kendama.tasks.queue import dispatch_committed
 
 from ..conftest import csrf_token_from, recipient
@@ -54,7 +55,7 @@ def invitation(message) -> Calendar:
 def test_a_rolled_back_change_sends_nothing():
     session = LiveSessionFactory()
     with mail.record_messages() as sent:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         db.session.rollback()
         send_all_due()
     assert sent == []
@@ -64,13 +65,13 @@ def test_a_rolled_back_change_sends_nothing():
 def test_a_committed_change_sends_to_both_participants():
     session = LiveSessionFactory()
     with mail.record_messages() as sent:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         db.session.commit()
         dispatch_committed()
     assert sorted(recipient(m) for m in sent) == sorted([session.fan.email, session.player.email])
     assert {n.status for n in rows(kind="booking_confirmed")} == {"sent"}
     # The same event reported twice adds nothing.
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     assert len(rows(kind="booking_confirmed")) == 2
 
@@ -84,7 +85,7 @@ def test_a_batch_is_one_statement_and_only_due_rows_are_handed_over_after_commit
     bind = db.session.get_bind()
     event.listen(bind, "before_cursor_execute", record)
     try:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
     finally:
         event.remove(bind, "before_cursor_execute", record)
     assert len(seen) == 1 and seen[0].startswith("INSERT INTO notifications")
@@ -95,15 +96,15 @@ def test_a_batch_is_one_statement_and_only_due_rows_are_handed_over_after_commit
 
 def test_a_batch_leaves_out_keys_already_written_and_keeps_the_callers_change():
     session = LiveSessionFactory()
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     existing = rows(kind="booking_confirmed")[0]
     session.notes = "Changed in the same transaction"
-    ids = notifications.queue_all(
+    ids = outbox.queue_all(
         [
-            notifications.Message(existing.user_id, "booking_confirmed", dedupe_key=existing.dedupe_key),
-            notifications.Message(session.fan_id, "password_reset", dedupe_key=f"fresh:{session.id}"),
-            notifications.Message(session.fan_id, "password_reset"),
+            outbox.Message(existing.user_id, "booking_confirmed", dedupe_key=existing.dedupe_key),
+            outbox.Message(session.fan_id, "password_reset", dedupe_key=f"fresh:{session.id}"),
+            outbox.Message(session.fan_id, "password_reset"),
         ]
     )
     written = [db.session.get(Notification, id_) for id_ in ids]
@@ -115,7 +116,7 @@ def test_a_batch_leaves_out_keys_already_written_and_keeps_the_callers_change():
     db.session.expire_all()
     assert session.notes == "Changed in the same transaction"
     assert len(rows(kind="booking_confirmed")) == 2 and len(rows(kind="password_reset")) == 2
-    assert notifications.queue_all([]) == []
+    assert outbox.queue_all([]) == []
 
 
 # --- What each email says ---------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_a_batch_leaves_out_keys_already_written_and_keeps_the_callers_change():
 def test_booking_confirmed_in_the_recipients_zone_with_an_invitation():
     session = LiveSessionFactory(fan__timezone="America/New_York", player__timezone="Asia/Tokyo")
     with mail.record_messages() as sent:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         db.session.commit()
         dispatch_committed()
     by_recipient = {recipient(m): m for m in sent}
@@ -160,7 +161,7 @@ def test_reschedule_sends_an_updated_invitation_with_the_next_sequence():
     session.blocked_until = session.ends_at
     session.ics_sequence += 1
     with mail.record_messages() as sent:
-        notifications.on_rescheduled(session, previous)
+        outbox.on_rescheduled(session, previous)
         db.session.commit()
         dispatch_committed()
     assert len(sent) == 2
@@ -180,7 +181,7 @@ def test_cancellation_carries_the_refund_and_a_cancel_invitation():
     session.cancelled_at = utcnow()
     session.ics_sequence += 1
     with mail.record_messages() as sent:
-        notifications.on_cancelled(session, refund_amount=2500)
+        outbox.on_cancelled(session, refund_amount=2500)
         db.session.commit()
         dispatch_committed()
     by_recipient = {recipient(m): m for m in sent}
@@ -208,7 +209,7 @@ def test_awaiting_payment_links_the_open_checkout():
             expires_at=utcnow() + timedelta(minutes=30),
         )
     )
-    notifications.on_awaiting_payment(session)
+    outbox.on_awaiting_payment(session)
     db.session.commit()
     (row,) = rows(kind="awaiting_payment")
     row.due_at = utcnow()  # it waits a few minutes (AWAITING_PAYMENT_DELAY) in case the fan pays at once
@@ -223,7 +224,7 @@ def test_awaiting_payment_links_the_open_checkout():
 def test_password_reset_link_is_minted_at_send_time_and_works(client):
     fan = FanFactory()
     with mail.record_messages() as sent:
-        notifications.send_password_reset(fan)
+        outbox.send_password_reset(fan)
         dispatch_committed()
     (message,) = sent
     (row,) = rows(kind="password_reset")
@@ -282,8 +283,8 @@ def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
         session.starts_at -= timedelta(days=2)
         session.ends_at -= timedelta(days=2)
         session.blocked_until = session.ends_at
-        due_at = notifications.scheduled_times(session)[kind]
-    notifications.queue(session.fan_id, kind, session_id=session.id if status else None, payload=payload, due_at=due_at)
+        due_at = outbox.scheduled_times(session)[kind]
+    outbox.queue(session.fan_id, kind, session_id=session.id if status else None, payload=payload, due_at=due_at)
     db.session.commit()
     with mail.record_messages() as sent:
         send_all_due()
@@ -308,7 +309,7 @@ def test_reminders_move_on_reschedule_and_vanish_on_cancel():
     session = LiveSessionFactory(starts_at=(utcnow() + timedelta(days=3)).replace(microsecond=0))
     session.ends_at = session.starts_at + timedelta(minutes=30)
     session.blocked_until = session.ends_at
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     pending = {(n.kind, n.user_id): n.due_at for n in rows(status="pending")}
     assert pending[("reminder_24h", session.fan_id)] == session.starts_at - timedelta(hours=24)
@@ -320,7 +321,7 @@ def test_reminders_move_on_reschedule_and_vanish_on_cancel():
     session.ends_at = session.starts_at + timedelta(minutes=30)
     session.blocked_until = session.ends_at
     session.ics_sequence += 1
-    notifications.on_rescheduled(session, previous)
+    outbox.on_rescheduled(session, previous)
     db.session.commit()
     reminders = [n for n in rows(status="pending") if n.kind.startswith("reminder")]
     assert len(reminders) == 4
@@ -332,7 +333,7 @@ def test_reminders_move_on_reschedule_and_vanish_on_cancel():
 
     session.status = "cancelled"
     session.ics_sequence += 1
-    notifications.on_cancelled(session)
+    outbox.on_cancelled(session)
     db.session.commit()
     assert [n for n in rows(status="pending") if n.kind.startswith("reminder")] == []
 
@@ -342,7 +343,7 @@ def test_a_due_reminder_goes_out_with_a_signed_join_link_and_honours_preferences
     session.ends_at = session.starts_at + timedelta(minutes=30)
     session.blocked_until = session.ends_at
     session.player.email_reminders = False
-    notifications.schedule_reminders(session)
+    outbox.schedule_reminders(session)
     db.session.commit()
     # An hour before the start, as the sweep finds it: the session is 50 minutes away.
     session.starts_at = utcnow().replace(microsecond=0) + timedelta(minutes=50)
@@ -388,7 +389,7 @@ def test_email_action_links_still_require_the_recipient_to_be_signed_in(client, 
 def test_transactional_emails_ignore_the_reminder_preference():
     session = LiveSessionFactory(fan__email_reminders=False, fan__email_feedback_requests=False)
     with mail.record_messages() as sent:
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         db.session.commit()
         dispatch_committed()
     assert session.fan.email in {recipient(m) for m in sent}
@@ -396,7 +397,7 @@ def test_transactional_emails_ignore_the_reminder_preference():
 
 def test_a_reminder_for_a_cancelled_session_is_skipped():
     session = LiveSessionFactory()
-    notifications.queue(session.fan_id, "reminder_1h", session_id=session.id, due_at=utcnow() - timedelta(seconds=1))
+    outbox.queue(session.fan_id, "reminder_1h", session_id=session.id, due_at=utcnow() - timedelta(seconds=1))
     session.status = "cancelled"
     db.session.commit()
     with mail.record_messages() as sent:
@@ -420,7 +421,7 @@ def smtp(app, monkeypatch):
 
 def test_smtp_delivery_through_a_real_server(smtp):
     session = LiveSessionFactory()
-    notifications.on_confirmed(session)
+    outbox.on_confirmed(session)
     db.session.commit()
     dispatch_committed()
     assert len(smtp.messages) == 2
@@ -446,7 +447,7 @@ def test_smtp_failure_backs_off_then_goes_dead_and_an_admin_retries(app, smtp, m
     monkeypatch.setitem(app.config, "NOTIFICATION_MAX_ATTEMPTS", 3)
     smtp.handler.refuse = True
     fan = FanFactory()
-    notification = notifications.queue(fan.id, "password_reset")
+    notification = outbox.queue(fan.id, "password_reset")
     db.session.commit()
     dispatch_committed()
     db.session.refresh(notification)
@@ -470,24 +471,24 @@ def test_smtp_failure_backs_off_then_goes_dead_and_an_admin_retries(app, smtp, m
     assert smtp.messages == []
 
     admin = AdminFactory()
-    assert [n.id for n, _ in outbox.problems(admin)] == [notification.id]
+    assert [n.id for n, _ in sweep.problems(admin)] == [notification.id]
     with pytest.raises(NotAllowed):
-        outbox.problems(fan)
+        sweep.problems(fan)
     smtp.handler.refuse = False
-    outbox.retry(admin, notification.id)
+    sweep.retry(admin, notification.id)
     dispatch_committed()
     db.session.refresh(notification)
     assert notification.status == "sent"
     assert len(smtp.messages) == 1
     with pytest.raises(WrongState):
-        outbox.retry(admin, notification.id)
+        sweep.retry(admin, notification.id)
 
 
 def test_unreachable_smtp_server_is_a_retryable_failure(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens there
     monkeypatch.setitem(app.config, "MAIL_SUPPRESS_SEND", False)
-    notification = notifications.queue(FanFactory().id, "password_reset")
+    notification = outbox.queue(FanFactory().id, "password_reset")
     db.session.commit()
     dispatch_committed()
     db.session.refresh(notification)
@@ -496,7 +497,7 @@ def test_unreachable_smtp_server_is_a_retryable_failure(app, monkeypatch):
 
 def test_production_without_mail_server_refuses_instead_of_using_the_outbox(app, monkeypatch):
     monkeypatch.setitem(app.config, "PRODUCTION", True)
-    notification = notifications.queue(FanFactory().id, "password_reset")
+    notification = outbox.queue(FanFactory().id, "password_reset")
     db.session.commit()
     dispatch_committed()
     db.session.refresh(notification)
@@ -504,7 +505,7 @@ def test_production_without_mail_server_refuses_instead_of_using_the_outbox(app,
 
 
 def test_stale_sending_rows_are_reclaimed_and_sent_again(app):
-    notification = notifications.queue(FanFactory().id, "password_reset")
+    notification = outbox.queue(FanFactory().id, "password_reset")
     notification.status = "sending"
     notification.attempts = 1
     notification.locked_at = utcnow() - timedelta(seconds=app.config["NOTIFICATION_SENDING_TIMEOUT_SECONDS"] + 5)
@@ -518,7 +519,7 @@ def test_stale_sending_rows_are_reclaimed_and_sent_again(app):
 
 
 def test_a_recently_claimed_row_is_left_to_its_worker(app):
-    notification = notifications.queue(FanFactory().id, "password_reset")
+    notification = outbox.queue(FanFactory().id, "password_reset")
     notification.status = "sending"
     notification.locked_at = utcnow()
     db.session.commit()
@@ -529,7 +530,7 @@ def test_a_recently_claimed_row_is_left_to_its_worker(app):
 
 
 def test_unknown_kind_goes_dead_at_once():
-    notification = notifications.queue(FanFactory().id, "no_such_email")
+    notification = outbox.queue(FanFactory().id, "no_such_email")
     db.session.commit()
     dispatch_committed()
     db.session.refresh(notification)
@@ -541,7 +542,7 @@ def test_unknown_kind_goes_dead_at_once():
 
 def test_admin_page_lists_dead_emails_and_retries_them(client, login):
     fan = FanFactory(display_name="Dora Dead")
-    notification = notifications.queue(fan.id, "password_reset")
+    notification = outbox.queue(fan.id, "password_reset")
     notification.status, notification.attempts, notification.last_error = "dead", 6, "SMTPDataError: 554 no"
     db.session.commit()
     db.session.info.pop("jobs_ready", None)
@@ -575,9 +576,7 @@ def test_turning_reminders_off_in_settings_is_honoured(client, login):
         },
     )
     assert response.status_code == 303
-    notifications.queue(
-        session.fan_id, "reminder_24h", session_id=session.id, due_at=session.starts_at - timedelta(hours=24)
-    )
+    outbox.queue(session.fan_id, "reminder_24h", session_id=session.id, due_at=session.starts_at - timedelta(hours=24))
     row = rows(kind="reminder_24h")[0]
     row.due_at = utcnow() - timedelta(seconds=1)
     db.session.commit()

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import LiveSession, Notification, User
-from kendama.services import delivery, notifications
+from kendama.services.notifications import delivery, outbox
 from kendama.tasks import periodic
 from kendama.tasks.queue import dispatch_committed
 
@@ -54,7 +54,7 @@ def test_concurrent_workers_never_send_one_message_twice(app):
     with app.app_context():
         fan = FanFactory()
         fan_id = fan.id
-        ids = [notifications.queue(fan_id, "password_reset", dedupe_key=f"race:{uuid.uuid4()}").id for _ in range(6)]
+        ids = [outbox.queue(fan_id, "password_reset", dedupe_key=f"race:{uuid.uuid4()}").id for _ in range(6)]
         db.session.commit()
         db.session.info.pop("jobs_ready", None)  # the workers below are the only senders
         db.session.remove()
@@ -129,7 +129,7 @@ def test_the_same_event_reported_concurrently_adds_one_row_and_both_changes_comm
     results: list[bool] = []
 
     def queue_shared(_user_id: int) -> None:
-        results.append(notifications.queue(fan_ids[0], "password_reset", dedupe_key=key) is not None)
+        results.append(outbox.queue(fan_ids[0], "password_reset", dedupe_key=key) is not None)
 
     try:
         race_callers(app, fan_ids, queue_shared)
@@ -152,7 +152,7 @@ def test_racing_batches_add_a_shared_key_once_and_each_their_own_rows(app):
 
     def queue_batch(user_id: int) -> None:
         keys = (shared, f"own:{uuid.uuid4()}")
-        ids = notifications.queue_all([notifications.Message(user_id, "password_reset", dedupe_key=k) for k in keys])
+        ids = outbox.queue_all([outbox.Message(user_id, "password_reset", dedupe_key=k) for k in keys])
         written[user_id] = db.session.scalars(select(Notification.dedupe_key).where(Notification.id.in_(ids))).all()
 
     try:
@@ -187,7 +187,7 @@ def test_redis_down_during_a_change_then_the_sweep_sends_it(app, client, private
     with mail.record_messages() as sent:
         # A change in one transaction: the booking's state and its outbox rows.
         session.notes = "bring a spare string"
-        notifications.on_confirmed(session)
+        outbox.on_confirmed(session)
         db.session.commit()
         dispatch_committed()  # Redis is down: the enqueue fails and is only logged
         # The same through HTTP: the request succeeds although its job cannot be enqueued.
@@ -280,8 +280,8 @@ def test_python_worker_py_sends_real_smtp_mail(app, database_url, private_redis)
     with app.app_context():
         fan = FanFactory()
         fan_id, email = fan.id, fan.email
-        queued = notifications.queue(fan_id, "password_reset")
-        swept = notifications.queue(fan_id, "player_verified")  # left for the worker's sweep
+        queued = outbox.queue(fan_id, "password_reset")
+        swept = outbox.queue(fan_id, "player_verified")  # left for the worker's sweep
         db.session.commit()
         db.session.info.pop("jobs_ready", None)
         queued_id, swept_id = queued.id, swept.id

@@ -10,7 +10,6 @@ from kendama.services import (
     demo_calls,
     earnings,
     feedback,
-    outbox,
     oversight,
     payouts,
     recordings,
@@ -21,6 +20,7 @@ from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY, require_admin, re
 from kendama.services.accounts import profiles
 from kendama.services.calendars import imports
 from kendama.services.errors import NotAllowed
+from kendama.services.notifications import sweep
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
 
@@ -37,9 +37,9 @@ ADMIN_SERVICES = {
     "recordings.all_recordings": lambda user: recordings.all_recordings(user),
     "recordings.oversight": lambda user: recordings.oversight(user, 1),
     "feedback.all_feedback": lambda user: feedback.all_feedback(user),
-    "outbox.problems": lambda user: outbox.problems(user),
-    "outbox.problem_counts": lambda user: outbox.problem_counts(user),
-    "outbox.retry": lambda user: outbox.retry(user, 1),
+    "outbox.problems": lambda user: sweep.problems(user),
+    "outbox.problem_counts": lambda user: sweep.problem_counts(user),
+    "outbox.retry": lambda user: sweep.retry(user, 1),
 }
 
 PLAYER_SERVICES = {

@@ -9,8 +9,9 @@ import pytest
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, SessionFeedback
-from kendama.services import booking, feedback, notifications, rollout
+from kendama.services import booking, feedback, rollout
 from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
+from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import weekday_at
@@ -138,8 +139,8 @@ def test_feedback_is_offered_only_after_completion(client, login, api_token, cas
 @pytest.mark.parametrize("case", ["no_show", "nobody_joined"])
 def test_the_feedback_email_is_skipped_for_a_session_that_did_not_complete(case):
     session = session_at(**NOT_COMPLETED[case])
-    due = notifications.scheduled_times(session)["feedback_request"]
-    notifications.queue(session.fan_id, "feedback_request", session_id=session.id, due_at=due)
+    due = outbox.scheduled_times(session)["feedback_request"]
+    outbox.queue(session.fan_id, "feedback_request", session_id=session.id, due_at=due)
     db.session.commit()
     with mail.record_messages() as sent:
         dispatch_committed()

@@ -28,9 +28,10 @@ from kendama import create_app
 from kendama.config import CONFIGS
 from kendama.extensions import db
 from kendama.models import RecordingShareLink, SessionRecording, User, utcnow
-from kendama.services import email_links, recordings
+from kendama.services import recordings
 from kendama.services.accounts import accounts, passwords
 from kendama.services.errors import NotAllowed
+from kendama.services.notifications import links
 
 from ..account_helpers import sign_up
 from ..booking_helpers import weekday_at
@@ -88,7 +89,7 @@ def test_password_reset_links_expire_and_cannot_be_altered(app, client, monkeypa
     form = {"password": "reset-password-1", "confirm": "reset-password-1"}
     altered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert post_form(client, f"/password/reset/{altered}", form).status_code == 403
-    other_purpose = email_links.signing.sign("email-join", {"uid": user.id, "v": user.auth_version})
+    other_purpose = links.signing.sign("email-join", {"uid": user.id, "v": user.auth_version})
     assert post_form(client, f"/password/reset/{other_purpose}", form).status_code == 403
     monkeypatch.setitem(app.config, "PASSWORD_RESET_SECONDS", -1)
     expired = post_form(client, f"/password/reset/{token}", form)
@@ -98,11 +99,11 @@ def test_password_reset_links_expire_and_cannot_be_altered(app, client, monkeypa
 
 def test_email_join_links_expire(app, monkeypatch):
     session = LiveSessionFactory()
-    token = email_links.action_url("join", session, session.fan).split("t=", 1)[1]
-    email_links.check_action_token("join", token, session.id, session.fan_id)
+    token = links.action_url("join", session, session.fan).split("t=", 1)[1]
+    links.check_action_token("join", token, session.id, session.fan_id)
     monkeypatch.setitem(app.config, "EMAIL_ACTION_LINK_SECONDS", -1)
     with pytest.raises(NotAllowed) as refused:
-        email_links.check_action_token("join", token, session.id, session.fan_id)
+        links.check_action_token("join", token, session.id, session.fan_id)
     assert refused.value.code == "link_expired"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import SessionAvailability, User, utcnow
-from kendama.services import notifications
+from kendama.services.notifications import outbox
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
 
@@ -97,7 +97,7 @@ def test_the_availability_editor_starts_on_the_saved_zone_even_one_the_list_leav
 
 
 def test_an_email_retry_that_is_due_shows_as_due_now_never_as_a_past_time(client, login):
-    notice = notifications.queue(FanFactory().id, "password_reset")
+    notice = outbox.queue(FanFactory().id, "password_reset")
     notice.status, notice.attempts, notice.due_at = "failed", 1, utcnow() - timedelta(minutes=5)
     db.session.commit()
     login(AdminFactory())

@@ -15,8 +15,9 @@ import pytest
 
 from kendama.extensions import db, mail
 from kendama.models import Profile, utcnow
-from kendama.services import booking, feedback, notifications, rollout
+from kendama.services import booking, feedback, rollout
 from kendama.services.accounts import sign_ins
+from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
 from ..booking_helpers import mark_paid, weekday_at
@@ -156,9 +157,9 @@ def signed_in(app, user):
 def test_what_users_write_is_escaped_in_every_email(world):
     upcoming, cancelled = world["upcoming"], world["cancelled"]
     with mail.record_messages() as sent:
-        notifications.on_confirmed(upcoming)
-        notifications.on_cancelled(cancelled)
-        notifications.on_recording_ready(upcoming)
+        outbox.on_confirmed(upcoming)
+        outbox.on_cancelled(cancelled)
+        outbox.on_recording_ready(upcoming)
         db.session.commit()
         dispatch_committed()
     assert len(sent) >= 6

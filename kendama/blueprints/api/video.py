@@ -6,8 +6,8 @@ from flask import current_app, jsonify
 
 from ...extensions import limiter, per_user
 from ...services import recordings, video
-from ...services.email_links import absolute_url
 from ...services.errors import NotFound
+from ...services.notifications.links import absolute_url
 from ...services.timezones import iso_utc
 from . import bp
 from .io import parse_body, require_user

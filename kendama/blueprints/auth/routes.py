@@ -6,9 +6,9 @@ from flask import current_app, flash, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
-from ...services import notifications
 from ...services.accounts import accounts, sign_ins
 from ...services.errors import ServiceError
+from ...services.notifications import outbox
 from ...web.template_helpers import browser_zone
 from ..booking import kept
 from ..form_errors import apply_service_errors
@@ -234,7 +234,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.user_for_reset_email(form.email.data)
         if user is not None:
-            notifications.send_password_reset(user)
+            outbox.send_password_reset(user)
         # The same answer whether or not the address has an account.
         flash("If that address has an account, a reset link is on its way.", "info")
         return see_other(url_for("auth.login"))

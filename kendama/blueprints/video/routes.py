@@ -7,8 +7,8 @@ from flask import session as cookie_session
 from flask_login import current_user, login_required
 
 from ...services import recording_pages, recordings, video
-from ...services.email_links import absolute_url
 from ...services.errors import ServiceError
+from ...services.notifications.links import absolute_url
 from ..redirects import see_other
 from . import bp
 from .forms import ActionForm, ConsentForm, SharingForm

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Profile, Role, SessionAvailability, User, utcnow
-from .. import notifications
 from ..errors import Conflict, EmailNotConfirmed, InvalidInput, NotAllowed
+from ..notifications import outbox
 from ..timezones import is_valid_zone
 from . import sign_ins, signing
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -140,9 +140,9 @@ def start_registration(
         user.auth_version += 1
         _give_role_records(user)
     if user.email_confirmed_at is None:
-        notifications.queue(user.id, "confirm_email", payload={"next": next_path} if next_path else None)
+        outbox.queue(user.id, "confirm_email", payload={"next": next_path} if next_path else None)
     else:
-        notifications.queue(user.id, "registration_attempt")
+        outbox.queue(user.id, "registration_attempt")
     db.session.commit()
 
 
@@ -210,7 +210,7 @@ def authenticate(email: str, password: str) -> User | None:
     if not verify_password(user.password_hash, password or "") or not user.is_active_account:
         return None
     if user.email_confirmed_at is None:
-        notifications.queue(user.id, "confirm_email")
+        outbox.queue(user.id, "confirm_email")
         db.session.commit()
         raise EmailNotConfirmed(
             "This account is not finished yet: we emailed you a new link to finish it. Open it, then sign in."

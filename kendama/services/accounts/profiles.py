@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
-from .. import notifications
 from ..access import require_admin, require_player
 from ..errors import InvalidInput, NotFound
 from ..money import SUPPORTED_CURRENCIES
+from ..notifications import outbox
 from . import avatars
 from .accounts import display_name_problem
 
@@ -186,7 +186,7 @@ def _notify_verification(profile: Profile, approved: bool) -> None:
     """Tell the player, in the same transaction as the decision."""
     if approved:
         stamp = profile.verified_at.isoformat()
-        notifications.queue(profile.user_id, "player_verified", dedupe_key=f"player_verified:{profile.user_id}:{stamp}")
+        outbox.queue(profile.user_id, "player_verified", dedupe_key=f"player_verified:{profile.user_id}:{stamp}")
 
 
 def verification_queue() -> list[Profile]:

@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Row, update
 
-from ..dialects import insert_skipping_duplicates
-from ..extensions import db
-from ..models import LiveSession, Notification, utcnow
-from ..tasks.queue import after_commit
+from ...dialects import insert_skipping_duplicates
+from ...extensions import db
+from ...models import LiveSession, Notification, utcnow
+from ...tasks.queue import after_commit
 
 # Emails a user may turn off; everything else is transactional and always sent.
 OPTIONAL_KINDS = {
@@ -107,7 +107,7 @@ def send_password_reset(user) -> None:
 
 
 # --- What happened, as the rest of the domain reports it --------------------------------
-# Each adds outbox rows to the caller's transaction; kendama/services/delivery.py renders and
+# Each adds outbox rows to the caller's transaction; kendama/services/notifications/delivery.py renders and
 # sends them. Dedupe keys carry the session's ics_sequence, so a repeat of the same event in the
 # same state adds nothing, while a later change (a reschedule) is a new message.
 

@@ -1,7 +1,7 @@
-"""Absolute links for emails, and the signed, expiring links that let a recipient act.
+"""Absolute links from BASE_URL, and the signed, expiring links that let an email's recipient act.
 
-Emails are built in workers, without a request, so links come from BASE_URL rather than from
-the request's host. A signed link names the session and the recipient; the page it opens still
+Emails are built in workers, without a request, and Stripe must send people back to the address
+the operator configured, so links come from BASE_URL rather than from the request's host. A signed link names the session and the recipient; the page it opens still
 requires that recipient to be signed in, so a forwarded email lets nobody else in.
 """
 
@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..models import LiveSession, User
-from .accounts import signing
-from .errors import NotAllowed
+from ...models import LiveSession, User
+from ..accounts import signing
+from ..errors import NotAllowed
 
 # Pages an email lets the recipient act on, by action. Until an area's page exists, the link
 # opens the dashboard, which lists the recipient's sessions.

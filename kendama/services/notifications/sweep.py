@@ -18,12 +18,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from ..extensions import db
-from ..models import Notification, User, utcnow
-from ..tasks.queue import after_commit
-from .access import require_admin
+from ...extensions import db
+from ...models import Notification, User, utcnow
+from ...tasks.queue import after_commit
+from ..access import require_admin
+from ..errors import NotFound, WrongState
 from .delivery import RETRYABLE_STATUSES
-from .errors import NotFound, WrongState
 
 PROBLEM_STATUSES = ("failed", "dead")
 # A row handed over this long ago and still not sent is handed over again.

@@ -17,16 +17,17 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from ..extensions import db
-from ..integrations.mail import AddressedMessage, mailbox
-from ..models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
-from . import booking, email_links
-from .accounts import accounts
-from .calendars import ics
-from .feedback import FEEDBACK_STATUSES
-from .money import format_money
-from .notifications import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
-from .policy import SYSTEM
+from ...extensions import db
+from ...integrations.mail import AddressedMessage, mailbox
+from ...models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
+from .. import booking
+from ..accounts import accounts
+from ..calendars import ics
+from ..feedback import FEEDBACK_STATUSES
+from ..money import format_money
+from ..policy import SYSTEM
+from . import links
+from .outbox import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
 
 
 class PermanentFailure(Exception):
@@ -170,10 +171,10 @@ def _base_context(notification: Notification, user: User, session: LiveSession |
         "notification": notification,
         "recipient": user,
         "zone": user.timezone,
-        "dashboard_url": email_links.absolute_url("dashboard.index"),
-        "settings_url": email_links.absolute_url("auth.settings"),
-        "home_url": email_links.absolute_url("discovery.index"),
-        "players_url": email_links.absolute_url("discovery.players"),
+        "dashboard_url": links.absolute_url("dashboard.index"),
+        "settings_url": links.absolute_url("auth.settings"),
+        "home_url": links.absolute_url("discovery.index"),
+        "players_url": links.absolute_url("discovery.players"),
         "optional": notification.kind in OPTIONAL_KINDS,
     }
     if session is not None:
@@ -192,8 +193,8 @@ def _manage_links(session: LiveSession, user: User) -> dict[str, Any]:
     (a row can wait in the outbox), with the policy's reason when rescheduling is no longer possible."""
     actions = booking.available_actions(session, user, now=utcnow())
     return {
-        "cancel_url": email_links.action_url("cancel", session, user) if actions.can_cancel else None,
-        "reschedule_url": email_links.action_url("reschedule", session, user) if actions.can_reschedule else None,
+        "cancel_url": links.action_url("cancel", session, user) if actions.can_cancel else None,
+        "reschedule_url": links.action_url("reschedule", session, user) if actions.can_reschedule else None,
         "reschedule_note": actions.reschedule_note,
     }
 
@@ -279,7 +280,7 @@ def _refund_sentence(session: LiveSession, role: str | None, other: User, refund
 
 
 def _reminder(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    return {"join_url": email_links.action_url("join", session, user), **_room_opens(session)}
+    return {"join_url": links.action_url("join", session, user), **_room_opens(session)}
 
 
 def _room_opens(session: LiveSession) -> dict[str, Any]:
@@ -298,7 +299,7 @@ def _joining(notification: Notification, user: User, session: LiveSession | None
     link_lasts_until = utcnow() + timedelta(seconds=current_app.config["EMAIL_ACTION_LINK_SECONDS"])
     carries_link = not reminder_coming and link_lasts_until >= session.ends_at
     return {
-        "join_url": email_links.action_url("join", session, user) if carries_link else None,
+        "join_url": links.action_url("join", session, user) if carries_link else None,
         "reminder_coming": reminder_coming,
         **_room_opens(session),
     }
@@ -324,7 +325,7 @@ def _password_reset(notification: Notification, user: User, session: LiveSession
     # Minted now, never stored: the token only ever exists in the email that carries it.
     token = accounts.password_reset_token(user)
     return {
-        "reset_url": email_links.absolute_url("auth.reset_password", token=token),
+        "reset_url": links.absolute_url("auth.reset_password", token=token),
         "valid_minutes": current_app.config["PASSWORD_RESET_SECONDS"] // 60,
     }
 
@@ -333,20 +334,20 @@ def _confirm_email(notification: Notification, user: User, session: LiveSession 
     # Minted now, like a reset link: the newest registration's details are the ones it finishes.
     token = accounts.email_confirmation_token(user, (notification.payload or {}).get("next"))
     return {
-        "confirm_url": email_links.absolute_url("auth.confirm_email", token=token),
+        "confirm_url": links.absolute_url("auth.confirm_email", token=token),
         "valid_hours": current_app.config["EMAIL_CONFIRMATION_SECONDS"] // 3600,
     }
 
 
 def _registration_attempt(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
     return {
-        "login_url": email_links.absolute_url("auth.login"),
-        "forgot_url": email_links.absolute_url("auth.forgot_password"),
+        "login_url": links.absolute_url("auth.login"),
+        "forgot_url": links.absolute_url("auth.forgot_password"),
     }
 
 
 def _player_verified(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    return {"profile_url": email_links.absolute_url("dashboard.profile")}
+    return {"profile_url": links.absolute_url("dashboard.profile")}
 
 
 def _payment_refunded(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
@@ -359,17 +360,17 @@ def _payment_refunded(notification: Notification, user: User, session: LiveSessi
 
 
 def _payouts_restricted(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    endpoint = email_links.first_existing("payments.payouts_page")
+    endpoint = links.first_existing("payments.payouts_page")
     return {
         "currently_due": list((notification.payload or {}).get("currently_due") or []),
-        "payouts_url": email_links.absolute_url(endpoint),
+        "payouts_url": links.absolute_url(endpoint),
     }
 
 
 def _recording_ready(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
-    endpoint = email_links.first_existing("video.recording_page")
-    values = {"session_id": session.id} if endpoint != email_links.FALLBACK_ENDPOINT else {}
-    return {"recording_url": email_links.absolute_url(endpoint, **values)}
+    endpoint = links.first_existing("video.recording_page")
+    values = {"session_id": session.id} if endpoint != links.FALLBACK_ENDPOINT else {}
+    return {"recording_url": links.absolute_url(endpoint, **values)}
 
 
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {

@@ -22,9 +22,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from ..extensions import db
-from ..integrations import mail as mail_adapter
-from ..models import Notification, utcnow
+from ...extensions import db
+from ...integrations import mail as mail_adapter
+from ...models import Notification, utcnow
 from . import emails
 
 log = logging.getLogger(__name__)
