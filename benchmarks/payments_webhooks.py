@@ -33,8 +33,8 @@ from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
 from kendama.integrations.stripe_sandbox import config as sandbox_config
 from kendama.models import LiveSession, Notification, WebhookEvent, utcnow
-from kendama.services import payments
-from kendama.services.money import split_price
+from kendama.services.payments import checkout
+from kendama.services.payments.money import split_price
 from tests.factories import FanFactory, PlayerFactory
 
 
@@ -125,7 +125,7 @@ def main() -> None:
                 opened, checkout_ids = [], []
                 for session_id in session_ids:
                     started = time.perf_counter()
-                    checkout_ids.append(payments.open_checkout(session_id).checkout_session_id)
+                    checkout_ids.append(checkout.open_checkout(session_id).checkout_session_id)
                     opened.append(time.perf_counter() - started)
                 print(
                     f"open_checkout (adapter -> sandbox over HTTP, sequential): {len(opened)} checkouts, "

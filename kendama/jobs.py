@@ -10,10 +10,11 @@ from __future__ import annotations
 from flask import current_app
 
 from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
-from .services import booking, payments, recordings, refunds, video
+from .services import booking, recordings, video
 from .services.accounts import sign_ins
 from .services.calendars import imports
 from .services.notifications import delivery, sweep
+from .services.payments import checkout, refunds
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context
 
@@ -108,13 +109,13 @@ def retry_refunds() -> None:
 def expire_checkouts(session_id: int) -> None:
     """Job: expire a cancelled booking's open Checkouts at Stripe, so they cannot be paid."""
     with job_context():
-        payments.close_checkouts(session_id)
+        checkout.close_checkouts(session_id)
 
 
 def reconcile_checkouts() -> None:
     """Periodic: settle Checkouts past their expiry whose webhook never arrived."""
     with job_context():
-        payments.reconcile_open_checkouts()
+        checkout.reconcile_open_checkouts()
 
 
 def stripe_sandbox_tick() -> None:

@@ -52,7 +52,9 @@ class Target:
 # Pure unit tests where they cover the module; the integration tests named are the ones that reach
 # its rules.
 MODULES: dict[str, Target] = {
-    "money": Target("kendama/services/money.py", ("tests/unit/test_money.py", "tests/unit/test_refund_rounding.py")),
+    "money": Target(
+        "kendama/services/payments/money.py", ("tests/unit/test_money.py", "tests/unit/test_refund_rounding.py")
+    ),
     "policy": Target("kendama/services/policy.py", ("tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py")),
     "slots": Target(
         "kendama/services/slots.py",
@@ -91,9 +93,9 @@ MODULES: dict[str, Target] = {
             "tests/integration/test_rollout_feedback.py",
         ),
     ),
-    "earnings": Target("kendama/services/earnings.py", ("tests/unit/test_earnings.py",)),
+    "earnings": Target("kendama/services/payments/earnings.py", ("tests/unit/test_earnings.py",)),
     "refunds": Target(
-        "kendama/services/refunds.py",
+        "kendama/services/payments/refunds.py",
         ("tests/unit/test_refunds.py", "tests/unit/test_refund_rounding.py"),
         # the promise, Stripe's answers, retries and the sweep (the webhook re-reads call Stripe)
         (
@@ -116,7 +118,7 @@ MODULES: dict[str, Target] = {
         ),
     ),
     "payouts": Target(
-        "kendama/services/payouts.py",
+        "kendama/services/payments/payouts.py",
         ("tests/unit/test_payouts.py",),
         # what an account means and what follows from it; onboarding and links with Stripe recorded
         (

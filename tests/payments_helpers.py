@@ -16,7 +16,7 @@ from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import config as sandbox_config
 from kendama.integrations.stripe_sandbox import delivery, store
 from kendama.models import LiveSession, Payment, Refund, utcnow
-from kendama.services.money import split_price
+from kendama.services.payments.money import split_price
 
 from .factories import PASSWORD, FanFactory, LiveSessionFactory, PlayerFactory
 

@@ -32,11 +32,12 @@ from ..models import (
     utcnow,
 )
 from ..tasks.queue import after_commit
-from . import discovery, payments, policy, refunds, rollout, slots
+from . import discovery, policy, rollout, slots
 from .eligibility import check_booker, check_takes_payments
 from .errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
-from .money import split_price
 from .notifications import outbox
+from .payments import checkout, refunds
+from .payments.money import split_price
 from .policy import SYSTEM
 from .session_access import session_for_participant, session_for_viewer
 from .timezones import zone
@@ -356,7 +357,7 @@ def _open_checkout(session: LiveSession) -> None:
     the fan can open the checkout again from the payment page while the hold lasts.
     """
     try:
-        payments.open_checkout(session.id)
+        checkout.open_checkout(session.id)
     except ProviderUnavailable:
         log.warning("checkout for session %s could not be opened; the fan can retry", session.id)
 

@@ -26,9 +26,10 @@ from ..models import (
     User,
     utcnow,
 )
-from . import availability, booking, demo_calls, earnings, recordings, video
-from .earnings import MonthLine
+from . import availability, booking, demo_calls, recordings, video
 from .errors import NotFound
+from .payments import earnings
+from .payments.earnings import MonthLine
 from .recordings import RecordingPart
 from .session_access import session_for_viewer
 

@@ -8,8 +8,9 @@ form, in the same words and with the same code the booking itself would answer.
 from __future__ import annotations
 
 from ..models import Profile, User
-from . import payouts, rollout
+from . import rollout
 from .errors import InvalidInput, NotAllowed, Refusal, ServiceError, SlotUnavailable
+from .payments import payouts
 
 # The codes of these refusals (POST /api/sessions answers them; docs/api.md lists them).
 ADMIN_CANNOT_BOOK = "admin_cannot_book"

@@ -10,7 +10,7 @@
 Hours are elapsed time measured to the session's start instant, so across a DST change "24
 hours before" is not the same wall-clock time on the day before. "At least" is inclusive: exactly
 24 hours before still gets the full refund; one second less does not. The refund is a percentage
-of what was paid, rounded by the one money rule (kendama/services/money.py). The policy page
+of what was paid, rounded by the one money rule (kendama/services/payments/money.py). The policy page
 (templates/discovery/policy.html) is rendered from `current()`, so it states these numbers.
 """
 
@@ -23,7 +23,7 @@ from flask import current_app
 
 from ..models import LiveSession
 from .errors import PolicyViolation
-from .money import percent_of
+from .payments.money import percent_of
 from .wording import plural
 
 FAN = "fan"

@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from ..models import utcnow
-from ..services.money import format_amount, format_money
+from ..services.payments.money import format_amount, format_money
 from ..services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
 from ..services.wording import plural
 

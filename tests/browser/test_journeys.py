@@ -19,10 +19,10 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import clock
 from kendama.models import LiveSession, Payment, Profile, User, utcnow
-from kendama.services import payments
 from kendama.services.accounts import accounts, profiles
 from kendama.services.accounts.profiles import OfferingInput
 from kendama.services.demo_data import DEMO_PASSWORD
+from kendama.services.payments import checkout
 from kendama.services.timezones import in_zone, parse_aware
 
 from ..payments_helpers import held_session, pay
@@ -215,7 +215,7 @@ def paid_session(live_app):
             year=day.year, month=day.month, day=day.day, hour=11, minute=0, second=0, microsecond=0
         )
         session = held_session(player=leo, fan=fan, price=1500, currency="eur", starts_at=starts, duration_minutes=15)
-        checkout_url = payments.open_checkout(session.id).checkout_url
+        checkout_url = checkout.open_checkout(session.id).checkout_url
         session_id = session.id
         assert pay(checkout_url).status_code == 303  # returns once the server took the webhooks
         assert db.session.get(LiveSession, session_id).status == "confirmed"

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import User
-from kendama.services import demo_data, payments, payouts
+from kendama.services import demo_data
+from kendama.services.payments import checkout, payouts
 
 from ..live_server import serve
 from ..payments_helpers import held_session
@@ -54,7 +55,7 @@ def fill_card(page, number: str) -> None:
 def test_fan_pays_for_a_demo_players_session_by_keyboard(browser, payments_app, a11y):
     with payments_app.app_context():
         session = held_session(player=user("leo@example.com"), fan=user("fan@example.com"), price=1500, currency="eur")
-        checkout_url, session_id = payments.open_checkout(session.id).checkout_url, session.id
+        checkout_url, session_id = checkout.open_checkout(session.id).checkout_url, session.id
     page = signed_in(browser, payments_app.url, "fan@example.com")
 
     page.goto(checkout_url)

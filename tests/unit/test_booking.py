@@ -300,10 +300,10 @@ def test_expire_holds_job_cancels_only_stale_holds():
 
 
 def test_expired_and_cancelled_holds_close_their_checkout(monkeypatch):
-    from kendama.services import payments
+    from kendama.services.payments import checkout
 
     closed = []
-    monkeypatch.setattr(payments, "close_checkouts", closed.append)
+    monkeypatch.setattr(checkout, "close_checkouts", closed.append)
     player = PlayerFactory(setup__paid=True)
     stale = booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
     fan = FanFactory()

@@ -9,9 +9,9 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import Payment, Refund
-from kendama.services import earnings
 from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY
 from kendama.services.errors import NotAllowed
+from kendama.services.payments import earnings
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 

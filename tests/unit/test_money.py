@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kendama.services.money import (
+from kendama.services.payments.money import (
     SUPPORTED_CURRENCIES,
     fee_refund,
     format_amount,

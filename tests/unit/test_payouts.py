@@ -12,9 +12,9 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.integrations import stripe_gateway as gateway
 from kendama.models import Notification, PayoutState, Profile
-from kendama.services import payouts
 from kendama.services.access import PLAYERS_ONLY
 from kendama.services.errors import NotAllowed, ProviderUnavailable, WrongState
+from kendama.services.payments import payouts
 
 from ..factories import FanFactory, PlayerFactory
 

@@ -3,8 +3,8 @@
 import pytest
 
 from kendama.integrations.stripe_sandbox.ledger import proportion
-from kendama.services.money import fee_refund, format_money, percent_of, split_price
-from kendama.services.refunds import fee_share
+from kendama.services.payments.money import fee_refund, format_money, percent_of, split_price
+from kendama.services.payments.refunds import fee_share
 
 
 @pytest.mark.parametrize(

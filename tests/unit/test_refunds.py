@@ -15,9 +15,9 @@ import pytest
 from kendama.extensions import db
 from kendama.integrations import stripe_gateway as gateway
 from kendama.models import Payment, Refund
-from kendama.services import refunds
 from kendama.services.access import ADMINS_ONLY
 from kendama.services.errors import NotAllowed, NotFound
+from kendama.services.payments import refunds
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory
 from ..row_locks import row_locks

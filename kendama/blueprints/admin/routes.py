@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import earnings, oversight
+from ...services import oversight
 from ...services.accounts import profiles
 from ...services.errors import InvalidInput
+from ...services.payments import earnings
 from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors
 from ..redirects import see_other

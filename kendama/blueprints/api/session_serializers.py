@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 from ...models import LiveSession, SessionAvailability, User
-from ...services import payments
 from ...services.booking import RefundOutcome, SlotList
+from ...services.payments import checkout
 from ...services.timezones import iso_utc
 from .schemas import Money
 from .session_schemas import (
@@ -84,7 +84,7 @@ def _checkout_url(session: LiveSession, viewer: User) -> str | None:
     """Where the fan pays for a held booking (only the fan sees it)."""
     if session.status != "pending_payment" or viewer.id != session.fan_id:
         return None
-    payment = payments.open_payment(session)
+    payment = checkout.open_payment(session)
     return payment.checkout_url if payment else None
 
 

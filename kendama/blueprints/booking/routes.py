@@ -6,8 +6,9 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
-from ...services import booking, eligibility, payments
+from ...services import booking, eligibility
 from ...services.errors import ServiceError
+from ...services.payments import checkout
 from ...services.timezones import parse_aware
 from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors
@@ -108,7 +109,7 @@ def create(player_id: int):
         return _render("booking/book.html", player_id, form, exc.status, message=_explanation(form, exc))
     if session.status == "pending_payment":
         # Straight on to Checkout; the payment page explains and retries if it could not open.
-        payment = payments.open_payment(session)
+        payment = checkout.open_payment(session)
         return see_other(
             payment.checkout_url if payment else url_for("payments.checkout_return", session_id=session.id)
         )

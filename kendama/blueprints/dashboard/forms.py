@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ...services.accounts.accounts import DISPLAY_NAME_MAX
 from ...services.accounts.profiles import LESSON_LENGTHS
-from ...services.money import SUPPORTED_CURRENCIES
+from ...services.payments.money import SUPPORTED_CURRENCIES
 
 
 class ProfileForm(FlaskForm):

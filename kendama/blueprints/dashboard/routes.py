@@ -10,7 +10,7 @@ from ...services import access, dashboard, feedback
 from ...services.accounts import profiles
 from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.errors import InvalidInput, ServiceError
-from ...services.money import from_minor_units, to_minor_units
+from ...services.payments.money import from_minor_units, to_minor_units
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp

@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional
 
 from ...services import booking
 from ...services.errors import ServiceError
-from ...services.money import format_money
+from ...services.payments.money import format_money
 from ...services.timezones import parse_aware
 from ...web.template_helpers import viewer_zone
 from ..booking.forms import SlotChoiceForm

@@ -8,7 +8,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.discovery import PlayerSearch, PlayerSort, available_this_week
-from ...services.money import to_minor_units
+from ...services.payments.money import to_minor_units
 
 # Prices are typed in whole units of the players' currencies; all but yen-like ones have cents.
 PRICE_CURRENCY = "usd"

@@ -1,11 +1,11 @@
-"""Thin views over services/payments.py, payouts.py, refunds.py and earnings.py."""
+"""Thin views over services/payments/checkout.py, payouts.py, refunds.py and earnings.py."""
 
 from __future__ import annotations
 
 from flask import flash, render_template, url_for
 from flask_login import current_user, login_required
 
-from ...services import earnings, payments, payouts, refunds
+from ...services.payments import checkout, earnings, payouts, refunds
 from ...web.template_helpers import next_attempt
 from ..admin import admin_only
 from ..redirects import see_other
@@ -18,27 +18,27 @@ from . import bp
 @login_required
 def checkout_return(session_id: int):
     """Stripe's success_url: shows the real state, which the webhook may not have reached yet."""
-    return render_template("payments/return.html", status=payments.payment_status(current_user, session_id))
+    return render_template("payments/return.html", status=checkout.payment_status(current_user, session_id))
 
 
 @bp.get("/sessions/<int:session_id>/payment/status")
 @login_required
 def checkout_status(session_id: int):
     """The status fragment; it asks to be polled again while the payment is settling."""
-    return render_template("payments/_status.html", status=payments.payment_status(current_user, session_id))
+    return render_template("payments/_status.html", status=checkout.payment_status(current_user, session_id))
 
 
 @bp.get("/sessions/<int:session_id>/payment/cancelled")
 @login_required
 def checkout_cancelled(session_id: int):
     """Stripe's cancel_url: the fan left Checkout without paying; the slot stays held for a while."""
-    return render_template("payments/cancelled.html", status=payments.payment_status(current_user, session_id))
+    return render_template("payments/cancelled.html", status=checkout.payment_status(current_user, session_id))
 
 
 @bp.post("/sessions/<int:session_id>/payment/checkout")
 @login_required
 def continue_checkout(session_id: int):
-    payment = payments.resume_checkout(current_user, session_id)
+    payment = checkout.resume_checkout(current_user, session_id)
     return see_other(payment.checkout_url)
 
 

@@ -11,8 +11,8 @@ from ...extensions import db
 from ...models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
 from ..access import require_admin, require_player
 from ..errors import InvalidInput, NotFound
-from ..money import SUPPORTED_CURRENCIES
 from ..notifications import outbox
+from ..payments.money import SUPPORTED_CURRENCIES
 from . import avatars
 from .accounts import display_name_problem
 

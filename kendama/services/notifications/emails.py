@@ -24,7 +24,7 @@ from .. import booking
 from ..accounts import accounts
 from ..calendars import ics
 from ..feedback import FEEDBACK_STATUSES
-from ..money import format_money
+from ..payments.money import format_money
 from ..policy import SYSTEM
 from . import links
 from .outbox import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times

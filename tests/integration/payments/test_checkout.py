@@ -16,8 +16,9 @@ from kendama.extensions import db
 from kendama.integrations import stripe_gateway
 from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
 from kendama.models import LiveSession, Notification, Payment, WebhookEvent, utcnow
-from kendama.services import booking, payments
+from kendama.services import booking
 from kendama.services.errors import ProviderUnavailable, WrongState
+from kendama.services.payments import checkout as payments
 
 from ...factories import LiveSessionFactory
 from ...payments_helpers import (

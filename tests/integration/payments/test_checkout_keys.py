@@ -12,7 +12,8 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import LiveSession, Payment
-from kendama.services import booking, payments
+from kendama.services import booking
+from kendama.services.payments import checkout
 
 from ...booking_helpers import weekday_at
 from ...factories import FanFactory, PlayerFactory
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.both_databases
 def test_a_booking_that_gets_an_earlier_bookings_id_gets_its_own_checkout(app):
     player, start = PlayerFactory(setup__paid=True, setup__price=2500), weekday_at(10)
     first = booking.create_session(FanFactory(), player.id, start, 30)
-    first_key = payments.open_payment(first).idempotency_key
+    first_key = checkout.open_payment(first).idempotency_key
     session_id = first.id
     db.session.query(Payment).filter_by(session_id=session_id).delete()
     db.session.query(LiveSession).filter_by(id=session_id).delete()
@@ -32,6 +33,6 @@ def test_a_booking_that_gets_an_earlier_bookings_id_gets_its_own_checkout(app):
     player.profile.offerings[0].price_amount = 1800  # the same id and time, another request
     db.session.commit()
     second = booking.create_session(FanFactory(), player.id, start, 30)
-    opened = payments.open_payment(second)
+    opened = checkout.open_payment(second)
     assert opened is not None and opened.checkout_url, "the sandbox replayed the earlier booking's key"
     assert opened.idempotency_key != first_key

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import Notification, Profile
-from kendama.services import payouts
 from kendama.services.accounts import profiles
 from kendama.services.errors import InvalidInput, WrongState
+from kendama.services.payments import payouts
 
 from ...factories import PlayerFactory
 from ...payments_helpers import Browser, fresh, sandbox_object, wait_for

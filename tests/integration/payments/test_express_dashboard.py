@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from kendama.services import payouts
+from kendama.services.payments import payouts
 
 from ...factories import PlayerFactory
 

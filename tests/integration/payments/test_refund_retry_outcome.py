@@ -10,7 +10,7 @@ import pytest
 from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import store
 from kendama.models import LiveSession, Refund, utcnow
-from kendama.services import payments, refunds
+from kendama.services.payments import checkout, refunds
 
 from ...factories import AdminFactory
 from ...payments_helpers import Browser, fresh, held_session, pay, sandbox_path
@@ -23,7 +23,7 @@ REFUNDS_PAGE = "/admin/payments/refunds"
 def failed_refund(server) -> Refund:
     """A paid session's refund whose one attempt could not reach Stripe (retried later)."""
     session = held_session(price=1500)
-    assert pay(payments.open_checkout(session.id).checkout_url).status_code == 303
+    assert pay(checkout.open_checkout(session.id).checkout_url).status_code == 303
     store.inject_faults(sandbox_path(server), "POST /v1/refunds", 1)
     refund = refunds.request_refund(fresh(LiveSession, session.id), 1500)
     db.session.commit()

@@ -11,8 +11,9 @@ from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import store
 from kendama.models import LiveSession, Refund, WebhookEvent
-from kendama.services import booking, earnings, payments, refunds
+from kendama.services import booking
 from kendama.services.errors import NotAllowed
+from kendama.services.payments import checkout, earnings, refunds
 from kendama.tasks.queue import dispatch_committed
 
 from ...factories import AdminFactory
@@ -34,7 +35,7 @@ pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
 def paid_session(price: int = 2500, card: str | None = None) -> LiveSession:
     session = held_session(price=price)
-    payment = payments.open_checkout(session.id)
+    payment = checkout.open_checkout(session.id)
     assert pay(payment.checkout_url, **({"card": card} if card else {})).status_code == 303
     return fresh(LiveSession, session.id)
 
@@ -88,7 +89,7 @@ def test_cancelling_through_the_booking_service_refunds_by_the_policy(live):
     assert result.refund.amount == 2500  # days ahead: the policy gives everything back
     [refund] = session_refunds(session.id)
     assert refund.status == "succeeded"
-    status = payments.payment_status(fresh(LiveSession, session.id).fan, session.id)
+    status = checkout.payment_status(fresh(LiveSession, session.id).fan, session.id)
     assert status.state == "refunded" and not status.settling
 
 

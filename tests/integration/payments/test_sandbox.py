@@ -11,7 +11,7 @@ from kendama.integrations import stripe_gateway
 from kendama.integrations.stripe_sandbox import config as sandbox_config
 from kendama.integrations.stripe_sandbox.params import decode_form
 from kendama.models import LiveSession
-from kendama.services import payments
+from kendama.services.payments import checkout
 
 from ...deployed import production_settings
 from ...factories import FanFactory, LiveSessionFactory, PlayerFactory
@@ -135,7 +135,7 @@ def test_paying_in_process_confirms_the_booking(app, client):
         platform_fee_amount=375,
         player_share_amount=2125,
     )
-    payment = payments.open_checkout(session.id)
+    payment = checkout.open_checkout(session.id)
     assert payment.checkout_url.startswith("http://localhost/_sandbox/stripe/c/pay/")
     page = client.get(payment.checkout_url)
     assert page.status_code == 200

@@ -15,7 +15,7 @@ import pytest
 from flask import current_app
 
 from kendama.integrations.stripe_sandbox import store
-from kendama.services import payments
+from kendama.services.payments import checkout
 
 from ...booking_helpers import weekday_at
 from ...factories import FanFactory, PlayerFactory
@@ -56,7 +56,7 @@ def store_path() -> str:
 def test_a_500_is_retried_by_the_adapter_and_one_checkout_opens(live):
     session = held_session()
     store.inject_faults(sandbox_path(live), CHECKOUTS, 1, kind="error")
-    payment = payments.open_checkout(session.id)
+    payment = checkout.open_checkout(session.id)
     assert payment.checkout_url
     assert checkouts_for(session.id) == [payment.checkout_session_id]
     assert len(session_payments(session.id)) == 1
@@ -67,7 +67,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_replayed(live, short_tim
     # the same Idempotency-Key, so Stripe replays that Checkout instead of making a second one.
     session = held_session()
     store.inject_faults(sandbox_path(live), CHECKOUTS, 1, kind="stall", seconds=1.5)
-    payment = payments.open_checkout(session.id)
+    payment = checkout.open_checkout(session.id)
     assert checkouts_for(session.id) == [payment.checkout_session_id]
     assert len(session_payments(session.id)) == 1
 

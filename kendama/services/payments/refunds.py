@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
-from ..extensions import db
-from ..integrations import stripe_gateway as gateway
-from ..models import LiveSession, Payment, Refund, User, utcnow
-from ..tasks.queue import after_commit
-from .access import require_admin
-from .errors import NotFound, ProviderUnavailable
+from ...extensions import db
+from ...integrations import stripe_gateway as gateway
+from ...models import LiveSession, Payment, Refund, User, utcnow
+from ...tasks.queue import after_commit
+from ..access import require_admin
+from ..errors import NotFound, ProviderUnavailable
 from .money import fee_refund
 
 log = logging.getLogger(__name__)

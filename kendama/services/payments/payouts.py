@@ -12,14 +12,14 @@ import logging
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..integrations import stripe_gateway as gateway
-from ..models import PayoutState, Profile, User
-from .accounts import profiles
-from .accounts.profiles import paid_offerings_allowed
-from .errors import ProviderUnavailable, WrongState
-from .notifications import outbox
-from .notifications.links import absolute_url
+from ...extensions import db
+from ...integrations import stripe_gateway as gateway
+from ...models import PayoutState, Profile, User
+from ..accounts import profiles
+from ..accounts.profiles import paid_offerings_allowed
+from ..errors import ProviderUnavailable, WrongState
+from ..notifications import outbox
+from ..notifications.links import absolute_url
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "Stripe could not be reached just now. Please try again in a moment."

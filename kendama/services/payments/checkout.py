@@ -19,17 +19,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..dialects import is_overlap_violation
-from ..extensions import db
-from ..integrations import stripe_gateway as gateway
-from ..models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
+from ...dialects import is_overlap_violation
+from ...extensions import db
+from ...integrations import stripe_gateway as gateway
+from ...models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
+from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
+from ..notifications import outbox
+from ..notifications.links import absolute_url
+from ..policy import SYSTEM
+from ..session_access import session_for_participant, session_for_viewer
+from ..timezones import for_person
 from . import payouts, refunds
-from .errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
-from .notifications import outbox
-from .notifications.links import absolute_url
-from .policy import SYSTEM
-from .session_access import session_for_participant, session_for_viewer
-from .timezones import for_person
 
 log = logging.getLogger(__name__)
 

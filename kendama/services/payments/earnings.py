@@ -13,10 +13,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import LiveSession, Payment, Refund, User
-from .access import require_admin, require_player
-from .timezones import in_zone
+from ...extensions import db
+from ...models import LiveSession, Payment, Refund, User
+from ..access import require_admin, require_player
+from ..timezones import in_zone
 
 
 @dataclass
