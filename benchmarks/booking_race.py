@@ -39,8 +39,8 @@ from kendama.models import (  # noqa: E402
     WeeklyWindow,
     utcnow,
 )
-from kendama.services import rollout
 from kendama.services.accounts import api_tokens  # noqa: E402
+from kendama.services.booking import rollout
 from kendama.services.timezones import iso_utc  # noqa: E402
 from kendama.tasks.queue import redis_connection  # noqa: E402
 from tests import postgres  # noqa: E402

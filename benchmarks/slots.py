@@ -33,7 +33,7 @@ from kendama.models import (  # noqa: E402
     WeeklyWindow,
     utcnow,
 )
-from kendama.services import slots  # noqa: E402
+from kendama.services.booking import slots  # noqa: E402
 from tests import postgres  # noqa: E402
 
 DAYS = 62

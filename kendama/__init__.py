@@ -72,7 +72,7 @@ def register_extensions(app: Flask) -> None:
     dialects.init_app(app)
     queue.init_app(app)
     periodic.init_app(app)
-    from .services import slot_cache
+    from .services.booking import slot_cache
     from .web import auth_loading
 
     auth_loading.init_app(app)

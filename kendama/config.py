@@ -127,11 +127,11 @@ class Config:
     # integrations/video/wsgi_transport.py); "http": always over the network.
     VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")
 
-    # Computed free slots are cached (services/slot_cache.py) for at most this long; 0 turns it off.
+    # Computed free slots are cached (services/booking/slot_cache.py) for at most this long; 0 turns it off.
     SLOT_CACHE_SECONDS = _int("SLOT_CACHE_SECONDS", 30)
     SLOT_CACHE_PREFIX = os.environ.get("SLOT_CACHE_PREFIX")  # Redis key prefix; derived from DATABASE_URL when unset
 
-    # Booking policy (numbers are configuration; the rules live in services/policy.py)
+    # Booking policy (numbers are configuration; the rules live in services/booking/policy.py)
     POLICY_FULL_REFUND_HOURS = _int("POLICY_FULL_REFUND_HOURS", 24)
     POLICY_PARTIAL_REFUND_HOURS = _int("POLICY_PARTIAL_REFUND_HOURS", 2)
     POLICY_PARTIAL_REFUND_PERCENT = _int("POLICY_PARTIAL_REFUND_PERCENT", 50)

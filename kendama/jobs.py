@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import current_app
 
 from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
-from .services import booking, recordings, video
+from .services import recordings, video
 from .services.accounts import sign_ins
+from .services.booking import lifecycle
 from .services.calendars import imports
 from .services.notifications import delivery, sweep
 from .services.payments import checkout, refunds
@@ -47,7 +48,7 @@ def refresh_calendars() -> None:
 def expire_booking_holds() -> None:
     """Periodic: cancel unpaid booking holds whose time is up, releasing their slots."""
     with job_context():
-        booking.expire_holds()  # its Checkouts are closed at Stripe by the jobs this queues
+        lifecycle.expire_holds()  # its Checkouts are closed at Stripe by the jobs this queues
 
 
 def purge_dead_sign_ins() -> None:

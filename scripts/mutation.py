@@ -55,9 +55,11 @@ MODULES: dict[str, Target] = {
     "money": Target(
         "kendama/services/payments/money.py", ("tests/unit/test_money.py", "tests/unit/test_refund_rounding.py")
     ),
-    "policy": Target("kendama/services/policy.py", ("tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py")),
+    "policy": Target(
+        "kendama/services/booking/policy.py", ("tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py")
+    ),
     "slots": Target(
-        "kendama/services/slots.py",
+        "kendama/services/booking/slots.py",
         (
             "tests/unit/test_slots.py",
             "tests/unit/test_slot_properties.py",
@@ -87,7 +89,7 @@ MODULES: dict[str, Target] = {
         ("x_opens_at", "x_window_open", "x_room_name_for", "x__check_joinable", "x_join", "x__token_request"),
     ),
     "rollout": Target(
-        "kendama/services/rollout.py",
+        "kendama/services/booking/rollout.py",
         (
             "tests/unit/test_rollout.py",
             "tests/integration/test_rollout_feedback.py",
@@ -164,7 +166,7 @@ MODULES: dict[str, Target] = {
         ),
     ),
     "booking": Target(
-        "kendama/services/booking.py",
+        "kendama/services/booking/lifecycle.py",
         ("tests/unit/test_booking.py", "tests/unit/test_booking_lifecycle.py"),
         # the lifecycle: create, the hold and its release, reschedule, cancel, what the viewer may do
         (

@@ -26,7 +26,8 @@ from ..models import (
     User,
     utcnow,
 )
-from . import availability, booking, demo_calls, recordings, video
+from . import demo_calls, recordings, video
+from .booking import availability, lifecycle
 from .errors import NotFound
 from .payments import earnings
 from .payments.earnings import MonthLine
@@ -41,7 +42,7 @@ class SessionCard:
     session: LiveSession
     role: str  # "fan" or "player": how the viewer takes part
     other: User
-    actions: booking.Actions
+    actions: lifecycle.Actions
     can_join: bool
     can_change_consent: bool
     can_mark_no_show: bool
@@ -79,7 +80,7 @@ class Dashboard:
 def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
     """Everything the dashboard shows for this user."""
     now = now or utcnow()
-    sessions = booking.sessions_overview(viewer, now=now)
+    sessions = lifecycle.sessions_overview(viewer, now=now)
     everything = sessions.upcoming + sessions.past
     cards = _cards(everything, viewer, now)
     upcoming = [cards[s.id] for s in sessions.upcoming]
@@ -112,7 +113,7 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
             session=session,
             role=role,
             other=session.fan if role == "player" else session.player,
-            actions=booking.available_actions(session, viewer, now=now),
+            actions=lifecycle.available_actions(session, viewer, now=now),
             can_join=video.window_open(session, now),
             can_change_consent=video.consent_state(session, now=now).changeable,
             can_mark_no_show=video.can_mark_no_show(session, viewer.id, now),

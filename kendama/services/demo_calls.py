@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ConsentRecord, LiveSession, Profile, SessionStatus, User, utcnow
-from . import booking
 from .access import require_player
+from .booking import lifecycle
 from .demo_data import DEMO_FAN_EMAIL
 from .errors import NotFound, SlotUnavailable, WrongState
 from .notifications import outbox
@@ -45,18 +45,18 @@ def start_test_call(player: User, *, now: datetime | None = None) -> LiveSession
     end = start + timedelta(minutes=minutes)
 
     for user_id in sorted((fan.id, player.id)):  # the same locks as a booking takes, in one order
-        booking.lock_user(user_id)
+        lifecycle.lock_user(user_id)
     player_busy = f"You have another session at this time; a test call needs you free for {minutes} minutes."
-    if booking.participant_busy(player.id, start, end, now):
+    if lifecycle.participant_busy(player.id, start, end, now):
         raise SlotUnavailable(player_busy)
-    if booking.participant_busy(fan.id, start, end, now):
+    if lifecycle.participant_busy(fan.id, start, end, now):
         raise SlotUnavailable("The demo fan has another session at this time; try again once it is over.")
     session = LiveSession(
         fan_id=fan.id,
         player_id=player.id,
         starts_at=start,
         ends_at=end,
-        blocked_until=end + timedelta(minutes=booking.buffer_minutes(player.id)),
+        blocked_until=end + timedelta(minutes=lifecycle.buffer_minutes(player.id)),
         duration_minutes=minutes,
         status=SessionStatus.CONFIRMED.value,
         price_amount=0,
@@ -66,7 +66,7 @@ def start_test_call(player: User, *, now: datetime | None = None) -> LiveSession
     )
     db.session.add(session)
     try:
-        booking.flush_or_slot_taken(session)  # the database's rule: the player's sessions and buffers never overlap
+        lifecycle.flush_or_slot_taken(session)  # the database's rule: the player's sessions and buffers never overlap
     except SlotUnavailable as exc:
         raise SlotUnavailable(player_busy) from exc
     db.session.add_all(

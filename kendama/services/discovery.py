@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import Offering, Profile, Role, User, VerificationState, utcnow
-from . import slot_cache, slots
+from .booking import slot_cache, slots
 from .errors import NotFound
 from .text_search import LIKE_ESCAPE, contains_pattern
 from .timezones import parse_aware, zone

@@ -2,7 +2,7 @@
 
 A player's profile and a page of the listing are read far more often than they change, and
 most of their cost is loading rows and rendering them. The rendered fragment is stored with
-services/slot_cache.py, so the rules that keep cached slots right keep these right too: a
+services/booking/slot_cache.py, so the rules that keep cached slots right keep these right too: a
 fragment is keyed by the version of the player it shows (or, for the listing, by the version
 that moves when any player's does), and it is stored no longer than the slots it was built
 from stay right. Everything else a fragment depends on (the viewer's zone, whether someone is
@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from ..models import utcnow
-from ..services import slot_cache
+from ..services.booking import slot_cache
 
 T = TypeVar("T")
 

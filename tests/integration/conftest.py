@@ -7,7 +7,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from kendama.services import slot_cache
+from kendama.services.booking import slot_cache
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import LiveSession
-from kendama.services import booking, rollout
+from kendama.services.booking import lifecycle, rollout
 from kendama.services.timezones import iso_utc, parse_aware
 
 from ..booking_helpers import mark_paid, weekday_at
@@ -146,8 +146,8 @@ def test_taken_slot_is_409_without_locks_or_writes(client, api_token):
     assert response.status_code == 409
     assert response.json["error"] == {
         "code": "slot_unavailable",
-        "message": booking.SLOT_TAKEN,
-        "fields": {"start": booking.SLOT_TAKEN},
+        "message": lifecycle.SLOT_TAKEN,
+        "fields": {"start": lifecycle.SLOT_TAKEN},
     }
     assert [s for s in seen if "FOR UPDATE" in s or s.startswith(("INSERT", "UPDATE", "DELETE"))] == []
 
@@ -200,7 +200,7 @@ def test_every_booking_refusal_has_its_own_code_and_message(client, api_token):
     rollout.set_state(admin, "everyone")
 
     assert book(client, api_token(FanFactory()), player.id, weekday_at(10)).status_code == 201
-    assert refusal(headers, player.id) == (409, "slot_unavailable", booking.SLOT_TAKEN)
+    assert refusal(headers, player.id) == (409, "slot_unavailable", lifecycle.SLOT_TAKEN)
     assert book(client, headers, PlayerFactory().id, weekday_at(11)).status_code == 201
     assert refusal(headers, player.id, weekday_at(11)) == (
         409,

@@ -16,7 +16,7 @@ import pytest
 from kendama.blueprints.booking import kept
 from kendama.extensions import db
 from kendama.models import LiveSession, utcnow
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 from kendama.services.timezones import iso_utc
 
 from ..account_helpers import confirm, confirmation_path, register_on_page
@@ -131,7 +131,7 @@ def test_a_kept_time_taken_meanwhile_is_said_and_the_open_times_are_shown(client
     fan, player = FanFactory(), PlayerFactory()
     start = weekday_at(10)
     to_sign_in = choose_as_visitor(client, player, start).headers["Location"]
-    booking.create_session(FanFactory(), player.id, start, 30)  # someone else was faster
+    lifecycle.create_session(FanFactory(), player.id, start, 30)  # someone else was faster
     back = sign_in_at(client, to_sign_in, fan).headers["Location"]
     html = client.get(back).get_data(as_text=True)
     assert "was taken while you were signing in" in html and 'id="error-summary"' in html

@@ -9,7 +9,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import Refund, utcnow
-from kendama.services import policy
+from kendama.services.booking import policy
 
 from ..booking_helpers import mark_paid
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory

@@ -200,7 +200,7 @@ def prebuilt_statements() -> list[tuple[str, object]]:
 
 def test_the_scan_finds_the_booking_and_slot_reads():
     names = {name for name, _ in prebuilt_statements()}
-    assert {"kendama.services.booking._BOOKING_READ", "kendama.services.slots._CONFLICTS"} <= names
+    assert {"kendama.services.booking.lifecycle._BOOKING_READ", "kendama.services.booking.slots._CONFLICTS"} <= names
     assert "kendama.services.notifications.outbox._INSERT_ROWS" in names
 
 

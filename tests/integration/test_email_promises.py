@@ -18,7 +18,7 @@ import pytest
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, utcnow
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 from kendama.services.notifications import links as email_links
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
@@ -121,7 +121,7 @@ def test_an_unpaid_hold_ends_at_the_start_at_the_latest_and_the_emails_say_so(cl
     fan, player = FanFactory(), PlayerFactory(setup__paid=True, setup__notice=0)
     start = weekday_at(10)
     booked_at = start - timedelta(minutes=20)
-    session = booking.create_session(fan, player.id, start, 30, now=booked_at)
+    session = lifecycle.create_session(fan, player.id, start, 30, now=booked_at)
     assert session.status == "pending_payment" and session.hold_expires_at == start
     (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "awaiting_payment"))
     assert booked_at < row.due_at < session.hold_expires_at
@@ -140,7 +140,7 @@ def test_an_unpaid_hold_ends_at_the_start_at_the_latest_and_the_emails_say_so(cl
 def test_complete_your_payment_waits_a_few_minutes_and_never_past_the_hold():
     fan, player = FanFactory(), PlayerFactory(setup__paid=True)
     booked_at = utcnow()
-    session = booking.create_session(fan, player.id, weekday_at(10), 30, now=booked_at)
+    session = lifecycle.create_session(fan, player.id, weekday_at(10), 30, now=booked_at)
     (row,) = db.session.scalars(db.select(Notification).where(Notification.kind == "awaiting_payment"))
     assert row.due_at == booked_at + outbox.AWAITING_PAYMENT_DELAY < session.hold_expires_at
 
@@ -155,7 +155,7 @@ def test_complete_your_payment_waits_a_few_minutes_and_never_past_the_hold():
 def test_a_fan_who_pays_at_once_never_gets_complete_your_payment():
     fan, player = FanFactory(), PlayerFactory(setup__paid=True)
     with mail.record_messages() as sent:
-        session = booking.create_session(fan, player.id, weekday_at(10), 30)
+        session = lifecycle.create_session(fan, player.id, weekday_at(10), 30)
         dispatch_committed()
         assert [m.subject for m in sent if "Complete your payment" in m.subject] == []  # not yet due
         mark_paid(session)

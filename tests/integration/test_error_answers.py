@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from kendama.extensions import db
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 
 from ..booking_helpers import weekday_at
 from ..factories import FanFactory, PlayerFactory
@@ -50,7 +50,7 @@ def book(client, api_token):
 def test_a_query_the_database_rejects_is_a_500_with_a_reference_in_the_answer_and_the_log(
     client, api_token, monkeypatch, caplog
 ):
-    monkeypatch.setattr(booking, "create_session", run_bad_query)
+    monkeypatch.setattr(lifecycle, "create_session", run_bad_query)
     with caplog.at_level(logging.ERROR):
         response = book(client, api_token)
     assert response.status_code == 500
@@ -64,7 +64,7 @@ def test_a_query_the_database_rejects_is_a_500_with_a_reference_in_the_answer_an
 def test_the_page_of_a_bug_shows_its_reference(client, login, monkeypatch):
     fan, player = FanFactory(), PlayerFactory()
     login(fan)
-    monkeypatch.setattr(booking, "create_session", run_bad_query)
+    monkeypatch.setattr(lifecycle, "create_session", run_bad_query)
     page = client.get("/")
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True)).group(1)
     response = client.post(
@@ -78,7 +78,7 @@ def test_the_page_of_a_bug_shows_its_reference(client, login, monkeypatch):
 
 @pytest.mark.parametrize("fault", [database_went_away, database_locked], ids=["connection_lost", "locked"])
 def test_a_database_that_is_down_or_busy_is_a_503_to_try_again(client, api_token, monkeypatch, fault):
-    monkeypatch.setattr(booking, "create_session", fault)
+    monkeypatch.setattr(lifecycle, "create_session", fault)
     response = book(client, api_token)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.json["error"]["code"] == "unavailable" and "reference" not in response.json["error"]

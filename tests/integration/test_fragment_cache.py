@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import utcnow
-from kendama.services import slot_cache
+from kendama.services.booking import slot_cache
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import weekday_at

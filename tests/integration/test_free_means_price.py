@@ -16,7 +16,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import SessionAvailability
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import weekday_at
@@ -89,7 +89,7 @@ def test_a_paid_players_pages_say_open_not_free(client, login):
     }
     login(FanFactory())
     form = page(client, f"/players/{player.id}/book", query_string=query)
-    booking.create_session(FanFactory(), player.id, weekday_at(10), 30)  # someone else is faster
+    lifecycle.create_session(FanFactory(), player.id, weekday_at(10), 30)  # someone else is faster
     taken = client.post(
         f"/players/{player.id}/book",
         data={"csrf_token": form_token(form), "duration": "30", "start": iso_utc(weekday_at(10)), **query},

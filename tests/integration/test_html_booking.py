@@ -10,7 +10,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import LiveSession, SessionAvailability
-from kendama.services import booking, rollout
+from kendama.services.booking import lifecycle, rollout
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import mark_paid, weekday_at
@@ -107,7 +107,7 @@ def test_taken_slot_shows_409_and_fresh_slots(client, login):
     player = PlayerFactory()
     login(FanFactory())
     page = client.get(f"/players/{player.id}/book", query_string=day_query(weekday_at(10))).get_data(as_text=True)
-    booking.create_session(FanFactory(), player.id, weekday_at(10), 30)  # someone is faster
+    lifecycle.create_session(FanFactory(), player.id, weekday_at(10), 30)  # someone is faster
     response = client.post(
         f"/players/{player.id}/book",
         data={
@@ -149,7 +149,7 @@ def test_player_page_links_to_booking(client):
 
 
 def test_strangers_get_404_for_sessions(client, login):
-    session = booking.create_session(FanFactory(), PlayerFactory().id, weekday_at(10), 30)
+    session = lifecycle.create_session(FanFactory(), PlayerFactory().id, weekday_at(10), 30)
     login(FanFactory())
     assert client.get(f"/sessions/{session.id}/booked").status_code == 404
     assert client.get(f"/dashboard/sessions/{session.id}/cancel").status_code == 404
@@ -161,7 +161,7 @@ def test_strangers_get_404_for_sessions(client, login):
 
 def test_dashboard_lists_sessions_with_actions(client, login):
     fan, player = FanFactory(), PlayerFactory()
-    session = booking.create_session(fan, player.id, weekday_at(10), 30)
+    session = lifecycle.create_session(fan, player.id, weekday_at(10), 30)
     login(fan)
     html = client.get("/dashboard/").get_data(as_text=True)
     assert "Upcoming sessions" in html and player.display_name in html
@@ -172,7 +172,7 @@ def test_dashboard_lists_sessions_with_actions(client, login):
 
 def test_cancel_shows_the_refund_before_confirming(client, login):
     fan = FanFactory()
-    session = booking.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
+    session = lifecycle.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
     mark_paid(session)
     login(fan)
     page = client.get(f"/dashboard/sessions/{session.id}/cancel").get_data(as_text=True)
@@ -188,7 +188,7 @@ def test_cancel_shows_the_refund_before_confirming(client, login):
 
 def test_reschedule_through_the_dashboard(client, login):
     fan = FanFactory()
-    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    session = lifecycle.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
     login(fan)
     query = day_query(weekday_at(10))
     page = client.get(f"/dashboard/sessions/{session.id}/reschedule", query_string=query).get_data(as_text=True)
@@ -210,7 +210,7 @@ def test_reschedule_through_the_dashboard(client, login):
 
 def test_reschedule_refused_by_policy_shows_why(client, login):
     fan = FanFactory()
-    session = booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    session = lifecycle.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
     session.reschedule_count = 2
     db.session.commit()
     login(fan)
@@ -279,7 +279,7 @@ def test_fans_have_no_availability_editor(client, login):
 def test_hold_is_explained_on_the_confirmation(app, client, login):
     fan = FanFactory()
     login(fan)
-    session = booking.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
+    session = lifecycle.create_session(fan, PlayerFactory(setup__paid=True).id, weekday_at(10), 30)
     html = client.get(f"/sessions/{session.id}/booked").get_data(as_text=True)
     assert "payment needed" in html and "holding this time" in html
     held = timedelta(minutes=app.config["BOOKING_HOLD_MINUTES"])
@@ -290,7 +290,7 @@ def test_picker_steps_are_numbered_by_the_page_they_are_on(client, login):
     """The booking page starts with the length (1), so day and time are 2 and 3; the reschedule
     page has no length step, so its day and time are 1 and 2, in the page and in its fragments."""
     fan, player = FanFactory(), PlayerFactory()
-    session = booking.create_session(fan, player.id, weekday_at(10), 30)
+    session = lifecycle.create_session(fan, player.id, weekday_at(10), 30)
     login(fan)
     query = day_query(weekday_at(10))
     book = client.get(f"/players/{player.id}/book", query_string=query).get_data(as_text=True)
@@ -328,11 +328,11 @@ def _beta_without_the_fan(admin, fan, player):
 
 
 def _taken(admin, fan, player):
-    booking.create_session(FanFactory(), player.id, weekday_at(10), 30)
+    lifecycle.create_session(FanFactory(), player.id, weekday_at(10), 30)
 
 
 def _fan_busy(admin, fan, player):
-    booking.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
+    lifecycle.create_session(fan, PlayerFactory().id, weekday_at(10), 30)
 
 
 @pytest.mark.parametrize(

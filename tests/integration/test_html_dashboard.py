@@ -10,7 +10,8 @@ from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import Refund, SessionRecording, utcnow
-from kendama.services import booking, dashboard
+from kendama.services import dashboard
+from kendama.services.booking import lifecycle
 
 from ..booking_helpers import mark_paid, weekday_at
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
@@ -22,7 +23,7 @@ INLINE = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+=|\sstyle=", re.IGNORECAS
 
 
 def paid_session(fan, player, *, price: int = 2500, days_ahead: int = 3):
-    session = booking.create_session(fan, player.id, weekday_at(10, days_ahead=days_ahead), 30)
+    session = lifecycle.create_session(fan, player.id, weekday_at(10, days_ahead=days_ahead), 30)
     mark_paid(session, price)
     return session
 
@@ -61,7 +62,7 @@ def test_fan_sees_receipts_and_refund_status_but_never_the_fee(client, login):
     kept = paid_session(fan, player, price=1500)
     # A week later than the kept one: weekday_at moves weekend days to Monday, so nearer days can collide.
     cancelled = paid_session(fan, player, price=1500, days_ahead=10)
-    booking.cancel(fan, cancelled.id, "Moving house")
+    lifecycle.cancel(fan, cancelled.id, "Moving house")
     refund = db.session.query(Refund).filter_by(session_id=cancelled.id).one()
     login(fan)
 
@@ -99,7 +100,7 @@ def test_receipts_are_only_for_the_fan_and_admins_and_only_when_paid(client, log
 def test_player_dashboard_shows_notes_hours_offerings_payouts_and_earnings(client, login):
     player = PlayerFactory(setup__paid=True, setup__currency="eur", setup__price=2000)
     fan = FanFactory(display_name="Nora Notes")
-    session = booking.create_session(fan, player.id, weekday_at(10), 30, notes="Working on tap juggling.")
+    session = lifecycle.create_session(fan, player.id, weekday_at(10), 30, notes="Working on tap juggling.")
     mark_paid(session)
     login(player)
     html = client.get("/dashboard/").get_data(as_text=True)
@@ -171,7 +172,7 @@ def test_recordings_with_share_controls_for_the_player_only(client, login):
 
 def test_a_held_booking_offers_to_continue_paying(client, login):
     fan, player = FanFactory(), PlayerFactory(setup__paid=True)
-    session = booking.create_session(fan, player.id, weekday_at(10), 30)  # opens Checkout in the sandbox
+    session = lifecycle.create_session(fan, player.id, weekday_at(10), 30)  # opens Checkout in the sandbox
     login(fan)
     html = client.get("/dashboard/").get_data(as_text=True)
     assert f'action="/sessions/{session.id}/payment/checkout"' in html

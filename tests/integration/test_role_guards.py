@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from kendama.services import availability, demo_calls, feedback, oversight, recordings, rollout
+from kendama.services import demo_calls, feedback, oversight, recordings
 from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY, require_admin, require_player
 from kendama.services.accounts import profiles
+from kendama.services.booking import availability, rollout
 from kendama.services.calendars import imports
 from kendama.services.errors import NotAllowed
 from kendama.services.notifications import sweep

@@ -9,7 +9,8 @@ import pytest
 from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import Notification, SessionFeedback
-from kendama.services import booking, feedback, rollout
+from kendama.services import feedback
+from kendama.services.booking import lifecycle, rollout
 from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
@@ -28,20 +29,20 @@ def test_switch_states_and_allowlist():
     rollout.set_state(admin, "off")
     assert not rollout.may_book(fan.id, player.id)
     with pytest.raises(NotAllowed) as closed:
-        booking.create_session(fan, player.id, weekday_at(10), 30)
+        lifecycle.create_session(fan, player.id, weekday_at(10), 30)
     assert (closed.value.code, closed.value.message) == ("sessions_closed", "Live sessions are not open yet.")
     rollout.set_state(admin, "beta")
     rollout.add_to_allowlist(admin, fan.email)
     assert not rollout.may_book(fan.id, player.id)  # the player is not in the beta yet
     with pytest.raises(NotAllowed) as beta:
-        booking.create_session(fan, player.id, weekday_at(10), 30)
+        lifecycle.create_session(fan, player.id, weekday_at(10), 30)
     assert (beta.value.code, beta.value.message) == (
         "closed_beta",
         "Live sessions are in a closed beta for now, and this player is not in it yet.",
     )
     rollout.add_to_allowlist(admin, player.email)
     assert rollout.may_book(fan.id, player.id)
-    assert booking.create_session(fan, player.id, weekday_at(10), 30).status == "confirmed"
+    assert lifecycle.create_session(fan, player.id, weekday_at(10), 30).status == "confirmed"
     rollout.remove_from_allowlist(admin, fan.id)
     assert not rollout.may_book(fan.id, player.id)
 

@@ -15,8 +15,9 @@ import pytest
 
 from kendama.extensions import db, mail
 from kendama.models import Profile, utcnow
-from kendama.services import booking, feedback, rollout
+from kendama.services import feedback
 from kendama.services.accounts import sign_ins
+from kendama.services.booking import lifecycle, rollout
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
@@ -80,7 +81,7 @@ def world():
         completed_at=past_start + timedelta(minutes=30),
     )
     db.session.commit()
-    booking.cancel(fan, cancelled.id, payload("reason"))
+    lifecycle.cancel(fan, cancelled.id, payload("reason"))
     feedback.leave_feedback(fan, past.id, 5, payload("comment"))
     rollout.add_to_allowlist(admin, fan.email)
     db.session.commit()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kendama.services import policy
+from kendama.services.booking import policy
 from kendama.services.errors import PolicyViolation
 
 pytestmark = pytest.mark.both_databases

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import BetaAllowlistEntry, PlatformSetting
-from kendama.services import rollout
 from kendama.services.access import ADMINS_ONLY
+from kendama.services.booking import rollout
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, Refusal, WrongState
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kendama.services.slots import Rules, compute_slots
+from kendama.services.booking.slots import Rules, compute_slots
 
 ZONES = [
     "UTC",

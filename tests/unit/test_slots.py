@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kendama.services.slots import Rules, Slot, compute_slots, fresh_until, group_by_day
+from kendama.services.booking.slots import Rules, Slot, compute_slots, fresh_until, group_by_day
 
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 WHOLE_DAY = ((time(0), time(0)),)  # 00:00 to midnight at the end of the day

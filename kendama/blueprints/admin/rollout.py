@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import feedback, rollout
+from ...services import feedback
+from ...services.booking import rollout
 from ...services.errors import ServiceError
 from ..redirects import see_other
 from . import bp

@@ -7,7 +7,8 @@ from datetime import timedelta
 from flask import current_app, jsonify
 
 from ...models import utcnow
-from ...services import access, availability
+from ...services import access
+from ...services.booking import availability
 from ...services.timezones import parse_aware
 from . import bp
 from .io import parse_body, parse_query, require_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from ...models import LiveSession, SessionAvailability, User
-from ...services.booking import RefundOutcome, SlotList
+from ...services.booking.lifecycle import RefundOutcome, SlotList
 from ...services.payments import checkout
 from ...services.timezones import iso_utc
 from .schemas import Money

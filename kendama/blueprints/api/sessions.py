@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from ...extensions import limiter
-from ...services import booking
+from ...services.booking import lifecycle
 from ...services.errors import InvalidInput
 from ...services.timezones import parse_aware
 from . import bp
@@ -28,7 +28,7 @@ def list_sessions():
     query = parse_query(SessionListQuery)
     page, per_page = pagination()
     upcoming = None if query.upcoming is None else query.upcoming == "true"
-    result = booking.list_sessions(user, status=query.status, upcoming=upcoming, page=page, per_page=per_page)
+    result = lifecycle.list_sessions(user, status=query.status, upcoming=upcoming, page=page, per_page=per_page)
     return jsonify(page_body([session_out(s, user) for s in result.items], page, per_page, result.total))
 
 
@@ -44,7 +44,7 @@ def list_sessions():
 def create_session():
     user = require_user()
     data = parse_body(SessionIn)
-    session = booking.create_session(
+    session = lifecycle.create_session(
         user,
         data.player_id,
         parse_aware(data.start, field="start"),
@@ -59,7 +59,7 @@ def create_session():
 @operation("One session; its participants and admins only", tag="sessions", responses={200: SessionOut}, errors=(404,))
 def get_session(session_id: int):
     user = require_user()
-    return jsonify(session_out(booking.get_session(user, session_id), user))
+    return jsonify(session_out(lifecycle.get_session(user, session_id), user))
 
 
 @bp.put("/sessions/<int:session_id>")
@@ -74,9 +74,9 @@ def update_session(session_id: int):
     user = require_user()
     data = parse_body(SessionUpdateIn)
     if data.action == "cancel":
-        result = booking.cancel(user, session_id, data.reason or "")
+        result = lifecycle.cancel(user, session_id, data.reason or "")
         return jsonify(session_update_out(result.session, user, result.refund))
     if not data.start:
         raise InvalidInput({"start": "Give the new start time, with an offset."})
-    session = booking.reschedule(user, session_id, parse_aware(data.start, field="start"))
+    session = lifecycle.reschedule(user, session_id, parse_aware(data.start, field="start"))
     return jsonify(session_update_out(session, user))

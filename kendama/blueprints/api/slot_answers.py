@@ -2,7 +2,7 @@
 
 Availability is the API's busiest read. Its slots are cached one UTC day at a time, each slot
 already written as its JSON object, under the player's schedule version (the rules that keep a
-cached slot right are in services/slot_cache.py), so a request joins a few strings instead of
+cached slot right are in services/booking/slot_cache.py), so a request joins a few strings instead of
 computing and writing hundreds of slots; only the first and last day are trimmed to the range
 asked for. Days, not ranges, are the keys, so clients asking for ranges of every shape cannot
 fill the cache with copies of one answer.
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from ...models import utcnow
-from ...services import booking, slot_cache
+from ...services.booking import lifecycle, slot_cache
 from .session_serializers import slot_list_out
 
 DAY_SECONDS = 86400
@@ -34,7 +34,7 @@ class SlotDay:
 
 def slot_answer(player_id: int, duration_minutes: int | None, start: datetime, end: datetime) -> str:
     """The JSON body listing the player's free slots starting in [start, end)."""
-    booking.check_slot_range(start, end)
+    lifecycle.check_slot_range(start, end)
     now = utcnow()
     low, high = start.timestamp(), end.timestamp()
     days = list(range(int(low // DAY_SECONDS), int(-(-high // DAY_SECONDS))))
@@ -59,7 +59,7 @@ def _compute_days(
 ) -> dict[int, slot_cache.Computed]:
     """Whole UTC days of slots, from the first missing day to the last (listing checks included)."""
     first, last = min(days), max(days)
-    found = booking.listed_free_slots(
+    found = lifecycle.listed_free_slots(
         player_id,
         duration_minutes,
         datetime.fromtimestamp(first * DAY_SECONDS, UTC),

@@ -1,4 +1,4 @@
-"""Booking forms: shape only; kendama/services/booking.py holds the rules."""
+"""Booking forms: shape only; kendama/services/booking/lifecycle.py holds the rules."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
-from ...services.booking import DayChoices
-from ...services.slots import Slot
+from ...services.booking.lifecycle import DayChoices
+from ...services.booking.slots import Slot
 from ...services.timezones import in_zone, parse_day
 
 

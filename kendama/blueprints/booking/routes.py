@@ -6,7 +6,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
-from ...services import booking, eligibility
+from ...services.booking import eligibility, lifecycle
 from ...services.errors import ServiceError
 from ...services.payments import checkout
 from ...services.timezones import parse_aware
@@ -34,7 +34,7 @@ def _render(
     for a time that is no longer open: the page says so, and shows the times that are.
     """
     duration, first_day, day = picker_args()
-    profile, choices = booking.booking_choices(player_id, duration, viewer_zone(), first_day, day)
+    profile, choices = lifecycle.booking_choices(player_id, duration, viewer_zone(), first_day, day)
     values = context(choices, "booking.book", day_step=2, player_id=player_id)  # 1 is the length
     viewer = current_user if current_user.is_authenticated else None
     kept_time_taken = bool(kept_choices and kept_choices.start) and kept_choices.start_at not in {
@@ -61,7 +61,7 @@ def _render(
 def _explanation(form: BookingForm, error: ServiceError) -> str:
     """What the page says by the form about a refused booking; field messages also go by their fields."""
     apply_service_errors(form, error)
-    if error.message == booking.SLOT_TAKEN:
+    if error.message == lifecycle.SLOT_TAKEN:
         return SLOT_TAKEN  # the page shows the times that are still open
     return " ".join([error.message, *(text for text in form.form_errors if text != error.message)])
 
@@ -97,7 +97,7 @@ def create(player_id: int):
         return _render("booking/book.html", player_id, form, 422, message=_form_problems(form))
     try:
         start = parse_aware(form.start.data, field="start")
-        session = booking.create_session(
+        session = lifecycle.create_session(
             current_user,
             player_id,
             start,
@@ -127,4 +127,4 @@ def _sign_in_first(player_id: int, form: BookingForm):
 @bp.get("/sessions/<int:session_id>/booked")
 @login_required
 def booked(session_id: int):
-    return render_template("booking/booked.html", session=booking.get_session(current_user, session_id))
+    return render_template("booking/booked.html", session=lifecycle.get_session(current_user, session_id))

@@ -1,7 +1,7 @@
 """The player's availability editor: weekly hours, date overrides and booking limits.
 
 The form only has a shape (three windows per weekday, the saved overrides plus a few empty rows);
-kendama/services/availability.py checks every rule and its field messages are put back on the
+kendama/services/booking/availability.py checks every rule and its field messages are put back on the
 rows they belong to.
 """
 
@@ -13,7 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from ...services import access, availability
+from ...services import access
+from ...services.booking import availability
 from ...services.errors import InvalidInput
 from ..redirects import see_other
 from ..zone_choices import zone_choices

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from ...services import booking
+from ...services.booking import lifecycle
 from ...services.errors import ServiceError
 from ...services.payments.money import format_money
 from ...services.timezones import parse_aware
@@ -29,20 +29,20 @@ class CancelForm(FlaskForm):
 def cancel_session(session_id: int):
     form = CancelForm()
     if form.validate_on_submit():
-        result = booking.cancel(current_user, session_id, form.reason.data or "")
+        result = lifecycle.cancel(current_user, session_id, form.reason.data or "")
         refund = result.refund
         note = f" A refund of {format_money(refund.amount, refund.currency)} is on its way." if refund.amount else ""
         flash(f"The session was cancelled.{note}", "success")
         return see_other(url_for("dashboard.index"))
-    quote = booking.cancellation_quote(current_user, session_id)
-    session = booking.get_session(current_user, session_id)
+    quote = lifecycle.cancellation_quote(current_user, session_id)
+    session = lifecycle.get_session(current_user, session_id)
     status = 422 if form.errors else 200
     return render_template("dashboard/cancel.html", session=session, quote=quote, form=form), status
 
 
 def _reschedule_page(session_id: int, template: str, form: SlotChoiceForm, status: int = 200, message=None):
     _, first_day, day = picker_args()
-    session, choices = booking.reschedule_choices(current_user, session_id, viewer_zone(), first_day, day)
+    session, choices = lifecycle.reschedule_choices(current_user, session_id, viewer_zone(), first_day, day)
     values = context(choices, "dashboard.reschedule_session", day_step=1, session_id=session_id)
     response = render_template(
         template,
@@ -51,7 +51,7 @@ def _reschedule_page(session_id: int, template: str, form: SlotChoiceForm, statu
         mode="reschedule",
         message=message,
         form_action=url_for("dashboard.reschedule_session", session_id=session_id),
-        actions=booking.available_actions(session, current_user),
+        actions=lifecycle.available_actions(session, current_user),
         **values,
     )
     headers = {"HX-Push-Url": values["page_link"]} if template.startswith("booking/_") else {}
@@ -84,7 +84,7 @@ def reschedule_session(session_id: int):
         return _reschedule_page(session_id, "dashboard/reschedule.html", form, 422)
     try:
         start = parse_aware(form.start.data, field="start")
-        booking.reschedule(current_user, session_id, start)
+        lifecycle.reschedule(current_user, session_id, start)
     except ServiceError as exc:
         apply_service_errors(form, exc)
         return _reschedule_page(session_id, "dashboard/reschedule.html", form, exc.status, message=exc.message)

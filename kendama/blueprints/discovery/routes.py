@@ -7,9 +7,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ...services import discovery
-from ...services import policy as cancellation_policy
 from ...services.accounts import avatars
 from ...services.accounts.profiles import LESSON_LENGTHS
+from ...services.booking import policy as cancellation_policy
 from ...web import fragment_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone

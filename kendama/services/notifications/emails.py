@@ -20,12 +20,12 @@ from sqlalchemy import select
 from ...extensions import db
 from ...integrations.mail import AddressedMessage, mailbox
 from ...models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
-from .. import booking
 from ..accounts import accounts
+from ..booking import lifecycle
+from ..booking.policy import SYSTEM
 from ..calendars import ics
 from ..feedback import FEEDBACK_STATUSES
 from ..payments.money import format_money
-from ..policy import SYSTEM
 from . import links
 from .outbox import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
 
@@ -191,7 +191,7 @@ def _base_context(notification: Notification, user: User, session: LiveSession |
 def _manage_links(session: LiveSession, user: User) -> dict[str, Any]:
     """Reschedule and cancel links only while the policy allows them now, when the email is composed
     (a row can wait in the outbox), with the policy's reason when rescheduling is no longer possible."""
-    actions = booking.available_actions(session, user, now=utcnow())
+    actions = lifecycle.available_actions(session, user, now=utcnow())
     return {
         "cancel_url": links.action_url("cancel", session, user) if actions.can_cancel else None,
         "reschedule_url": links.action_url("reschedule", session, user) if actions.can_reschedule else None,

@@ -23,10 +23,10 @@ from ...dialects import is_overlap_violation
 from ...extensions import db
 from ...integrations import stripe_gateway as gateway
 from ...models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
+from ..booking.policy import SYSTEM
 from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from ..notifications import outbox
 from ..notifications.links import absolute_url
-from ..policy import SYSTEM
 from ..session_access import session_for_participant, session_for_viewer
 from ..timezones import for_person
 from . import payouts, refunds

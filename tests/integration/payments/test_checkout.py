@@ -16,7 +16,7 @@ from kendama.extensions import db
 from kendama.integrations import stripe_gateway
 from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
 from kendama.models import LiveSession, Notification, Payment, WebhookEvent, utcnow
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 from kendama.services.errors import ProviderUnavailable, WrongState
 from kendama.services.payments import checkout as payments
 
@@ -381,7 +381,7 @@ def test_concurrent_deliveries_of_one_event_apply_it_once(live):
 def test_a_cancelled_bookings_checkout_is_closed_at_stripe(live):
     session = held_session()
     payment = payments.open_checkout(session.id)
-    booking.cancel(session.fan, session.id, "Changed my mind")
+    lifecycle.cancel(session.fan, session.id, "Changed my mind")
     jobs.expire_checkouts(session.id)
     assert stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)["status"] == "expired"
     assert fresh(Payment, payment.id).status == "expired"

@@ -12,7 +12,7 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import LiveSession, Payment
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 from kendama.services.payments import checkout
 
 from ...booking_helpers import weekday_at
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.both_databases
 
 def test_a_booking_that_gets_an_earlier_bookings_id_gets_its_own_checkout(app):
     player, start = PlayerFactory(setup__paid=True, setup__price=2500), weekday_at(10)
-    first = booking.create_session(FanFactory(), player.id, start, 30)
+    first = lifecycle.create_session(FanFactory(), player.id, start, 30)
     first_key = checkout.open_payment(first).idempotency_key
     session_id = first.id
     db.session.query(Payment).filter_by(session_id=session_id).delete()
@@ -32,7 +32,7 @@ def test_a_booking_that_gets_an_earlier_bookings_id_gets_its_own_checkout(app):
 
     player.profile.offerings[0].price_amount = 1800  # the same id and time, another request
     db.session.commit()
-    second = booking.create_session(FanFactory(), player.id, start, 30)
+    second = lifecycle.create_session(FanFactory(), player.id, start, 30)
     opened = checkout.open_payment(second)
     assert opened is not None and opened.checkout_url, "the sandbox replayed the earlier booking's key"
     assert opened.idempotency_key != first_key

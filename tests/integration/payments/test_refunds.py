@@ -11,7 +11,7 @@ from kendama import jobs
 from kendama.extensions import db
 from kendama.integrations.stripe_sandbox import store
 from kendama.models import LiveSession, Refund, WebhookEvent
-from kendama.services import booking
+from kendama.services.booking import lifecycle
 from kendama.services.errors import NotAllowed
 from kendama.services.payments import checkout, earnings, refunds
 from kendama.tasks.queue import dispatch_committed
@@ -84,7 +84,7 @@ def test_partial_refunds_reverse_in_proportion_and_add_up(live):
 
 def test_cancelling_through_the_booking_service_refunds_by_the_policy(live):
     session = paid_session(2500)
-    result = booking.cancel(session.fan, session.id, "Something came up")
+    result = lifecycle.cancel(session.fan, session.id, "Something came up")
     dispatch_committed()
     assert result.refund.amount == 2500  # days ahead: the policy gives everything back
     [refund] = session_refunds(session.id)
