@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from kendama import create_app
 from kendama.extensions import db
 from kendama.models import LiveSession, User, utcnow
-from kendama.services import video
 from kendama.services.accounts import api_tokens
+from kendama.services.video import calls
 
 
 @dataclass
@@ -97,7 +97,7 @@ def make_rooms(database_url: str, provider_url: str) -> tuple[int, float]:
     )
     with app.app_context():
         started = time.perf_counter()
-        made = video.prepare_rooms(limit=100_000)
+        made = calls.prepare_rooms(limit=100_000)
         return made, time.perf_counter() - started
 
 

@@ -196,7 +196,7 @@ class Config:
     SANDBOXES_ALLOWED = True
     JOBS_INLINE = False  # forced inline; otherwise inline only when Redis is unreachable
     DEV_MAIL_OUTBOX = False
-    # "Start a test call now" on a player's dashboard: a call with the demo fan at once (services/demo_calls.py).
+    # "Start a test call now" on a player's dashboard: a call with the demo fan at once (services/video/demo_calls.py).
     TEST_CALLS_ALLOWED = False
 
 

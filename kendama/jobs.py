@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import current_app
 
 from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
-from .services import recordings, video
 from .services.accounts import sign_ins
 from .services.booking import lifecycle
 from .services.calendars import imports
 from .services.notifications import delivery, sweep
 from .services.payments import checkout, refunds
+from .services.video import calls, recordings
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context
 
@@ -60,19 +60,19 @@ def purge_dead_sign_ins() -> None:
 def prepare_video_rooms() -> None:
     """Periodic: create the video rooms of sessions starting soon (joining makes one too)."""
     with job_context():
-        video.prepare_rooms()
+        calls.prepare_rooms()
 
 
 def finish_video_sessions() -> None:
     """Periodic: sessions in progress whose end has passed are completed."""
     with job_context():
-        video.finish_ended_sessions()
+        calls.finish_ended_sessions()
 
 
 def cleanup_video_rooms() -> None:
     """Periodic: delete the rooms of sessions that are over."""
     with job_context():
-        video.cleanup_rooms()
+        calls.cleanup_rooms()
 
 
 def sync_session_recordings(session_id: int) -> None:

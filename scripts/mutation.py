@@ -80,10 +80,11 @@ MODULES: dict[str, Target] = {
         ),
     ),
     "join_tokens": Target(
-        "kendama/services/join_tokens.py", ("tests/unit/test_join_tokens.py", "tests/unit/test_join_token_store.py")
+        "kendama/services/video/join_tokens.py",
+        ("tests/unit/test_join_tokens.py", "tests/unit/test_join_token_store.py"),
     ),
     "join_window": Target(
-        "kendama/services/video.py",
+        "kendama/services/video/calls.py",
         ("tests/unit/test_join_window.py", "tests/unit/test_video.py", "tests/unit/test_join_tokens.py"),
         # when the room opens and who may enter it, with which token
         ("x_opens_at", "x_window_open", "x_room_name_for", "x__check_joinable", "x_join", "x__token_request"),
@@ -138,7 +139,7 @@ MODULES: dict[str, Target] = {
         ),
     ),
     "recordings": Target(
-        "kendama/services/recordings.py",
+        "kendama/services/video/recordings.py",
         ("tests/unit/test_recording_access.py",),
         # who sees a recording through which link, and share links (syncing from the provider aside)
         (
@@ -184,7 +185,7 @@ MODULES: dict[str, Target] = {
         ),
     ),
     "completion": Target(
-        "kendama/services/video.py",
+        "kendama/services/video/calls.py",
         ("tests/unit/test_session_completion.py", "tests/unit/test_video.py"),
         # how a session ends: completed at its end, ended by the player, or a no-show
         (

@@ -26,13 +26,13 @@ from ..models import (
     User,
     utcnow,
 )
-from . import demo_calls, recordings, video
 from .booking import availability, lifecycle
 from .errors import NotFound
 from .payments import earnings
 from .payments.earnings import MonthLine
-from .recordings import RecordingPart
 from .session_access import session_for_viewer
+from .video import calls, demo_calls, recordings
+from .video.recordings import RecordingPart
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Dashboard:
     receipts: list[SessionCard]  # the fan's paid sessions, newest first
     recordings: list[SessionCard]  # sessions with a recording to watch (and, for players, share)
     player: PlayerSummary | None
-    # Offered "Start a test call now" (development only, services/demo_calls.py): the demo fan's email.
+    # Offered "Start a test call now" (development only, services/video/demo_calls.py): the demo fan's email.
     test_call_fan_email: str | None = None
 
 
@@ -114,9 +114,9 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
             role=role,
             other=session.fan if role == "player" else session.player,
             actions=lifecycle.available_actions(session, viewer, now=now),
-            can_join=video.window_open(session, now),
-            can_change_consent=video.consent_state(session, now=now).changeable,
-            can_mark_no_show=video.can_mark_no_show(session, viewer.id, now),
+            can_join=calls.window_open(session, now),
+            can_change_consent=calls.consent_state(session, now=now).changeable,
+            can_mark_no_show=calls.can_mark_no_show(session, viewer.id, now),
             recording=recording,
             recording_parts=parts.get(session.id, []),
             can_share=role == "player" and ready and session.sharing_allowed,

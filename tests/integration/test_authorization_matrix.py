@@ -202,9 +202,9 @@ class World:
 def build_world() -> World:
     """The people of the matrix, one upcoming paid session and one past recorded one between the fan and player."""
     from kendama.integrations import stripe_gateway
-    from kendama.services import recordings
     from kendama.services.accounts import accounts
     from kendama.services.notifications import outbox
+    from kendama.services.video import recordings
 
     fan, other_fan = FanFactory(), FanFactory()
     player, other_player = PlayerFactory(setup__paid=True), PlayerFactory()

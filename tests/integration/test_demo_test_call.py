@@ -9,8 +9,9 @@ import pytest
 from kendama.config import CONFIGS
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Offering, utcnow
-from kendama.services import demo_calls, demo_data, video
+from kendama.services import demo_data
 from kendama.services.errors import NotAllowed, NotFound, SlotUnavailable, WrongState
+from kendama.services.video import calls, demo_calls
 
 from ..conftest import csrf_token_from
 from ..factories import FanFactory, PlayerFactory
@@ -55,7 +56,7 @@ def test_a_test_call_starts_now_with_the_demo_fan_for_the_shortest_lesson(develo
     assert session.starts_at == now.replace(second=0, microsecond=0) and session.duration_minutes == 15
     assert session.ends_at == session.starts_at + timedelta(minutes=15)
     assert session.blocked_until == session.ends_at + timedelta(minutes=5)  # the player's buffer, as a booking
-    assert video.window_open(session, now)  # the room is open at once
+    assert calls.window_open(session, now)  # the room is open at once
     assert session.fan_recording_consent and session.player_recording_consent
     logged = db.session.scalars(db.select(ConsentRecord).where(ConsentRecord.session_id == session.id)).all()
     assert {(r.user_id, r.kind, r.granted) for r in logged} >= {

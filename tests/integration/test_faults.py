@@ -32,10 +32,10 @@ from sqlalchemy import event, func, select
 from kendama import create_app, jobs
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Notification
-from kendama.services import video
 from kendama.services.accounts import api_tokens
 from kendama.services.notifications import outbox
 from kendama.services.timezones import iso_utc
+from kendama.services.video import calls
 
 from .. import postgres
 from ..booking_helpers import weekday_at
@@ -200,7 +200,7 @@ def test_video_provider_down_at_join_is_a_503_with_a_retry_hint_and_a_retry_succ
     headers = api_token(session.fan)
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", "http://127.0.0.1:9/_sandbox/video")  # nothing listens
     monkeypatch.setitem(app.config, "DAILY_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr(video.provider(), "backoff_seconds", 0.0)
+    monkeypatch.setattr(calls.provider(), "backoff_seconds", 0.0)
 
     down = client.post(f"/api/sessions/{session.id}/join", headers=headers)
     assert down.status_code == 503

@@ -27,7 +27,7 @@ def test_joining_without_video_configured_names_no_setting_but_the_log_does(
     client, api_token, video_not_configured, caplog
 ):
     session = session_at(timedelta(minutes=5))
-    with caplog.at_level(logging.ERROR, logger="kendama.services.recordings"):
+    with caplog.at_level(logging.ERROR, logger="kendama.services.video.recordings"):
         response = client.post(f"/api/sessions/{session.id}/join", headers=api_token(session.fan, PASSWORD))
     assert response.status_code == 503 and response.json["error"]["code"] == "video_not_configured"
     told = response.json["error"]["message"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kendama.services import demo_calls, feedback, oversight, recordings
+from kendama.services import feedback, oversight
 from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY, require_admin, require_player
 from kendama.services.accounts import profiles
 from kendama.services.booking import availability, rollout
@@ -13,6 +13,7 @@ from kendama.services.calendars import imports
 from kendama.services.errors import NotAllowed
 from kendama.services.notifications import sweep
 from kendama.services.payments import earnings, payouts, refunds
+from kendama.services.video import demo_calls, recordings
 
 from ..factories import AdminFactory, FanFactory, PlayerFactory
 

@@ -28,10 +28,10 @@ from kendama import create_app
 from kendama.config import CONFIGS
 from kendama.extensions import db
 from kendama.models import RecordingShareLink, SessionRecording, User, utcnow
-from kendama.services import recordings
 from kendama.services.accounts import accounts, passwords
 from kendama.services.errors import NotAllowed
 from kendama.services.notifications import links
+from kendama.services.video import recordings
 
 from ..account_helpers import sign_up
 from ..booking_helpers import weekday_at

@@ -16,7 +16,7 @@ from kendama.integrations.video.daily import sign_webhook
 from kendama.integrations.video_sandbox import config as sandbox_config
 from kendama.integrations.video_sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
-from kendama.services import recordings, video
+from kendama.services.video import calls, recordings
 from kendama.web.template_helpers import NBSP
 
 from ..factories import AdminFactory, FanFactory
@@ -39,7 +39,7 @@ def secret(app):
 
 def hold_call(sandbox, session, *, between=None):
     """Both participants join the sandbox call and leave again; the meeting ends."""
-    grants = [video.join(user, session.id) for user in (session.fan, session.player)]
+    grants = [calls.join(user, session.id) for user in (session.fan, session.player)]
     people = [sandbox.call(g.room_url, "join", {"token": g.token}).json() for g in grants]
     assert all("participant_id" in p for p in people), people
     if between:
@@ -109,7 +109,7 @@ def test_everyone_leaving_before_the_end_does_not_complete_the_session(recorded)
     assert recorded.status == "in_progress" and recorded.completed_at is None
     joined = (recorded.fan_joined_at, recorded.player_joined_at, recorded.started_at)
 
-    video.join(recorded.fan, recorded.id)  # back after a dropped connection: the same session goes on
+    calls.join(recorded.fan, recorded.id)  # back after a dropped connection: the same session goes on
     again = db.session.get(LiveSession, recorded.id)
     assert again.status == "in_progress" and again.completed_at is None
     assert (again.fan_joined_at, again.player_joined_at, again.started_at) == joined
@@ -207,7 +207,7 @@ def event_body(room: str) -> bytes:
 
 def in_progress_session():
     session = session_at(timedelta(minutes=5))
-    video.join(session.fan, session.id)
+    calls.join(session.fan, session.id)
     return db.session.get(LiveSession, session.id)
 
 
@@ -287,7 +287,7 @@ def test_the_recording_its_room_and_its_facts_come_from_the_provider_not_the_eve
     recorded_session = session_at(timedelta(minutes=5), **CONSENTED)
     other_session = session_at(timedelta(minutes=5), **CONSENTED)
     hold_call(sandbox, recorded_session)  # recorded at the provider; its own events are not delivered
-    video.join(other_session.fan, other_session.id)
+    calls.join(other_session.fan, other_session.id)
     real = sandbox.store.recordings(db.session.get(LiveSession, recorded_session.id).room_name)[0]
     misleading = recording_event(
         "recording.ready-to-download",
@@ -411,7 +411,7 @@ def test_the_recording_page_has_an_accessible_player_with_captions(client, login
 
 def test_the_join_page_never_puts_a_token_in_the_page(client, login):
     session = session_at(timedelta(minutes=5))
-    grant = video.join(session.fan, session.id)  # the same person's token, as the page's POST would get it
+    grant = calls.join(session.fan, session.id)  # the same person's token, as the page's POST would get it
     login(session.fan)
     response = client.get(f"/sessions/{session.id}/join")
     html = response.get_data(as_text=True)

@@ -10,7 +10,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from kendama.services import join_tokens
+from kendama.services.video import join_tokens
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 EXPIRES = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.integrations import video as video_provider
 from kendama.models import RecordingAccess, RecordingShareLink, SessionRecording, User
-from kendama.services import recording_pages, recordings
 from kendama.services.accounts import signing
 from kendama.services.errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
+from kendama.services.video import recording_pages, recordings
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory
 from ..row_locks import row_locks

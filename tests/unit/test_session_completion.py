@@ -9,8 +9,8 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import LiveSession, utcnow
-from kendama.services import video
 from kendama.services.errors import NotAllowed, WrongState
+from kendama.services.video import calls
 
 from ..factories import LiveSessionFactory
 from ..row_locks import row_locks
@@ -44,8 +44,8 @@ def test_only_sessions_in_progress_past_their_end_are_completed_at_their_end():
     later.ends_at = later.starts_at + timedelta(minutes=30)
     confirmed = LiveSessionFactory(starts_at=running.starts_at - timedelta(hours=3))
     db.session.commit()
-    assert video.finish_ended_sessions(now=running.ends_at) == 1
-    assert video.finish_ended_sessions(now=running.ends_at) == 0  # nothing left to do
+    assert calls.finish_ended_sessions(now=running.ends_at) == 1
+    assert calls.finish_ended_sessions(now=running.ends_at) == 0  # nothing left to do
     done = db.session.get(LiveSession, running.id)
     assert (done.status, done.completed_at) == ("completed", running.ends_at)
     assert db.session.get(LiveSession, later.id).status == "in_progress"
@@ -56,7 +56,7 @@ def test_without_a_moment_sessions_are_completed_as_of_now():
     past = LiveSessionFactory(status="in_progress", starts_at=utcnow() - timedelta(hours=1))
     past.ends_at = past.blocked_until = past.starts_at + timedelta(minutes=30)
     db.session.commit()
-    assert video.finish_ended_sessions() == 1
+    assert calls.finish_ended_sessions() == 1
 
 
 # --- The player ends the lesson ----------------------------------------------------------------------
@@ -75,13 +75,13 @@ def test_without_a_moment_sessions_are_completed_as_of_now():
     ],
 )
 def test_the_end_button_is_for_the_player_while_the_lesson_is_on(app, user, status, now, may):
-    assert video.can_end_lesson(plain(status), user, now) is may
+    assert calls.can_end_lesson(plain(status), user, now) is may
 
 
 def test_the_end_button_judges_now_when_no_moment_is_given(app):
     start = utcnow() - timedelta(minutes=5)
-    assert video.can_end_lesson(plain(start=start, end=start + timedelta(minutes=30)), PLAYER)
-    assert not video.can_end_lesson(plain(start=start + timedelta(hours=1), end=start + timedelta(hours=2)), PLAYER)
+    assert calls.can_end_lesson(plain(start=start, end=start + timedelta(minutes=30)), PLAYER)
+    assert not calls.can_end_lesson(plain(start=start + timedelta(hours=1), end=start + timedelta(hours=2)), PLAYER)
 
 
 @pytest.mark.parametrize(
@@ -102,17 +102,17 @@ def test_the_end_button_judges_now_when_no_moment_is_given(app):
 )
 def test_ending_a_lesson_that_is_not_on_says_why(app, status, now, code, message):
     with pytest.raises(WrongState) as refused:
-        video._check_endable(plain(status), now)
+        calls._check_endable(plain(status), now)
     assert (refused.value.code, refused.value.message) == (code, message)
 
 
 def test_ending_the_lesson_completes_it_at_that_moment():
     session = LiveSessionFactory(status="in_progress")
     moment = session.starts_at + timedelta(minutes=7)
-    ended = video.end_lesson(session.player, session.id, now=moment)
+    ended = calls.end_lesson(session.player, session.id, now=moment)
     assert (ended.status, ended.completed_at) == ("completed", moment)
     with pytest.raises(NotAllowed) as fan:
-        video.end_lesson(session.fan, session.id, now=moment)
+        calls.end_lesson(session.fan, session.id, now=moment)
     assert (fan.value.code, fan.value.message) == ("player_only", "Only the player can end the lesson.")
 
 
@@ -133,20 +133,20 @@ def test_ending_the_lesson_completes_it_at_that_moment():
 def test_the_no_show_button_is_for_the_player_after_the_start_if_the_fan_never_came(
     app, user, status, fan_joined, now, may
 ):
-    assert video.can_mark_no_show(plain(status, fan_joined=fan_joined), user, now) is may
+    assert calls.can_mark_no_show(plain(status, fan_joined=fan_joined), user, now) is may
 
 
 def test_the_no_show_button_judges_now_when_no_moment_is_given(app):
     start = utcnow() - timedelta(minutes=5)
-    assert video.can_mark_no_show(plain("confirmed", start=start, end=start + timedelta(minutes=30)), PLAYER)
+    assert calls.can_mark_no_show(plain("confirmed", start=start, end=start + timedelta(minutes=30)), PLAYER)
     later = utcnow() + timedelta(hours=1)
-    assert not video.can_mark_no_show(plain("confirmed", start=later, end=later + timedelta(minutes=30)), PLAYER)
+    assert not calls.can_mark_no_show(plain("confirmed", start=later, end=later + timedelta(minutes=30)), PLAYER)
 
 
 def test_a_no_show_is_recorded_at_its_moment():
     session = LiveSessionFactory()
     moment = session.starts_at
-    marked = video.mark_no_show(session.player, session.id, now=moment)
+    marked = calls.mark_no_show(session.player, session.id, now=moment)
     assert (marked.status, marked.no_show_marked_at) == ("no_show", moment)
 
 
@@ -162,7 +162,7 @@ def test_a_no_show_is_recorded_at_its_moment():
 def test_a_no_show_that_cannot_be_marked_says_why(who, status, offset, error, code, message):
     session = LiveSessionFactory(status=status)
     with pytest.raises(error) as refused:
-        video.mark_no_show(getattr(session, who), session.id, now=session.starts_at + timedelta(minutes=offset))
+        calls.mark_no_show(getattr(session, who), session.id, now=session.starts_at + timedelta(minutes=offset))
     assert (refused.value.code, refused.value.message) == (code, message)
     assert db.session.get(LiveSession, session.id).status == status
 
@@ -172,7 +172,7 @@ def test_a_fan_who_joined_is_not_a_no_show():
     session.fan_joined_at = session.starts_at
     db.session.commit()
     with pytest.raises(WrongState) as refused:
-        video.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
+        calls.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
     assert (refused.value.code, refused.value.message) == ("fan_joined", "The fan joined this session.")
 
 
@@ -180,7 +180,7 @@ def test_ending_and_marking_a_no_show_lock_the_session_first(app):
     """A join, an end and a no-show racing on one session happen one after the other."""
     running, absent = LiveSessionFactory(status="in_progress"), LiveSessionFactory()
     with row_locks("sessions") as locks:
-        video.end_lesson(running.player, running.id, now=running.starts_at + timedelta(minutes=1))
+        calls.end_lesson(running.player, running.id, now=running.starts_at + timedelta(minutes=1))
         ended = len(locks)
-        video.mark_no_show(absent.player, absent.id, now=absent.starts_at + timedelta(minutes=1))
+        calls.mark_no_show(absent.player, absent.id, now=absent.starts_at + timedelta(minutes=1))
     assert (ended, len(locks)) == (1, 2)

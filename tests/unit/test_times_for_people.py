@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kendama.services import video
 from kendama.services.errors import WrongState
 from kendama.services.timezones import for_person
+from kendama.services.video import calls
 
 from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
 
@@ -33,7 +33,7 @@ def test_joining_too_early_names_the_opening_on_the_joiners_own_clock():
     )
     for person, clock in ((session.fan, "04:20 (America/New_York)"), (session.player, "10:20 (Europe/Prague)")):
         with pytest.raises(WrongState) as refused:
-            video.join(person, session.id, now=starts - timedelta(hours=1))
+            calls.join(person, session.id, now=starts - timedelta(hours=1))
         message = refused.value.message
         assert refused.value.code == "too_early"
         assert message == f"The room opens 10 minutes before the start, at Fri 04 Dec 2026, {clock}."

@@ -8,8 +8,8 @@ import pytest
 
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, utcnow
-from kendama.services import video
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, WrongState
+from kendama.services.video import calls
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..video_support import room_name, session_at
@@ -27,14 +27,14 @@ def start_of(session):
 def test_eleven_minutes_before_the_start_is_too_early():
     session = LiveSessionFactory()
     with pytest.raises(WrongState) as refused:
-        video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=11))
+        calls.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=11))
     assert refused.value.code == "too_early"
     assert db.session.get(LiveSession, session.id).status == "confirmed"
 
 
 def test_ten_minutes_before_the_start_the_room_opens():
     session = LiveSessionFactory()
-    grant = video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=10))
+    grant = calls.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=10))
     assert grant.token and grant.room_url.endswith("/call/" + room_name(session.id, 0))
     session = db.session.get(LiveSession, session.id)
     assert session.status == "in_progress"
@@ -45,7 +45,7 @@ def test_ten_minutes_before_the_start_the_room_opens():
 def test_at_and_after_the_end_joining_is_refused(after_end):
     session = LiveSessionFactory()
     with pytest.raises(WrongState) as refused:
-        video.join(session.player, session.id, now=session.ends_at + after_end)
+        calls.join(session.player, session.id, now=session.ends_at + after_end)
     assert refused.value.code == "session_ended"
 
 
@@ -56,7 +56,7 @@ def test_at_and_after_the_end_joining_is_refused(after_end):
 def test_sessions_not_confirmed_cannot_be_joined(status, code):
     session = LiveSessionFactory(status=status)
     with pytest.raises(WrongState) as refused:
-        video.join(session.fan, session.id, now=session.starts_at)
+        calls.join(session.fan, session.id, now=session.starts_at)
     assert refused.value.code == code
 
 
@@ -68,13 +68,13 @@ def test_a_stranger_and_the_fan_of_another_session_get_not_found():
     other = LiveSessionFactory()
     for outsider in (FanFactory(), PlayerFactory(), other.fan, other.player):
         with pytest.raises(NotFound):
-            video.join(outsider, session.id, now=session.starts_at)
+            calls.join(outsider, session.id, now=session.starts_at)
 
 
 def test_an_admin_may_look_but_not_join():
     session = LiveSessionFactory()
     with pytest.raises(NotAllowed):
-        video.join(AdminFactory(), session.id, now=session.starts_at)
+        calls.join(AdminFactory(), session.id, now=session.starts_at)
 
 
 # --- What the token grants ------------------------------------------------------------------------
@@ -82,8 +82,8 @@ def test_an_admin_may_look_but_not_join():
 
 def test_tokens_are_scoped_to_the_room_the_user_and_the_window(sandbox):
     session = LiveSessionFactory()
-    fan_grant = video.join(session.fan, session.id, now=session.starts_at)
-    player_grant = video.join(session.player, session.id, now=session.starts_at)
+    fan_grant = calls.join(session.fan, session.id, now=session.starts_at)
+    player_grant = calls.join(session.player, session.id, now=session.starts_at)
     room = room_name(session.id, 0)
     opens = int((session.starts_at - timedelta(minutes=10)).timestamp())
     ends = int(session.ends_at.timestamp())
@@ -107,7 +107,7 @@ def test_recording_only_when_both_consented(sandbox, fan_consents, player_consen
     session = LiveSessionFactory(fan_recording_consent=fan_consents, player_recording_consent=player_consents)
     both = fan_consents and player_consents
     for user in (session.fan, session.player):
-        grant = video.join(user, session.id, now=session.starts_at)
+        grant = calls.join(user, session.id, now=session.starts_at)
         properties = sandbox.token_properties(grant.token)
         assert grant.recording is both
         assert properties.get("start_cloud_recording", False) is both
@@ -117,14 +117,14 @@ def test_recording_only_when_both_consented(sandbox, fan_consents, player_consen
 
 def test_a_rescheduled_session_gets_a_new_room(sandbox):
     session = LiveSessionFactory()
-    video.join(session.fan, session.id, now=session.starts_at)
+    calls.join(session.fan, session.id, now=session.starts_at)
     session = db.session.get(LiveSession, session.id)
     # What booking.reschedule does to the video fields.
     session.room_name = session.room_url = None
     session.ics_sequence += 1
     session.status = "confirmed"
     db.session.commit()
-    grant = video.join(session.fan, session.id, now=session.starts_at)
+    grant = calls.join(session.fan, session.id, now=session.starts_at)
     assert grant.room_url.endswith("/call/" + room_name(session.id, 1))
 
 
@@ -132,9 +132,9 @@ def test_a_provider_outage_is_a_clear_503(app, monkeypatch):
     session = LiveSessionFactory()
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", "http://127.0.0.1:9/_sandbox/video")  # nothing listens
     monkeypatch.setitem(app.config, "DAILY_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr(video.provider(), "backoff_seconds", 0.0)  # retries still happen, without the pauses
+    monkeypatch.setattr(calls.provider(), "backoff_seconds", 0.0)  # retries still happen, without the pauses
     with pytest.raises(ProviderUnavailable) as failed:
-        video.join(session.fan, session.id, now=session.starts_at)
+        calls.join(session.fan, session.id, now=session.starts_at)
     assert failed.value.status == 503 and "try again" in failed.value.message
     assert db.session.get(LiveSession, session.id).status == "confirmed"
 
@@ -145,9 +145,9 @@ def test_a_token_the_provider_cannot_issue_is_a_clear_503_logged_with_the_sessio
     db.session.commit()  # the room exists already: only the token is asked for
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", "http://127.0.0.1:9/_sandbox/video")  # nothing listens
     monkeypatch.setitem(app.config, "DAILY_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr(video.provider(), "backoff_seconds", 0.0)
-    with pytest.raises(ProviderUnavailable) as failed, caplog.at_level("WARNING", logger=video.log.name):
-        video.join(session.fan, session.id, now=session.starts_at)
+    monkeypatch.setattr(calls.provider(), "backoff_seconds", 0.0)
+    with pytest.raises(ProviderUnavailable) as failed, caplog.at_level("WARNING", logger=calls.log.name):
+        calls.join(session.fan, session.id, now=session.starts_at)
     assert (failed.value.status, failed.value.code) == (503, "video_unavailable")
     assert f"meeting token for session {session.id} failed" in caplog.text
     assert db.session.get(LiveSession, session.id).status == "confirmed"
@@ -157,7 +157,7 @@ def test_without_a_key_where_sandboxes_are_refused_video_is_off(app, monkeypatch
     session = LiveSessionFactory()
     monkeypatch.setitem(app.config, "SANDBOXES_ALLOWED", False)
     with pytest.raises(ProviderUnavailable) as failed:
-        video.join(session.fan, session.id, now=session.starts_at)
+        calls.join(session.fan, session.id, now=session.starts_at)
     assert failed.value.code == "video_not_configured" and "DAILY_API_KEY" not in failed.value.message
 
 
@@ -165,16 +165,16 @@ def test_an_app_serving_its_own_sandbox_calls_it_without_a_socket(app, monkeypat
     from kendama.integrations.video.wsgi_transport import WSGITransport
 
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", None)
-    provider = video.provider()
+    provider = calls.provider()
     assert provider.base_url == "http://localhost/_sandbox/video"
     assert isinstance(provider.http.get_adapter(f"{provider.base_url}/rooms"), WSGITransport)
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_TRANSPORT", "http")
-    assert not isinstance(video.provider().http.get_adapter(f"{provider.base_url}/rooms"), WSGITransport)
+    assert not isinstance(calls.provider().http.get_adapter(f"{provider.base_url}/rooms"), WSGITransport)
 
 
 def test_with_a_real_key_the_sandbox_is_never_used(app, monkeypatch):
     monkeypatch.setitem(app.config, "DAILY_API_KEY", "real-key")
-    provider = video.provider()
+    provider = calls.provider()
     assert provider.base_url == "https://api.daily.co/v1"
     assert provider.http.headers["Authorization"] == "Bearer real-key"
 
@@ -185,13 +185,13 @@ def test_with_a_real_key_the_sandbox_is_never_used(app, monkeypatch):
 def test_rooms_are_made_ahead_of_the_start_and_deleted_after(app, sandbox):
     soon = session_at(timedelta(minutes=60))
     later = session_at(timedelta(days=2))
-    assert video.prepare_rooms() >= 1
+    assert calls.prepare_rooms() >= 1
     soon, later = db.session.get(LiveSession, soon.id), db.session.get(LiveSession, later.id)
     assert soon.room_name == room_name(soon.id, 0) and later.room_url is None
     assert sandbox.api("GET", f"/rooms/{soon.room_name}").status_code == 200
 
     keep = timedelta(minutes=app.config["VIDEO_ROOM_KEEP_MINUTES"])
-    video.cleanup_rooms(now=soon.ends_at + keep)
+    calls.cleanup_rooms(now=soon.ends_at + keep)
     soon = db.session.get(LiveSession, soon.id)
     assert soon.room_url is None and soon.room_name  # the name stays for late webhooks
     assert sandbox.api("GET", f"/rooms/{soon.room_name}").status_code == 404
@@ -199,9 +199,9 @@ def test_rooms_are_made_ahead_of_the_start_and_deleted_after(app, sandbox):
 
 def test_sessions_in_progress_are_completed_at_the_end():
     session = LiveSessionFactory()
-    video.join(session.fan, session.id, now=session.starts_at)
-    assert video.finish_ended_sessions(now=session.ends_at - timedelta(seconds=1)) == 0
-    video.finish_ended_sessions(now=session.ends_at)
+    calls.join(session.fan, session.id, now=session.starts_at)
+    assert calls.finish_ended_sessions(now=session.ends_at - timedelta(seconds=1)) == 0
+    calls.finish_ended_sessions(now=session.ends_at)
     session = db.session.get(LiveSession, session.id)
     assert session.status == "completed" and session.completed_at == session.ends_at
 
@@ -212,18 +212,18 @@ def test_sessions_in_progress_are_completed_at_the_end():
 def test_the_player_marks_a_no_show_only_after_the_start_and_only_if_the_fan_never_came():
     session = LiveSessionFactory()
     with pytest.raises(WrongState):
-        video.mark_no_show(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
+        calls.mark_no_show(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
     with pytest.raises(NotAllowed):
-        video.mark_no_show(session.fan, session.id, now=session.starts_at + timedelta(minutes=5))
-    marked = video.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
+        calls.mark_no_show(session.fan, session.id, now=session.starts_at + timedelta(minutes=5))
+    marked = calls.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
     assert marked.status == "no_show" and marked.no_show_marked_at is not None
 
 
 def test_no_show_is_refused_when_the_fan_joined():
     session = LiveSessionFactory()
-    video.join(session.fan, session.id, now=session.starts_at)
+    calls.join(session.fan, session.id, now=session.starts_at)
     with pytest.raises(WrongState) as refused:
-        video.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
+        calls.mark_no_show(session.player, session.id, now=session.starts_at + timedelta(minutes=5))
     assert refused.value.code == "fan_joined"
 
 
@@ -232,7 +232,7 @@ def test_no_show_is_refused_when_the_fan_joined():
 
 def in_the_call(sandbox, user, session_id):
     """The user's page joins the sandbox call; returns (grant, participant id)."""
-    grant = video.join(user, session_id)
+    grant = calls.join(user, session_id)
     joined = sandbox.call(grant.room_url, "join", {"token": grant.token}).json()
     return grant, joined["participant_id"]
 
@@ -242,7 +242,7 @@ def test_the_player_ends_the_lesson_and_the_room_closes_for_both(sandbox):
     fan_grant, fan_in_call = in_the_call(sandbox, session.fan, session.id)
     in_the_call(sandbox, session.player, session.id)
 
-    ended = video.end_lesson(session.player, session.id)
+    ended = calls.end_lesson(session.player, session.id)
     assert ended.status == "completed" and ended.completed_at is not None
     assert ended.completed_at < ended.ends_at
 
@@ -252,7 +252,7 @@ def test_the_player_ends_the_lesson_and_the_room_closes_for_both(sandbox):
     assert rejoin.status_code == 403 and rejoin.json()["error"] == "exp-room"
     for user in (session.fan, session.player):
         with pytest.raises(WrongState) as refused:
-            video.join(user, session.id)
+            calls.join(user, session.id)
         assert refused.value.code == "session_ended"
     assert sandbox.api("GET", f"/rooms/{ended.room_name}").status_code == 200  # kept for its recordings
 
@@ -260,24 +260,24 @@ def test_the_player_ends_the_lesson_and_the_room_closes_for_both(sandbox):
 def test_only_the_player_ends_the_lesson_and_only_while_it_is_on():
     session = LiveSessionFactory()
     with pytest.raises(WrongState) as refused:
-        video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+        calls.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
     assert refused.value.code == "not_started"  # nobody joined: a no-show, not an ended lesson
-    video.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=5))
+    calls.join(session.fan, session.id, now=session.starts_at - timedelta(minutes=5))
     with pytest.raises(WrongState) as refused:
-        video.end_lesson(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
+        calls.end_lesson(session.player, session.id, now=session.starts_at - timedelta(minutes=1))
     assert refused.value.code == "too_early"
     with pytest.raises(NotAllowed):
-        video.end_lesson(session.fan, session.id, now=session.starts_at + timedelta(minutes=1))
+        calls.end_lesson(session.fan, session.id, now=session.starts_at + timedelta(minutes=1))
     with pytest.raises(NotFound):
-        video.end_lesson(PlayerFactory(), session.id, now=session.starts_at + timedelta(minutes=1))
+        calls.end_lesson(PlayerFactory(), session.id, now=session.starts_at + timedelta(minutes=1))
     with pytest.raises(WrongState) as refused:
-        video.end_lesson(session.player, session.id, now=session.ends_at)
+        calls.end_lesson(session.player, session.id, now=session.ends_at)
     assert refused.value.code == "session_ended"
     assert db.session.get(LiveSession, session.id).status == "in_progress"
 
-    video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
+    calls.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=1))
     with pytest.raises(WrongState) as refused:
-        video.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=2))
+        calls.end_lesson(session.player, session.id, now=session.starts_at + timedelta(minutes=2))
     assert refused.value.code == "session_ended"
 
 
@@ -293,8 +293,8 @@ def consent_rows(session_id):
 def test_consent_is_recorded_with_who_and_what():
     session = LiveSessionFactory()
     before = utcnow()
-    video.set_consent(session.fan, session.id, recording=True, sharing=True)
-    state = video.set_consent(session.player, session.id, recording=True)
+    calls.set_consent(session.fan, session.id, recording=True, sharing=True)
+    state = calls.set_consent(session.player, session.id, recording=True)
     assert state.recording and not state.sharing  # the player has not allowed sharing
     rows = [(r.user_id, r.kind, r.granted) for r in consent_rows(session.id)]
     assert rows == [
@@ -305,14 +305,14 @@ def test_consent_is_recorded_with_who_and_what():
     ]
     assert all(r.created_at >= before for r in consent_rows(session.id))
     # Saying the same again adds nothing.
-    video.set_consent(session.fan, session.id, recording=True, sharing=True)
+    calls.set_consent(session.fan, session.id, recording=True, sharing=True)
     assert len(consent_rows(session.id)) == 4
 
 
 def test_sharing_needs_recording():
     session = LiveSessionFactory()
     with pytest.raises(InvalidInput) as refused:
-        video.set_consent(session.fan, session.id, recording=False, sharing=True)
+        calls.set_consent(session.fan, session.id, recording=False, sharing=True)
     assert "sharing" in refused.value.fields
 
 
@@ -322,20 +322,20 @@ def test_consent_to_recording_is_locked_from_the_start_but_sharing_changes_at_an
     )
     after_start = session.starts_at + timedelta(minutes=1)
     with pytest.raises(WrongState) as refused:
-        video.set_consent(session.fan, session.id, recording=False, now=after_start)
+        calls.set_consent(session.fan, session.id, recording=False, now=after_start)
     assert refused.value.code == "consent_locked"
-    state = video.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
+    state = calls.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
     assert state.recording and not state.sharing
-    state = video.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+    state = calls.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
     assert state.sharing
 
 
 def test_sharing_is_given_after_the_session_and_withdrawn_by_either_participant():
     session = LiveSessionFactory(status="completed", fan_recording_consent=True, player_recording_consent=True)
     after = session.ends_at + timedelta(days=2)
-    state = video.set_sharing(session.fan, session.id, allowed=True, now=after)
+    state = calls.set_sharing(session.fan, session.id, allowed=True, now=after)
     assert state.fan_sharing and not state.sharing  # the player has not allowed it yet
-    state = video.set_sharing(session.player, session.id, allowed=True, now=after)
+    state = calls.set_sharing(session.player, session.id, allowed=True, now=after)
     assert state.sharing and db.session.get(LiveSession, session.id).sharing_allowed
     assert [(r.user_id, r.kind, r.granted, r.created_at) for r in consent_rows(session.id)] == [
         (session.fan_id, "sharing", True, after),
@@ -343,14 +343,14 @@ def test_sharing_is_given_after_the_session_and_withdrawn_by_either_participant(
     ]
     assert (session.fan_recording_consent, session.player_recording_consent) == (True, True)  # unchanged
 
-    state = video.set_sharing(session.player, session.id, allowed=False, now=after + timedelta(minutes=1))
+    state = calls.set_sharing(session.player, session.id, allowed=False, now=after + timedelta(minutes=1))
     assert not state.sharing and state.fan_sharing and not state.player_sharing
 
 
 def test_sharing_needs_the_participants_own_consent_to_recording():
     session = LiveSessionFactory(status="completed", player_recording_consent=True)
     with pytest.raises(InvalidInput) as refused:
-        video.set_sharing(session.fan, session.id, allowed=True, now=session.ends_at + timedelta(hours=1))
+        calls.set_sharing(session.fan, session.id, allowed=True, now=session.ends_at + timedelta(hours=1))
     assert "sharing" in refused.value.fields
     assert not db.session.get(LiveSession, session.id).fan_sharing_consent
 
@@ -358,7 +358,7 @@ def test_sharing_needs_the_participants_own_consent_to_recording():
 def test_strangers_cannot_consent_for_a_session():
     session = LiveSessionFactory()
     with pytest.raises(NotFound):
-        video.set_consent(FanFactory(), session.id, recording=True)
+        calls.set_consent(FanFactory(), session.id, recording=True)
 
 
 # --- The sandbox refuses where it must not run ------------------------------------------------------

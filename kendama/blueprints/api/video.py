@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from ...extensions import limiter, per_user
-from ...services import recordings, video
 from ...services.errors import NotFound
 from ...services.notifications.links import absolute_url
 from ...services.timezones import iso_utc
+from ...services.video import calls, recordings
 from . import bp
 from .io import parse_body, require_user
 from .spec import operation
@@ -24,7 +24,7 @@ from .video_schemas import (
 )
 
 
-def consent_out(state: video.ConsentState) -> dict:
+def consent_out(state: calls.ConsentState) -> dict:
     return {
         "recording": {"fan": state.fan_recording, "player": state.player_recording, "both": state.recording},
         "sharing": {"fan": state.fan_sharing, "player": state.player_sharing, "both": state.sharing},
@@ -59,7 +59,7 @@ def recording_out(recording, grant: recordings.FileGrant | None) -> dict:
     errors=(401, 403, 404, 409, 429, 503),
 )
 def join_session(session_id: int):
-    grant = video.join(require_user(), session_id)
+    grant = calls.join(require_user(), session_id)
     return jsonify(
         {
             "room_url": grant.room_url,
@@ -81,7 +81,7 @@ def join_session(session_id: int):
 def set_consent(session_id: int):
     user = require_user()
     data = parse_body(ConsentIn)
-    return jsonify(consent_out(video.set_consent(user, session_id, recording=data.recording, sharing=data.sharing)))
+    return jsonify(consent_out(calls.set_consent(user, session_id, recording=data.recording, sharing=data.sharing)))
 
 
 @bp.get("/sessions/<int:session_id>/consent")
@@ -89,7 +89,7 @@ def set_consent(session_id: int):
     "Both participants' consent to recording and sharing", tag="video", responses={200: ConsentOut}, errors=(401, 404)
 )
 def get_consent(session_id: int):
-    return jsonify(consent_out(video.consent_for_viewer(require_user(), session_id)))
+    return jsonify(consent_out(calls.consent_for_viewer(require_user(), session_id)))
 
 
 @bp.get("/sessions/<int:session_id>/recording")
@@ -139,7 +139,7 @@ def revoke_share(session_id: int):
     errors=(401, 403, 404, 409),
 )
 def mark_no_show(session_id: int):
-    session = video.mark_no_show(require_user(), session_id)
+    session = calls.mark_no_show(require_user(), session_id)
     return jsonify({"id": session.id, "status": session.status})
 
 
@@ -152,5 +152,5 @@ def mark_no_show(session_id: int):
     errors=(401, 403, 404, 409),
 )
 def end_lesson(session_id: int):
-    session = video.end_lesson(require_user(), session_id)
+    session = calls.end_lesson(require_user(), session_id)
     return jsonify({"id": session.id, "status": session.status, "completed_at": iso_utc(session.completed_at)})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, url_for
 from flask_login import current_user, login_required
 
-from ...services import demo_calls
 from ...services.errors import ServiceError
+from ...services.video import demo_calls
 from ..redirects import see_other
 from . import bp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from ...services import recordings
+from ...services.video import recordings
 from ..admin import admin_only
 from ..api.io import pagination
 from . import bp

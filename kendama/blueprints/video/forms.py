@@ -1,4 +1,4 @@
-"""Forms check shape only; the consent rules live in services/video.py."""
+"""Forms check shape only; the consent rules live in services/video/calls.py."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField

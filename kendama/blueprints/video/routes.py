@@ -6,9 +6,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user, login_required
 
-from ...services import recording_pages, recordings, video
 from ...services.errors import ServiceError
 from ...services.notifications.links import absolute_url
+from ...services.video import calls, recording_pages, recordings
 from ..redirects import see_other
 from . import bp
 from .forms import ActionForm, ConsentForm, SharingForm
@@ -27,7 +27,7 @@ def never_cache(response):
 @login_required
 def join(session_id: int):
     # An email's join link carries a signed `t`; being signed in as a participant is what counts here.
-    page = video.call_page(current_user, session_id)
+    page = calls.call_page(current_user, session_id)
     form = ConsentForm(recording=page.consent.fan_recording if page.role == "fan" else page.consent.player_recording)
     form.sharing.data = page.consent.fan_sharing if page.role == "fan" else page.consent.player_sharing
     return render_template(
@@ -44,7 +44,7 @@ def consent(session_id: int):
         flash("The form expired. Please try again.", "error")
         return see_other(back)
     try:
-        state = video.set_consent(current_user, session_id, recording=form.recording.data, sharing=form.sharing.data)
+        state = calls.set_consent(current_user, session_id, recording=form.recording.data, sharing=form.sharing.data)
     except ServiceError as exc:
         if exc.status == 404:
             raise
@@ -63,7 +63,7 @@ def sharing(session_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        state = video.set_sharing(current_user, session_id, allowed=form.allow.data)
+        state = calls.set_sharing(current_user, session_id, allowed=form.allow.data)
     except ServiceError as exc:
         if exc.status == 404:
             raise
@@ -84,7 +84,7 @@ def no_show(session_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        video.mark_no_show(current_user, session_id)
+        calls.mark_no_show(current_user, session_id)
     except ServiceError as exc:
         if exc.status == 404:
             raise
@@ -100,7 +100,7 @@ def end_lesson(session_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        video.end_lesson(current_user, session_id)
+        calls.end_lesson(current_user, session_id)
     except ServiceError as exc:
         if exc.status == 404:
             raise

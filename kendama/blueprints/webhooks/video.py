@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from ...services import recordings
+from ...services.video import recordings
 from . import bp
 
 

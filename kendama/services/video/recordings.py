@@ -23,9 +23,9 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..integrations import video as video_provider
-from ..models import (
+from ...extensions import db
+from ...integrations import video as video_provider
+from ...models import (
     ConsentRecord,
     LiveSession,
     RecordingAccess,
@@ -36,12 +36,12 @@ from ..models import (
     WebhookEvent,
     utcnow,
 )
-from ..tasks.queue import after_commit
-from .access import require_admin
-from .accounts import signing
-from .errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
-from .notifications import outbox
-from .session_access import session_for_participant, session_for_viewer
+from ...tasks.queue import after_commit
+from ..access import require_admin
+from ..accounts import signing
+from ..errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
+from ..notifications import outbox
+from ..session_access import session_for_participant, session_for_viewer
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import LiveSession, RecordingShareLink, User
-from . import recordings, video
+from ...models import LiveSession, RecordingShareLink, User
+from . import calls, recordings
 
 
 @dataclass(frozen=True)
@@ -32,5 +32,5 @@ def for_viewer(viewer: User, session_id: int) -> RecordingPage:
         parts=parts,
         is_player=is_player,
         share_link=recordings.active_share_link(viewer, session_id) if ready and is_player else None,
-        sharing_offer=video.sharing_offer(session, viewer.id) if parts else None,
+        sharing_offer=calls.sharing_offer(session, viewer.id) if parts else None,
     )

@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Row, and_, bindparam, select, update
 
-from ..extensions import db
-from ..integrations import video as video_provider
-from ..models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
+from ...extensions import db
+from ...integrations import video as video_provider
+from ...models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
+from ..errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
+from ..session_access import participant_row, session_for_participant, session_for_viewer
+from ..timezones import for_person
+from ..wording import plural
 from . import join_tokens, recordings
-from .errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
-from .session_access import participant_row, session_for_participant, session_for_viewer
-from .timezones import for_person
-from .wording import plural
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ConsentRecord, LiveSession, Profile, SessionStatus, User, utcnow
-from .access import require_player
-from .booking import lifecycle
-from .demo_data import DEMO_FAN_EMAIL
-from .errors import NotFound, SlotUnavailable, WrongState
-from .notifications import outbox
+from ...extensions import db
+from ...models import ConsentRecord, LiveSession, Profile, SessionStatus, User, utcnow
+from ..access import require_player
+from ..booking import lifecycle
+from ..demo_data import DEMO_FAN_EMAIL
+from ..errors import NotFound, SlotUnavailable, WrongState
+from ..notifications import outbox
 
 
 def offered(user: User) -> bool:
