@@ -26,11 +26,11 @@ from ..models import (
     User,
     utcnow,
 )
+from .access import session_for_viewer
 from .booking import availability, lifecycle
 from .errors import NotFound
 from .payments import earnings
 from .payments.earnings import MonthLine
-from .session_access import session_for_viewer
 from .video import calls, demo_calls, recordings
 from .video.recordings import RecordingPart
 

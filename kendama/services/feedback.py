@@ -12,9 +12,8 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import LiveSession, SessionFeedback, SessionStatus, User
-from .access import require_admin
+from .access import require_admin, session_for_participant
 from .errors import Conflict, InvalidInput, WrongState
-from .session_access import session_for_participant
 
 MAX_COMMENT = 2000
 # Feedback is asked once the lesson has been completed (at its end, or when the player ended it):

@@ -33,11 +33,11 @@ from ...models import (
 )
 from ...tasks.queue import after_commit
 from .. import discovery
+from ..access import session_for_participant, session_for_viewer
 from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from ..notifications import outbox
 from ..payments import checkout, refunds
 from ..payments.money import split_price
-from ..session_access import session_for_participant, session_for_viewer
 from ..timezones import zone
 from . import policy, rollout, slots
 from .eligibility import check_booker, check_takes_payments

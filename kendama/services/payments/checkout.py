@@ -23,11 +23,11 @@ from ...dialects import is_overlap_violation
 from ...extensions import db
 from ...integrations import stripe_gateway as gateway
 from ...models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
+from ..access import session_for_participant, session_for_viewer
 from ..booking.policy import SYSTEM
 from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from ..notifications import outbox
 from ..notifications.links import absolute_url
-from ..session_access import session_for_participant, session_for_viewer
 from ..timezones import for_person
 from . import payouts, refunds
 

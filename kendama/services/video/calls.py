@@ -21,8 +21,8 @@ from sqlalchemy import Row, and_, bindparam, select, update
 from ...extensions import db
 from ...integrations import video as video_provider
 from ...models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
+from ..access import participant_row, session_for_participant, session_for_viewer
 from ..errors import Conflict, InvalidInput, NotAllowed, ProviderUnavailable, WrongState
-from ..session_access import participant_row, session_for_participant, session_for_viewer
 from ..timezones import for_person
 from ..wording import plural
 from . import join_tokens, recordings

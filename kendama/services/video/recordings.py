@@ -37,11 +37,10 @@ from ...models import (
     utcnow,
 )
 from ...tasks.queue import after_commit
-from ..access import require_admin
+from ..access import require_admin, session_for_participant, session_for_viewer
 from ..accounts import signing
 from ..errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
 from ..notifications import outbox
-from ..session_access import session_for_participant, session_for_viewer
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import bindparam, select
 
 from kendama.models import LiveSession
+from kendama.services.access import participant_row, session_for_participant, session_for_viewer
 from kendama.services.errors import NotAllowed, NotFound
-from kendama.services.session_access import participant_row, session_for_participant, session_for_viewer
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
