@@ -65,9 +65,14 @@ def test_the_demo_path(browser, demo, a11y):
     fan.get_by_role("button", name="Book this time").click()
     expect(fan.locator("h1")).to_have_text("You are booked")
 
-    # A paid lesson with Leo, paid on the sandbox's checkout page, at his first time two hours clear
-    # of Ava's (the two can open at the same minute, and a fan cannot be in two sessions at once).
+    # A paid lesson with Leo, paid on the sandbox's checkout page, on the second day he offers (so
+    # that cancelling it later is refunded, whatever the hour the test runs), at his first time two
+    # hours clear of Ava's (the two can open at the same minute, and a fan cannot be in two sessions
+    # at once).
     open_booking_page(fan, "Leo Martins")
+    second_day = fan.locator("input[type=radio][name=day]").nth(1)
+    second_day.check()
+    expect(fan.locator("#booking-slots input[name=day]")).to_have_value(second_day.get_attribute("value"))
     starts = fan.locator("input[name=start]")
     values = [datetime.fromisoformat(value) for value in starts.evaluate_all("inputs => inputs.map(i => i.value)")]
     starts.nth(next(i for i, at in enumerate(values) if abs(at - free_at) >= timedelta(hours=2))).check()
