@@ -2,7 +2,7 @@
 
 from .availability import CalendarBusyTime, DateOverride, SessionAvailability, WeeklyWindow
 from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
-from .payments import Payment, Refund
+from .payments import TROUBLED_REFUNDS, Payment, PaymentStatus, Refund, RefundStatus
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
 from .sessions import ACTIVE_STATUSES, RELEASED_STATUSES, ConsentRecord, LiveSession, SessionFeedback, SessionStatus
 from .types import UTCDateTime, utcnow
@@ -19,6 +19,7 @@ __all__ = [
     "Notification",
     "Offering",
     "Payment",
+    "PaymentStatus",
     "PayoutState",
     "PlatformSetting",
     "Profile",
@@ -26,12 +27,14 @@ __all__ = [
     "RecordingAccess",
     "RecordingShareLink",
     "Refund",
+    "RefundStatus",
     "Role",
     "SessionAvailability",
     "SessionFeedback",
     "SessionRecording",
     "SessionStatus",
     "SignIn",
+    "TROUBLED_REFUNDS",
     "User",
     "UTCDateTime",
     "VerificationState",

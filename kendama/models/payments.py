@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
@@ -10,6 +11,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .sessions import LiveSession
 from .types import UTCDateTime, utcnow
+
+
+class PaymentStatus(enum.StrEnum):
+    """A Checkout's outcome as this platform records it (Stripe's own words are mapped onto these)."""
+
+    OPEN = "open"
+    PAID = "paid"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+class RefundStatus(enum.StrEnum):
+    """Where a granted refund stands: to be sent, done, to be retried, or given up (admins see it)."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+# Refunds that need an administrator's eye: retrying by themselves, or given up.
+TROUBLED_REFUNDS = (RefundStatus.FAILED, RefundStatus.DEAD)
 
 
 class Payment(db.Model):
@@ -26,8 +49,7 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     application_fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     destination_account_id: Mapped[str | None] = mapped_column(String(64))
-    # open | paid | expired | failed
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.OPEN)
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -51,8 +73,7 @@ class Refund(db.Model):
     # The part of the platform fee given back with it (in proportion), for the books.
     fee_refund_amount: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(64), default="requested_by_customer")
-    # pending (to be sent) | succeeded | failed (will retry) | dead (gave up, admins see it)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING)
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import (
     LiveSession,
     Payment,
+    PaymentStatus,
     Profile,
     RecordingShareLink,
     Refund,
@@ -130,7 +131,9 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
 
 def _paid_payments(session_ids: list[int]) -> dict[int, Payment]:
     rows = db.session.scalars(
-        select(Payment).where(Payment.session_id.in_(session_ids), Payment.status == "paid").order_by(Payment.id)
+        select(Payment)
+        .where(Payment.session_id.in_(session_ids), Payment.status == PaymentStatus.PAID)
+        .order_by(Payment.id)
     )
     return {p.session_id: p for p in rows}  # the latest paid one wins, as refunds.paid_payment picks it
 
@@ -143,7 +146,7 @@ def _open_checkouts(session_ids: list[int], now: datetime) -> set[int]:
             .where(
                 Payment.session_id.in_(session_ids),
                 LiveSession.status == SessionStatus.PENDING_PAYMENT.value,
-                Payment.status == "open",
+                Payment.status == PaymentStatus.OPEN,
                 Payment.checkout_url.is_not(None),
                 Payment.expires_at > now,
             )

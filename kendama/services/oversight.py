@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
+    TROUBLED_REFUNDS,
     LiveSession,
     Notification,
     Profile,
@@ -28,7 +29,6 @@ from .text_search import LIKE_ESCAPE, contains_pattern
 from .timezones import zone
 
 PROBLEM_NOTIFICATIONS = ("failed", "dead")
-PROBLEM_REFUNDS = ("failed", "dead")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def overview(admin: User, *, now: datetime | None = None) -> Overview:
     ).one()
     problems = db.session.execute(
         select(
-            select(func.count()).select_from(Refund).where(Refund.status.in_(PROBLEM_REFUNDS)).scalar_subquery(),
+            select(func.count()).select_from(Refund).where(Refund.status.in_(TROUBLED_REFUNDS)).scalar_subquery(),
             select(func.count())
             .select_from(Notification)
             .where(Notification.status.in_(PROBLEM_NOTIFICATIONS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, render_template, url_for
 from flask_login import current_user, login_required
 
+from ...models import RefundStatus
 from ...services.payments import checkout, earnings, payouts, refunds
 from ...web.template_helpers import next_attempt
 from ..admin import admin_only
@@ -131,14 +132,14 @@ def _retry_message(retry: refunds.Retry) -> tuple[str, str]:
     refund = retry.refund
     name = f"Refund #{refund.id}"
     if retry.already_done:
-        if refund.status == "succeeded":
+        if refund.status == RefundStatus.SUCCEEDED:
             return f"{name} was already sent; there is nothing to retry.", "info"
         return f"{name} is already with Stripe, waiting for its answer; there is nothing to retry.", "info"
-    if refund.status == "succeeded":
+    if refund.status == RefundStatus.SUCCEEDED:
         return f"{name} is sent: Stripe accepted it.", "success"
-    if refund.status == "pending":
+    if refund.status == RefundStatus.PENDING:
         return f"{name} is sent; Stripe is still processing it, and a failure would be retried.", "success"
-    if refund.status == "failed":
+    if refund.status == RefundStatus.FAILED:
         return (
             f"{name} failed again: {refund.last_error} Next attempt: {next_attempt(refund.next_attempt_at)}.",
             "error",

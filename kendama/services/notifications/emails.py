@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...integrations.mail import AddressedMessage, mailbox
-from ...models import LiveSession, Notification, Payment, SessionFeedback, SessionStatus, User, utcnow
+from ...models import LiveSession, Notification, Payment, PaymentStatus, SessionFeedback, SessionStatus, User, utcnow
 from ..accounts import accounts
 from ..booking import lifecycle
 from ..booking.policy import SYSTEM
@@ -206,7 +206,9 @@ def _no_extra(notification: Notification, user: User, session: LiveSession | Non
 def _open_checkout_url(session: LiveSession) -> str | None:
     payment = db.session.scalar(
         select(Payment)
-        .where(Payment.session_id == session.id, Payment.status == "open", Payment.checkout_url.is_not(None))
+        .where(
+            Payment.session_id == session.id, Payment.status == PaymentStatus.OPEN, Payment.checkout_url.is_not(None)
+        )
         .order_by(Payment.created_at.desc())
         .limit(1)
     )
@@ -222,7 +224,7 @@ def _awaiting_payment(notification: Notification, user: User, session: LiveSessi
 def _payment_received(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
     payment = db.session.scalar(
         select(Payment)
-        .where(Payment.session_id == session.id, Payment.status == "paid")
+        .where(Payment.session_id == session.id, Payment.status == PaymentStatus.PAID)
         .order_by(Payment.paid_at.desc())
         .limit(1)
     )

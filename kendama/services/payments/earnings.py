@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import LiveSession, Payment, Refund, User
+from ...models import LiveSession, Payment, PaymentStatus, Refund, RefundStatus, User
 from ..access import require_admin, require_player
 from ..timezones import in_zone
 
@@ -80,12 +80,12 @@ def _totals(zone_name: str, where) -> Totals:
     paid = (
         select(Payment.paid_at, Payment.currency, Payment.amount, Payment.application_fee_amount)
         .join(LiveSession, LiveSession.id == Payment.session_id)
-        .where(Payment.status == "paid")
+        .where(Payment.status == PaymentStatus.PAID)
     )
     refunded = (
         select(Refund.completed_at, Refund.currency, Refund.amount, Refund.fee_refund_amount)
         .join(LiveSession, LiveSession.id == Refund.session_id)
-        .where(Refund.status == "succeeded")
+        .where(Refund.status == RefundStatus.SUCCEEDED)
     )
     if where is not None:
         paid, refunded = paid.where(where), refunded.where(where)

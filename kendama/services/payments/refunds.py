@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...integrations import stripe_gateway as gateway
-from ...models import LiveSession, Payment, Refund, User, utcnow
+from ...models import TROUBLED_REFUNDS, LiveSession, Payment, PaymentStatus, Refund, RefundStatus, User, utcnow
 from ...tasks.queue import after_commit
 from ..access import require_admin
 from ..errors import NotFound, ProviderUnavailable
@@ -41,7 +41,9 @@ PENDING_REREAD_AFTER = timedelta(minutes=30)
 def paid_payment(session: LiveSession) -> Payment | None:
     """The payment that paid for this session, if any."""
     return db.session.scalar(
-        select(Payment).where(Payment.session_id == session.id, Payment.status == "paid").order_by(Payment.id.desc())
+        select(Payment)
+        .where(Payment.session_id == session.id, Payment.status == PaymentStatus.PAID)
+        .order_by(Payment.id.desc())
     )
 
 
@@ -93,7 +95,9 @@ def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund 
 def _already_refunded(payment: Payment) -> tuple[int, int]:
     """(amount, fee part) of this payment's refunds that are done or still on their way."""
     rows = db.session.execute(
-        select(Refund.amount, Refund.fee_refund_amount).where(Refund.payment_id == payment.id, Refund.status != "dead")
+        select(Refund.amount, Refund.fee_refund_amount).where(
+            Refund.payment_id == payment.id, Refund.status != RefundStatus.DEAD
+        )
     ).all()
     return sum(r.amount for r in rows), sum(r.fee_refund_amount for r in rows)
 
@@ -109,11 +113,11 @@ def execute_refund(refund_id: int, *, now: datetime | None = None) -> Refund | N
     """Job: send one refund to Stripe (or re-read it), and record the outcome."""
     now = now or utcnow()
     refund = db.session.get(Refund, refund_id)
-    if refund is None or refund.status in ("succeeded", "dead"):
+    if refund is None or refund.status in (RefundStatus.SUCCEEDED, RefundStatus.DEAD):
         return refund
-    if refund.status == "pending" and refund.provider_refund_id:
+    if refund.status == RefundStatus.PENDING and refund.provider_refund_id:
         return _sync(refund)
-    if refund.status == "failed" and refund.next_attempt_at and refund.next_attempt_at > now:
+    if refund.status == RefundStatus.FAILED and refund.next_attempt_at and refund.next_attempt_at > now:
         return refund  # not due yet; the sweep brings it back
     payment = db.session.get(Payment, refund.payment_id)
     if payment is None or not payment.payment_intent_id:
@@ -164,39 +168,39 @@ def _failed(refund: Refund, message: str) -> Refund:
 def _apply_state(refund: Refund, provider: dict) -> None:
     """Record what Stripe says about a refund of this row; news of an earlier, replaced one is ignored."""
     previous_id = refund.provider_refund_id
-    if previous_id not in (None, provider["id"]) and refund.status != "failed":
+    if previous_id not in (None, provider["id"]) and refund.status != RefundStatus.FAILED:
         return
     refund.provider_refund_id = provider["id"]
     status = provider["status"]
     if status == "succeeded":
-        if refund.status != "succeeded":
-            refund.status = "succeeded"
+        if refund.status != RefundStatus.SUCCEEDED:
+            refund.status = RefundStatus.SUCCEEDED
             refund.completed_at = utcnow()
             refund.next_attempt_at = None
             refund.last_error = None
     elif status in ("failed", "canceled"):
-        if refund.status != "failed" or previous_id != provider["id"]:
+        if refund.status != RefundStatus.FAILED or previous_id != provider["id"]:
             reason = provider.get("failure_reason") or "no reason given"
             _schedule_retry(refund, f"Stripe reported the refund {status}: {reason}.")
     else:  # pending, requires_action: a webhook tells us when it settles
-        refund.status = "pending"
+        refund.status = RefundStatus.PENDING
 
 
 def _schedule_retry(refund: Refund, message: str) -> None:
     """Retry later with exponential backoff, or give up after the configured number of attempts."""
     refund.last_error = message[:1000]
     if refund.attempts >= current_app.config["REFUND_MAX_ATTEMPTS"]:
-        refund.status = "dead"
+        refund.status = RefundStatus.DEAD
         refund.next_attempt_at = None
         log.error("refund %s is dead after %s attempts: %s", refund.id, refund.attempts, message)
     else:
         base = timedelta(seconds=current_app.config["REFUND_RETRY_BASE_SECONDS"])
-        refund.status = "failed"
+        refund.status = RefundStatus.FAILED
         refund.next_attempt_at = utcnow() + min(base * 2 ** max(refund.attempts - 1, 0), MAX_BACKOFF)
 
 
 def _give_up(refund: Refund, message: str) -> Refund:
-    refund.status = "dead"
+    refund.status = RefundStatus.DEAD
     refund.last_error = message
     refund.next_attempt_at = None
     db.session.commit()
@@ -211,11 +215,11 @@ def due_refund_ids(now: datetime | None = None) -> list[int]:
             select(Refund.id)
             .where(
                 or_(
-                    (Refund.status == "failed") & (Refund.next_attempt_at <= now),
-                    (Refund.status == "pending")
+                    (Refund.status == RefundStatus.FAILED) & (Refund.next_attempt_at <= now),
+                    (Refund.status == RefundStatus.PENDING)
                     & Refund.provider_refund_id.is_(None)
                     & (Refund.created_at <= now - DROPPED_AFTER),
-                    (Refund.status == "pending")
+                    (Refund.status == RefundStatus.PENDING)
                     & Refund.provider_refund_id.is_not(None)
                     & (Refund.created_at <= now - PENDING_REREAD_AFTER),
                 )
@@ -247,10 +251,10 @@ def retry_now(admin: User, refund_id: int) -> Retry:
     refund = db.session.get(Refund, refund_id, with_for_update=True)
     if refund is None:
         raise NotFound("No such refund.")
-    if refund.status not in ("failed", "dead"):
+    if refund.status not in TROUBLED_REFUNDS:
         db.session.commit()
         return Retry(refund, already_done=True)
-    refund.status = "failed"
+    refund.status = RefundStatus.FAILED
     refund.attempts = 0
     refund.next_attempt_at = utcnow()
     db.session.commit()
@@ -262,7 +266,7 @@ def troubled_refunds(admin: User) -> list[Refund]:
     require_admin(admin)
     return list(
         db.session.scalars(
-            select(Refund).where(Refund.status.in_(("failed", "dead"))).order_by(Refund.status, Refund.created_at)
+            select(Refund).where(Refund.status.in_(TROUBLED_REFUNDS)).order_by(Refund.status, Refund.created_at)
         )
     )
 
@@ -284,7 +288,11 @@ def reread_charge_refunds(event: dict) -> list[dict]:
     provider_ids = db.session.scalars(
         select(Refund.provider_refund_id)
         .join(Payment, Payment.id == Refund.payment_id)
-        .where(Payment.payment_intent_id == intent, Refund.status == "pending", Refund.provider_refund_id.is_not(None))
+        .where(
+            Payment.payment_intent_id == intent,
+            Refund.status == RefundStatus.PENDING,
+            Refund.provider_refund_id.is_not(None),
+        )
     )
     ids = list(provider_ids)
     db.session.commit()
@@ -304,7 +312,7 @@ def apply_provider_refund(provider: dict) -> None:
         refund = db.session.get(Refund, int(our_id), with_for_update=True)
         if refund is None:
             return
-    if refund.status != "dead":
+    if refund.status != RefundStatus.DEAD:
         _apply_state(refund, provider)
 
 
