@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from kendama import jobs
 from kendama.extensions import db
-from kendama.integrations import stripe_gateway
+from kendama.integrations.stripe import gateway as stripe_gateway
 from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
 from kendama.models import LiveSession, Notification, Payment, WebhookEvent, utcnow
 from kendama.services.booking import lifecycle

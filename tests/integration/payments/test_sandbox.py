@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kendama import create_app
-from kendama.integrations import stripe_gateway
+from kendama.integrations.stripe import gateway as stripe_gateway
 from kendama.integrations.stripe_sandbox import config as sandbox_config
 from kendama.integrations.stripe_sandbox.params import decode_form
 from kendama.models import LiveSession

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import stripe
 from flask import Flask, current_app
 
-from .stripe_sandbox import config as sandbox_config
+from ..stripe_sandbox import config as sandbox_config
 
 
 class GatewayError(Exception):
@@ -283,7 +283,7 @@ def ensure_sandbox_account(account_id: str | None, email: str, name: str) -> str
     """
     if not uses_sandbox():
         raise PaymentsNotConfigured("Sandbox accounts exist only when the offline sandbox is in use.")
-    from .stripe_sandbox import ledger, store
+    from ..stripe_sandbox import ledger, store
 
     with store.transaction(sandbox_config.database_path(current_app)) as tx:
         if account_id and tx.get(account_id, "account") is not None:
