@@ -1,7 +1,7 @@
 """The Stripe adapter: the only module that imports `stripe`.
 
 Every call goes through `stripe.StripeClient` and its `v1` services, so the very same code talks
-to Stripe and to the offline sandbox (kendama/integrations/stripe_sandbox): only the API base
+to Stripe and to the offline sandbox (kendama/integrations/stripe/sandbox): only the API base
 address and the keys differ. With STRIPE_SECRET_KEY set the sandbox is never used; without it
 the sandbox is used where sandboxes are allowed, and production refuses. Results come back as
 plain dicts, so the services never see a StripeObject.
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import stripe
 from flask import Flask, current_app
 
-from ..stripe_sandbox import config as sandbox_config
+from .sandbox import config as sandbox_config
 
 
 class GatewayError(Exception):
@@ -283,7 +283,7 @@ def ensure_sandbox_account(account_id: str | None, email: str, name: str) -> str
     """
     if not uses_sandbox():
         raise PaymentsNotConfigured("Sandbox accounts exist only when the offline sandbox is in use.")
-    from ..stripe_sandbox import ledger, store
+    from .sandbox import ledger, store
 
     with store.transaction(sandbox_config.database_path(current_app)) as tx:
         if account_id and tx.get(account_id, "account") is not None:

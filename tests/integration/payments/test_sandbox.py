@@ -8,8 +8,8 @@ import pytest
 
 from kendama import create_app
 from kendama.integrations.stripe import gateway as stripe_gateway
-from kendama.integrations.stripe_sandbox import config as sandbox_config
-from kendama.integrations.stripe_sandbox.params import decode_form
+from kendama.integrations.stripe.sandbox import config as sandbox_config
+from kendama.integrations.stripe.sandbox.params import decode_form
 from kendama.models import LiveSession
 from kendama.services.payments import checkout
 

@@ -9,7 +9,7 @@ or sandboxes are not allowed (production, staging).
 
 from flask import Blueprint, abort, current_app
 
-from ...extensions import csrf
+from ....extensions import csrf
 from . import config
 
 bp = Blueprint("stripe_sandbox", __name__, template_folder="templates")
