@@ -283,12 +283,12 @@ def ensure_sandbox_account(account_id: str | None, email: str, name: str) -> str
     """
     if not uses_sandbox():
         raise PaymentsNotConfigured("Sandbox accounts exist only when the offline sandbox is in use.")
-    from .sandbox import ledger, store
+    from .sandbox import connect, store
 
     with store.transaction(sandbox_config.database_path(current_app)) as tx:
         if account_id and tx.get(account_id, "account") is not None:
             return account_id
-        return ledger.provision_enabled_account(tx, email, name, account_id)["id"]
+        return connect.provision_enabled_account(tx, email, name, account_id)["id"]
 
 
 # --- Webhooks -------------------------------------------------------------------------------
