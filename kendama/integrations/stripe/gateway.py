@@ -278,17 +278,21 @@ def retrieve_account(account: str) -> dict:
 def ensure_sandbox_account(account_id: str | None, email: str, name: str) -> str:
     """Sandbox only: the sandbox's ready account for a player our records call ready.
 
-    Demo data and test factories mark players ready without going through onboarding; this makes
-    their account real in the sandbox (under the same id), so destination charges work there.
+    Demo data and test factories mark players ready without going through onboarding; the
+    sandbox's own test helper (which Stripe does not have) makes their account real there, under
+    the same id, so destination charges work.
     """
     if not uses_sandbox():
         raise PaymentsNotConfigured("Sandbox accounts exist only when the offline sandbox is in use.")
-    from .sandbox import connect, store
-
-    with store.transaction(sandbox_config.database_path(current_app)) as tx:
-        if account_id and tx.get(account_id, "account") is not None:
-            return account_id
-        return connect.provision_enabled_account(tx, email, name, account_id)["id"]
+    params = {
+        "email": email,
+        **({"id": account_id} if account_id else {}),
+        **({"name": name} if name is not None else {}),
+    }
+    account = _call(
+        lambda c: c.deserialize(c.raw_request("post", "/v1/test_helpers/accounts/provision", **params), api_mode="V1")
+    )
+    return account["id"]
 
 
 # --- Webhooks -------------------------------------------------------------------------------

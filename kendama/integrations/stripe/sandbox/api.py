@@ -204,3 +204,16 @@ def create_account_link(params):
 def create_login_link(params, account_id):
     with _tx() as tx:
         return connect.create_login_link(tx, account_id, _base()), False
+
+
+@bp.post("/v1/test_helpers/accounts/provision")
+@stripe_api
+def provision_account(params):
+    """The sandbox's own test helper: a ready account for a player our records call ready.
+
+    Demo data and test factories mark players ready without going through onboarding; this makes
+    their account real in the sandbox (under the same id), so destination charges work there.
+    Stripe has no such call: its accounts are only ever made ready by onboarding.
+    """
+    with _tx() as tx:
+        return connect.ensure_enabled_account(tx, params.get("id"), params.get("email"), params.get("name")), False

@@ -199,7 +199,16 @@ def finish_onboarding(tx: Tx, account_id: str, outcome: str) -> dict:
     return updated
 
 
-def provision_enabled_account(tx: Tx, email: str, name: str, account_id: str | None = None) -> dict:
+def ensure_enabled_account(tx: Tx, account_id: str | None, email: str, name: str | None) -> dict:
+    """The account under `account_id` as it is, or a new one that has finished onboarding (under that id if given)."""
+    if account_id:
+        found = tx.get(account_id, "account")
+        if found is not None:
+            return found[0]
+    return provision_enabled_account(tx, email, name, account_id)
+
+
+def provision_enabled_account(tx: Tx, email: str, name: str | None, account_id: str | None = None) -> dict:
     """An Express-like account that has finished onboarding (demo data and tests), under a given id if asked."""
     created = create_account(
         tx,
