@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..integrations.stripe.sandbox import config as stripe_sandbox
-from ..integrations.video_sandbox import config as video_sandbox
+from ..integrations.video.sandbox import config as video_sandbox
 from ..start_checks import PROVIDER_SETTINGS
 from ..tasks.queue import redis_connection
 

@@ -365,7 +365,7 @@ def test_strangers_cannot_consent_for_a_session():
 
 
 def test_the_sandbox_refuses_with_a_real_key_or_in_production(app, client, monkeypatch):
-    from kendama.integrations.video_sandbox import config as sandbox_config
+    from kendama.integrations.video.sandbox import config as sandbox_config
 
     headers = {"Authorization": f"Bearer {sandbox_config.api_key(app)}"}
     assert client.get("/_sandbox/video/recordings", headers=headers).status_code == 200

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..video_sandbox import config as sandbox_config
 from .base import (
     AccessLink,
     InvalidWebhook,
@@ -25,6 +24,7 @@ from .base import (
     VideoProviderError,
 )
 from .daily import DailyVideo
+from .sandbox import config as sandbox_config
 from .wsgi_transport import WSGITransport
 
 __all__ = [

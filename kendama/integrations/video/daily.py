@@ -1,6 +1,6 @@
 """The Daily adapter: the only code that talks to the video provider's REST API.
 
-The same code talks to Daily and to the offline sandbox (kendama/integrations/video_sandbox);
+The same code talks to Daily and to the offline sandbox (kendama/integrations/video/sandbox);
 only the base address and the key differ (see __init__.py). Calls use a Bearer key, bounded
 timeouts, and back off and retry on 429 and 5xx answers, which Daily sends under load
 (most endpoints allow about 20 requests a second, some about 2).

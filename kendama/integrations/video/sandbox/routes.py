@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, jsonify, render_template, request, send_file
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
-from ...web.security import content_security_policy
+from ....web.security import content_security_policy
 from . import bp, config, recording_media, webhooks
 from .meetings import CallRefused, Meetings
 from .store import Store
