@@ -124,7 +124,7 @@ class Config:
     VIDEO_SANDBOX_DB = os.environ.get("VIDEO_SANDBOX_DB")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = _bool("VIDEO_SANDBOX_DELIVER_WEBHOOKS", True)
     # "auto": when the app serves its own sandbox, its calls to it skip the socket (see
-    # integrations/video/wsgi_transport.py); "http": always over the network.
+    # integrations/video/sandbox/wsgi_transport.py); "http": always over the network.
     VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")
 
     # Computed free slots are cached (services/booking/slot_cache.py) for at most this long; 0 turns it off.

@@ -162,7 +162,7 @@ def test_without_a_key_where_sandboxes_are_refused_video_is_off(app, monkeypatch
 
 
 def test_an_app_serving_its_own_sandbox_calls_it_without_a_socket(app, monkeypatch):
-    from kendama.integrations.video.wsgi_transport import WSGITransport
+    from kendama.integrations.video.sandbox.wsgi_transport import WSGITransport
 
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", None)
     provider = calls.provider()

@@ -25,7 +25,7 @@ from .base import (
 )
 from .daily import DailyVideo
 from .sandbox import config as sandbox_config
-from .wsgi_transport import WSGITransport
+from .sandbox.wsgi_transport import WSGITransport
 
 __all__ = [
     "AccessLink",
