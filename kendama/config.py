@@ -110,7 +110,7 @@ class Config:
     DAILY_API_URL = os.environ.get("DAILY_API_URL", "https://api.daily.co/v1")
     DAILY_TIMEOUT_SECONDS = _int("DAILY_TIMEOUT_SECONDS", 10)
     # Which video provider (integrations/video/registry.py): daily or sandbox. Unset: daily with
-    # DAILY_API_KEY, else sandbox where sandboxes are allowed (else daily, which refuses without its key).
+    # DAILY_API_KEY, else sandbox where sandboxes are allowed; with neither, video is off.
     VIDEO_PROVIDER = os.environ.get("VIDEO_PROVIDER")
     # Where the call frame and recording downloads come from (CSP): the provider says (Daily's
     # *.daily.co and *.amazonaws.com; the sandbox is same-origin) unless these are set.
