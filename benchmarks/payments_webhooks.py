@@ -30,8 +30,8 @@ from sqlalchemy import func, select
 
 from kendama import create_app
 from kendama.extensions import db
-from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
-from kendama.integrations.stripe_sandbox import config as sandbox_config
+from kendama.integrations.stripe.sandbox import cards, delivery, ledger, store
+from kendama.integrations.stripe.sandbox import config as sandbox_config
 from kendama.models import LiveSession, Notification, WebhookEvent, utcnow
 from kendama.services.payments import checkout
 from kendama.services.payments.money import split_price

@@ -109,9 +109,13 @@ class Config:
     DAILY_WEBHOOK_SECRET = os.environ.get("DAILY_WEBHOOK_SECRET")
     DAILY_API_URL = os.environ.get("DAILY_API_URL", "https://api.daily.co/v1")
     DAILY_TIMEOUT_SECONDS = _int("DAILY_TIMEOUT_SECONDS", 10)
-    # Where the call frame and recording downloads come from (CSP); the sandbox is same-origin.
-    VIDEO_EMBED_ORIGIN = os.environ.get("VIDEO_EMBED_ORIGIN") or ("https://*.daily.co" if DAILY_API_KEY else None)
-    VIDEO_MEDIA_ORIGIN = os.environ.get("VIDEO_MEDIA_ORIGIN") or ("https://*.amazonaws.com" if DAILY_API_KEY else None)
+    # Which video provider (integrations/video/registry.py): daily or sandbox. Unset: daily with
+    # DAILY_API_KEY, else sandbox where sandboxes are allowed; with neither, video is off.
+    VIDEO_PROVIDER = os.environ.get("VIDEO_PROVIDER")
+    # Where the call frame and recording downloads come from (CSP): the provider says (Daily's
+    # *.daily.co and *.amazonaws.com; the sandbox is same-origin) unless these are set.
+    VIDEO_EMBED_ORIGIN = os.environ.get("VIDEO_EMBED_ORIGIN")
+    VIDEO_MEDIA_ORIGIN = os.environ.get("VIDEO_MEDIA_ORIGIN")
     VIDEO_ROOM_PREFIX = os.environ.get("VIDEO_ROOM_PREFIX", "kendama")
     VIDEO_JOIN_EARLY_MINUTES = _int("VIDEO_JOIN_EARLY_MINUTES", 10)
     VIDEO_ROOM_LEAD_MINUTES = _int("VIDEO_ROOM_LEAD_MINUTES", 120)  # rooms are made this long ahead
@@ -124,7 +128,7 @@ class Config:
     VIDEO_SANDBOX_DB = os.environ.get("VIDEO_SANDBOX_DB")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = _bool("VIDEO_SANDBOX_DELIVER_WEBHOOKS", True)
     # "auto": when the app serves its own sandbox, its calls to it skip the socket (see
-    # integrations/video/wsgi_transport.py); "http": always over the network.
+    # integrations/video/sandbox/wsgi_transport.py); "http": always over the network.
     VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")
 
     # Computed free slots are cached (services/booking/slot_cache.py) for at most this long; 0 turns it off.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .integrations.stripe_sandbox import clock as stripe_sandbox_clock
+from .integrations.stripe.sandbox import clock as stripe_sandbox_clock
 from .services.accounts import sign_ins
 from .services.booking import lifecycle
 from .services.calendars import imports

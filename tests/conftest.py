@@ -19,8 +19,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from kendama import create_app
 from kendama.extensions import db, limiter
-from kendama.integrations.stripe_sandbox import store as stripe_store
-from kendama.integrations.video_sandbox import store as video_store
+from kendama.integrations.stripe.sandbox import store as stripe_store
+from kendama.integrations.video.sandbox import store as video_store
 
 from . import postgres
 from .backends import BACKENDS, isolate_g, per_backend, scratch_app

@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.integrations.stripe_sandbox import config as sandbox_config
-from kendama.integrations.stripe_sandbox import delivery, store
+from kendama.integrations.stripe.sandbox import config as sandbox_config
+from kendama.integrations.stripe.sandbox import delivery, store
 from kendama.models import LiveSession, Payment, Refund, utcnow
 from kendama.services.payments.money import split_price
 

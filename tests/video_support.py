@@ -21,9 +21,9 @@ from flask import Flask, current_app
 from werkzeug.serving import make_server
 
 from kendama import create_app
-from kendama.integrations.video_sandbox import config as sandbox_config
-from kendama.integrations.video_sandbox.store import Store
-from kendama.integrations.video_sandbox.webhooks import signed_headers
+from kendama.integrations.video.sandbox import config as sandbox_config
+from kendama.integrations.video.sandbox.store import Store
+from kendama.integrations.video.sandbox.webhooks import signed_headers
 from kendama.models import utcnow
 
 from .factories import LiveSessionFactory

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     """(blueprint, url prefix) pairs, imported lazily so the factory controls the order."""
-    from ..integrations.stripe_sandbox import bp as stripe_sandbox
-    from ..integrations.stripe_sandbox.config import URL_PREFIX as STRIPE_SANDBOX_PREFIX
-    from ..integrations.video_sandbox import bp as video_sandbox
+    from ..integrations.stripe.sandbox import bp as stripe_sandbox
+    from ..integrations.stripe.sandbox.config import URL_PREFIX as STRIPE_SANDBOX_PREFIX
+    from ..integrations.video.sandbox import bp as video_sandbox
     from .admin import bp as admin
     from .api import bp as api
     from .auth import bp as auth

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..integrations.stripe_sandbox import config as stripe_sandbox
-from ..integrations.video_sandbox import config as video_sandbox
+from ..integrations.stripe.sandbox import config as stripe_sandbox
+from ..integrations.video.sandbox import config as video_sandbox
 from ..start_checks import PROVIDER_SETTINGS
 from ..tasks.queue import redis_connection
 

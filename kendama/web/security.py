@@ -1,25 +1,38 @@
 """Security headers on every response.
 
 The CSP allows scripts only from this origin (htmx is served from /static and configured with
-`htmx.config.allowEval = false` plus no inline handlers), so no 'unsafe-inline' scripts.
+`htmx.config.allowEval = false` plus no inline handlers), so no 'unsafe-inline' scripts. The video
+provider's call frame and recordings add its origins (the provider's `embed_origin` and
+`media_origin`, unless VIDEO_EMBED_ORIGIN or VIDEO_MEDIA_ORIGIN say otherwise).
 """
 
 from __future__ import annotations
 
 from flask import Flask, request
 
+from ..integrations.video import registry as video_registry
+
+
+def _video_origins(app: Flask) -> tuple[str | None, str | None]:
+    """The call frame's origin and the recordings' origin: the settings, else the provider's own."""
+    provider = video_registry.provider_class(app.config)  # None while video is off: no origins
+    return (
+        app.config.get("VIDEO_EMBED_ORIGIN") or (provider.embed_origin if provider else None),
+        app.config.get("VIDEO_MEDIA_ORIGIN") or (provider.media_origin if provider else None),
+    )
+
 
 def content_security_policy(app: Flask) -> str:
     frame_src = ["'self'"]
     script_src = ["'self'"]
     connect_src = ["'self'"]
-    video_origin = app.config.get("VIDEO_EMBED_ORIGIN")
+    video_origin, media_origin = _video_origins(app)
     if video_origin:
         frame_src.append(video_origin)
         script_src.append(video_origin)
         connect_src.append(video_origin)
     # Recordings play from the provider's short-lived storage links (the app redirects there).
-    media_src = ["'self'", "blob:", *filter(None, [app.config.get("VIDEO_MEDIA_ORIGIN")])]
+    media_src = ["'self'", "blob:", *filter(None, [media_origin])]
     return "; ".join(
         [
             "default-src 'self'",
@@ -39,7 +52,7 @@ def content_security_policy(app: Flask) -> str:
 
 def permissions_policy(app: Flask) -> str:
     """Camera and microphone for this origin and for the video provider's call frame."""
-    video_origin = app.config.get("VIDEO_EMBED_ORIGIN")
+    video_origin, _ = _video_origins(app)
     allowed = f'self "{video_origin}"' if video_origin else "self"
     return f"camera=({allowed}), microphone=({allowed}), display-capture=({allowed}), geolocation=()"
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.integrations.stripe_sandbox import clock
+from kendama.integrations.stripe.sandbox import clock
 from kendama.models import LiveSession, Payment, Profile, User, utcnow
 from kendama.services.accounts import accounts, profiles
 from kendama.services.accounts.profiles import OfferingInput

@@ -201,7 +201,7 @@ class World:
 
 def build_world() -> World:
     """The people of the matrix, one upcoming paid session and one past recorded one between the fan and player."""
-    from kendama.integrations import stripe_gateway
+    from kendama.integrations.stripe import gateway as stripe_gateway
     from kendama.services.accounts import accounts
     from kendama.services.notifications import outbox
     from kendama.services.video import recordings

@@ -13,8 +13,8 @@ import requests
 
 from kendama.extensions import db
 from kendama.integrations.video.daily import sign_webhook
-from kendama.integrations.video_sandbox import config as sandbox_config
-from kendama.integrations.video_sandbox.webhooks import signed_headers
+from kendama.integrations.video.sandbox import config as sandbox_config
+from kendama.integrations.video.sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
 from kendama.services.video import calls, recordings
 from kendama.web.template_helpers import NBSP
@@ -68,7 +68,7 @@ def path_of(url: str) -> str:
 
 
 def test_the_reported_duration_is_the_length_of_the_media_file_on_every_page(client, login, api_token, recorded):
-    # The sandbox serves a 4-second sample (integrations/video_sandbox/media/README.md) however long
+    # The sandbox serves a 4-second sample (integrations/video/sandbox/media/README.md) however long
     # the meeting was; it reports the length of that file, not of the meeting.
     assert recording_of(recorded).duration_seconds == 4
     answer = client.get(f"/api/sessions/{recorded.id}/recording", headers=api_token(recorded.fan)).json

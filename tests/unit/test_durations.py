@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kendama.integrations.video_sandbox import recording_media
+from kendama.integrations.video.sandbox import recording_media
 from kendama.web.template_helpers import NBSP, duration
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.integrations import stripe_gateway as gateway
+from kendama.integrations.stripe import gateway
 from kendama.models import Notification, PayoutState, Profile
 from kendama.services.access import PLAYERS_ONLY
 from kendama.services.errors import NotAllowed, ProviderUnavailable, WrongState

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kendama.integrations.stripe_sandbox.ledger import proportion
+from kendama.integrations.stripe.sandbox.ledger import proportion
 from kendama.services.payments.money import fee_refund, format_money, percent_of, split_price
 from kendama.services.payments.refunds import fee_share
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kendama.extensions import db
-from kendama.integrations import stripe_gateway as gateway
+from kendama.integrations.stripe import gateway
 from kendama.models import Payment, Refund
 from kendama.services.access import ADMINS_ONLY
 from kendama.services.errors import NotAllowed, NotFound

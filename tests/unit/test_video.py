@@ -162,7 +162,7 @@ def test_without_a_key_where_sandboxes_are_refused_video_is_off(app, monkeypatch
 
 
 def test_an_app_serving_its_own_sandbox_calls_it_without_a_socket(app, monkeypatch):
-    from kendama.integrations.video.wsgi_transport import WSGITransport
+    from kendama.integrations.video.sandbox.wsgi_transport import WSGITransport
 
     monkeypatch.setitem(app.config, "VIDEO_SANDBOX_URL", None)
     provider = calls.provider()
@@ -365,7 +365,7 @@ def test_strangers_cannot_consent_for_a_session():
 
 
 def test_the_sandbox_refuses_with_a_real_key_or_in_production(app, client, monkeypatch):
-    from kendama.integrations.video_sandbox import config as sandbox_config
+    from kendama.integrations.video.sandbox import config as sandbox_config
 
     headers = {"Authorization": f"Bearer {sandbox_config.api_key(app)}"}
     assert client.get("/_sandbox/video/recordings", headers=headers).status_code == 200

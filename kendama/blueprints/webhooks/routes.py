@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from ...integrations import stripe_gateway as gateway
+from ...integrations.stripe import gateway
 from ...services.payments import checkout
 from ...web.errors import respond
 from . import bp

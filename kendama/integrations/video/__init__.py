@@ -1,17 +1,15 @@
-"""The video provider, chosen from the configuration.
+"""The video provider: its interface (base.py), Daily's adapter (daily.py), the offline sandbox
+(sandbox/), and the registry that picks one by VIDEO_PROVIDER (registry.py).
 
-With DAILY_API_KEY set, the Daily adapter talks to Daily (DAILY_API_URL) and the sandbox is never
-used. Without it, where sandboxes are allowed, the same adapter talks to the offline sandbox
-under BASE_URL/_sandbox/video. Production and staging without a key refuse: VideoNotConfigured.
+The services use what this package exports: the interface's values and errors, `provider()`
+and the join page's `call_frame()`.
 """
 
 from __future__ import annotations
 
-from flask import current_app
-
-from ..video_sandbox import config as sandbox_config
 from .base import (
     AccessLink,
+    CallFrame,
     InvalidWebhook,
     ProviderNotFound,
     ProviderRecording,
@@ -21,14 +19,15 @@ from .base import (
     Room,
     RoomSpec,
     VideoEvent,
+    VideoNotConfigured,
     VideoProvider,
     VideoProviderError,
 )
-from .daily import DailyVideo
-from .wsgi_transport import WSGITransport
+from .registry import call_frame, provider
 
 __all__ = [
     "AccessLink",
+    "CallFrame",
     "InvalidWebhook",
     "ProviderNotFound",
     "ProviderRecording",
@@ -41,52 +40,6 @@ __all__ = [
     "VideoNotConfigured",
     "VideoProvider",
     "VideoProviderError",
+    "call_frame",
     "provider",
-    "uses_sandbox",
 ]
-
-
-class VideoNotConfigured(VideoProviderError):
-    """No DAILY_API_KEY where the sandbox may not stand in."""
-
-
-def _settings() -> tuple[str, str, str | None, bool]:
-    app = current_app
-    key = app.config.get("DAILY_API_KEY")
-    if key:
-        return app.config["DAILY_API_URL"], key, app.config.get("DAILY_WEBHOOK_SECRET"), False
-    if not sandbox_config.enabled(app):
-        raise VideoNotConfigured(
-            "DAILY_API_KEY is not set, and the offline video sandbox is refused in this environment: "
-            "configure DAILY_API_KEY and DAILY_WEBHOOK_SECRET to enable video calls."
-        )
-    return sandbox_config.base_url(app), sandbox_config.api_key(app), sandbox_config.webhook_secret(app), True
-
-
-def provider() -> VideoProvider:
-    """The configured provider; one per configuration, so its HTTP connections are reused."""
-    base_url, key, secret, sandbox = _settings()
-    in_process = sandbox and _serves_its_own_sandbox()
-    cache_key = (base_url, key, secret, in_process, current_app.config["DAILY_TIMEOUT_SECONDS"])
-    cache = current_app.extensions.setdefault("kendama.video", {})
-    if cache_key not in cache:
-        adapter = DailyVideo(base_url, key, secret, timeout_seconds=current_app.config["DAILY_TIMEOUT_SECONDS"])
-        if in_process:
-            transport = WSGITransport(current_app._get_current_object())
-            adapter.http.mount(base_url, transport)
-            adapter.files.mount(base_url, transport)
-        cache[cache_key] = adapter
-    return cache[cache_key]
-
-
-def _serves_its_own_sandbox() -> bool:
-    """The embedded default: the sandbox is this app's (no VIDEO_SANDBOX_URL elsewhere)."""
-    config = current_app.config
-    return config.get("VIDEO_SANDBOX_TRANSPORT", "auto") == "auto" and not config.get("VIDEO_SANDBOX_URL")
-
-
-def uses_sandbox() -> bool:
-    try:
-        return _settings()[3]
-    except VideoNotConfigured:
-        return False

@@ -1,7 +1,8 @@
 """The video provider interface: what the services need from any video platform.
 
-Daily implements it today (daily.py). The shape also fits LiveKit and Twilio Video: rooms with a
-time window, per-user join tokens, recordings with short-lived access links, and signed
+Daily implements it (daily.py), and the offline sandbox answers Daily's API (sandbox/provider.py);
+registry.py picks one by VIDEO_PROVIDER. The shape also fits LiveKit and Twilio Video: rooms with
+a time window, per-user join tokens, recordings with short-lived access links, and signed
 webhooks. Values are plain dataclasses, so no provider type leaks into the services.
 """
 
@@ -11,7 +12,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class VideoProviderError(Exception):
@@ -32,6 +36,10 @@ class ProviderRejected(VideoProviderError):
 
 class ProviderNotFound(ProviderRejected):
     """The room, recording or transcript does not exist (any more)."""
+
+
+class VideoNotConfigured(VideoProviderError):
+    """The chosen provider cannot run here: its key is not set, or it is a sandbox where none may run."""
 
 
 class InvalidWebhook(Exception):
@@ -97,6 +105,19 @@ class VideoEvent:
     payload: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CallFrame:
+    """How the join page embeds a provider's call.
+
+    `kind` names one of the embeddings static/js/video-call.js knows: "daily" (daily-js's call
+    frame) or "sandbox" (a page of the provider's own, driven by postMessage). `script` is a file
+    under /static that the page loads for it, if the embedding needs one.
+    """
+
+    kind: str
+    script: str | None = None
+
+
 KINDS = (
     "meeting_started",
     "meeting_ended",
@@ -111,7 +132,19 @@ KINDS = (
 class VideoProvider(ABC):
     """Rooms, join tokens, recordings, transcripts and webhooks of one video platform."""
 
-    name: str
+    name: str  # the API it speaks, kept on recordings and webhook records
+    # What the join page and the Content-Security-Policy ask of the provider (web/security.py).
+    call_frame: ClassVar[CallFrame]
+    embed_origin: ClassVar[str | None] = None  # the call frame's origin, when it is not this site
+    media_origin: ClassVar[str | None] = None  # where recordings play from, when it is not this site
+    # The settings it is built from: while they are unchanged, the app keeps one instance (and its
+    # HTTP connections).
+    settings: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, app: Flask) -> VideoProvider:
+        """The provider as `app` configures it; VideoNotConfigured when it cannot run there."""
 
     @abstractmethod
     def create_room(self, spec: RoomSpec) -> Room:

@@ -1,7 +1,7 @@
 """The Daily adapter: the only code that talks to the video provider's REST API.
 
-The same code talks to Daily and to the offline sandbox (kendama/integrations/video_sandbox);
-only the base address and the key differ (see __init__.py). Calls use a Bearer key, bounded
+The same code talks to Daily and to the offline sandbox (kendama/integrations/video/sandbox);
+only the base address and the key differ (see sandbox/provider.py). Calls use a Bearer key, bounded
 timeouts, and back off and retry on 429 and 5xx answers, which Daily sends under load
 (most endpoints allow about 20 requests a second, some about 2).
 """
@@ -23,9 +23,11 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from flask import Flask
 
 from .base import (
     AccessLink,
+    CallFrame,
     InvalidWebhook,
     ProviderNotFound,
     ProviderRecording,
@@ -35,6 +37,7 @@ from .base import (
     Room,
     RoomSpec,
     VideoEvent,
+    VideoNotConfigured,
     VideoProvider,
 )
 
@@ -83,6 +86,25 @@ def sign_webhook(secret_b64: str, timestamp: str, raw_body: bytes) -> str:
 
 class DailyVideo(VideoProvider):
     name = "daily"
+    call_frame = CallFrame("daily", script="vendor/daily-js/daily.js")
+    embed_origin = "https://*.daily.co"
+    media_origin = "https://*.amazonaws.com"  # recordings are fetched from Daily's S3 storage links
+    settings = ("DAILY_API_URL", "DAILY_API_KEY", "DAILY_WEBHOOK_SECRET", "DAILY_TIMEOUT_SECONDS")
+
+    @classmethod
+    def from_config(cls, app: Flask) -> DailyVideo:
+        config = app.config
+        if not config.get("DAILY_API_KEY"):
+            raise VideoNotConfigured(
+                "VIDEO_PROVIDER is daily, and DAILY_API_KEY is not set: "
+                "configure DAILY_API_KEY and DAILY_WEBHOOK_SECRET to enable video calls."
+            )
+        return cls(
+            config["DAILY_API_URL"],
+            config["DAILY_API_KEY"],
+            config.get("DAILY_WEBHOOK_SECRET"),
+            timeout_seconds=config["DAILY_TIMEOUT_SECONDS"],
+        )
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...dialects import is_overlap_violation
 from ...extensions import db
-from ...integrations import stripe_gateway as gateway
+from ...integrations.stripe import gateway
 from ...models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
 from ..access import session_for_participant, session_for_viewer
 from ..booking.policy import SYSTEM

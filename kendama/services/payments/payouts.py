@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import select
 
 from ...extensions import db
-from ...integrations import stripe_gateway as gateway
+from ...integrations.stripe import gateway
 from ...models import PayoutState, Profile, User
 from ..accounts import profiles
 from ..accounts.profiles import paid_offerings_allowed

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ...extensions import db
-from ...integrations import stripe_gateway as gateway
+from ...integrations.stripe import gateway
 from ...models import TROUBLED_REFUNDS, LiveSession, Payment, PaymentStatus, Refund, RefundStatus, User, utcnow
 from ...tasks.queue import after_commit
 from ..access import require_admin

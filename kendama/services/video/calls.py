@@ -550,7 +550,7 @@ class CallPage:
     can_mark_no_show: bool
     offers_end_lesson: bool  # the player's "End the lesson", shown once the call is on (see can_end_lesson)
     can_end_lesson: bool
-    provider: str  # "sandbox" or "daily": which call frame the page embeds
+    call_frame: video_provider.CallFrame  # how the page embeds the provider's call, and the script it loads
 
 
 def call_page(user: User, session_id: int, *, now: datetime | None = None) -> CallPage:
@@ -569,5 +569,5 @@ def call_page(user: User, session_id: int, *, now: datetime | None = None) -> Ca
         can_mark_no_show=can_mark_no_show(session, user.id, now),
         offers_end_lesson=role == "player" and window_open(session, now),
         can_end_lesson=can_end_lesson(session, user.id, now),
-        provider="sandbox" if video_provider.uses_sandbox() else "daily",
+        call_frame=video_provider.call_frame(),
     )

@@ -1,7 +1,7 @@
 // The join page: asks the server for a meeting token by POST (never through a URL) and hands
-// it to the call frame: Daily's (daily-js) with a real key, the offline sandbox's room page
-// otherwise, by postMessage to that same-origin frame. Call events update the status line and
-// the "Recording now" indicator.
+// it to the call frame the video provider names in data-provider (its CallFrame kind): Daily's
+// (daily-js), or the offline sandbox's room page, by postMessage to that same-origin frame. Call
+// events update the status line and the "Recording now" indicator.
 (function () {
   "use strict";
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from kendama import jobs
 from kendama.extensions import db
-from kendama.integrations import stripe_gateway
-from kendama.integrations.stripe_sandbox import cards, delivery, ledger, store
+from kendama.integrations.stripe import gateway as stripe_gateway
+from kendama.integrations.stripe.sandbox import cards, delivery, ledger, store
 from kendama.models import LiveSession, Notification, Payment, WebhookEvent, utcnow
 from kendama.services.booking import lifecycle
 from kendama.services.errors import ProviderUnavailable, WrongState
@@ -130,7 +130,7 @@ def test_expiry_releases_the_hold(live):
 
 
 def test_the_sandbox_expires_checkouts_when_their_time_is_up(live):
-    from kendama.integrations.stripe_sandbox import clock
+    from kendama.integrations.stripe.sandbox import clock
 
     session = held_session()
     payment = payments.open_checkout(session.id)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from kendama.extensions import db
-from kendama.integrations.stripe_sandbox import store
+from kendama.integrations.stripe.sandbox import store
 from kendama.models import LiveSession, Refund, utcnow
 from kendama.services.payments import checkout, refunds
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kendama import jobs
 from kendama.extensions import db
-from kendama.integrations.stripe_sandbox import store
+from kendama.integrations.stripe.sandbox import store
 from kendama.models import LiveSession, Refund, WebhookEvent
 from kendama.services.booking import lifecycle
 from kendama.services.errors import NotAllowed

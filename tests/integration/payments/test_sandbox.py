@@ -7,9 +7,9 @@ import time
 import pytest
 
 from kendama import create_app
-from kendama.integrations import stripe_gateway
-from kendama.integrations.stripe_sandbox import config as sandbox_config
-from kendama.integrations.stripe_sandbox.params import decode_form
+from kendama.integrations.stripe import gateway as stripe_gateway
+from kendama.integrations.stripe.sandbox import config as sandbox_config
+from kendama.integrations.stripe.sandbox.params import decode_form
 from kendama.models import LiveSession
 from kendama.services.payments import checkout
 
@@ -187,3 +187,15 @@ def test_the_adapter_never_uses_the_sandbox_with_a_real_key_and_refuses_producti
             stripe_gateway.settings()
         with pytest.raises(stripe_gateway.PaymentsNotConfigured):
             stripe_gateway.construct_event(b"{}", "t=1,v1=x")
+
+
+def test_the_sandbox_provisions_a_ready_account_under_the_id_asked_for_and_keeps_one_it_has(app):
+    with app.test_request_context():
+        account_id = stripe_gateway.ensure_sandbox_account("acct_test_provisioned", "ava@example.com", "Ava")
+        assert account_id == "acct_test_provisioned"
+        account = stripe_gateway.retrieve_account(account_id)
+        assert (account["charges_enabled"], account["business_profile"]["name"]) == (True, "Ava")
+        assert account["capabilities"] == {"card_payments": "active", "transfers": "active"}
+        assert stripe_gateway.ensure_sandbox_account(account_id, "other@example.com", "Other") == account_id
+        assert stripe_gateway.retrieve_account(account_id)["email"] == "ava@example.com"
+        assert stripe_gateway.ensure_sandbox_account(None, "leo@example.com", "Leo").startswith("acct_")

@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 from flask import current_app
 
-from kendama.integrations.stripe_sandbox import store
+from kendama.integrations.stripe.sandbox import store
 from kendama.services.payments import checkout
 
 from ...booking_helpers import weekday_at
@@ -48,7 +48,7 @@ def checkouts_for(session_id: int) -> list[str]:
 
 
 def store_path() -> str:
-    from kendama.integrations.stripe_sandbox import config as sandbox_config
+    from kendama.integrations.stripe.sandbox import config as sandbox_config
 
     return sandbox_config.database_path(current_app)
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, jsonify, render_template, request, send_file
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
-from ...web.security import content_security_policy
+from ....web import security
 from . import bp, config, recording_media, webhooks
 from .meetings import CallRefused, Meetings
 from .store import Store
@@ -351,7 +351,7 @@ def call_page(name: str):
         (render_template("video_sandbox/call.html", room_name=name, exists=room is not None), 200 if room else 404)
     )
     # The app's join page embeds this page; only pages of this origin may frame it.
-    policy = content_security_policy(current_app).replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    policy = security.content_security_policy(current_app).replace("frame-ancestors 'none'", "frame-ancestors 'self'")
     response.headers["Content-Security-Policy"] = policy
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

@@ -8,7 +8,7 @@ refuses to answer when a real DAILY_API_KEY is configured or in production (conf
 
 from flask import Blueprint
 
-from ...extensions import csrf, limiter
+from ....extensions import csrf, limiter
 
 bp = Blueprint(
     "video_sandbox",

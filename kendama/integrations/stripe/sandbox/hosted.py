@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from . import bp, cards, config, delivery, ledger, store
+from . import bp, cards, config, connect, delivery, ledger, store
 from .params import ApiError
 
 
@@ -111,10 +111,10 @@ def pay(session_id: str):
 def onboarding_page(token: str):
     form_token = secrets.token_urlsafe(24)
     with _tx() as tx:
-        link = ledger.open_account_link(tx, token, form_token)
+        link = connect.open_account_link(tx, token, form_token)
         if link is None:
             abort(404)
-        account = ledger.account(tx, link["account"]) if link["valid"] else None
+        account = connect.account(tx, link["account"]) if link["valid"] else None
     if not link["valid"]:
         # As Stripe does with a used or expired link: back to the platform for a fresh one.
         return redirect(link["refresh_url"], code=303)
@@ -123,7 +123,7 @@ def onboarding_page(token: str):
         account=account,
         token=token,
         form_token=form_token,
-        outcomes=ledger.ONBOARDING_OUTCOMES,
+        outcomes=connect.ONBOARDING_OUTCOMES,
     )
 
 
@@ -132,12 +132,12 @@ def onboarding_submit(token: str):
     _same_origin_post()
     outcome = request.form.get("outcome", "")
     with _tx() as tx:
-        link = ledger.link_for_form(tx, token, request.form.get("form_token", ""))
+        link = connect.link_for_form(tx, token, request.form.get("form_token", ""))
         if link is None:
             abort(404)
-        if outcome not in ledger.ONBOARDING_OUTCOMES:
+        if outcome not in connect.ONBOARDING_OUTCOMES:
             outcome = "later"
-        ledger.finish_onboarding(tx, link["account"], outcome)
+        connect.finish_onboarding(tx, link["account"], outcome)
     delivery.deliver_pending(current_app._get_current_object())
     return redirect(link["return_url"], code=303)
 
@@ -148,11 +148,11 @@ def onboarding_submit(token: str):
 @bp.get("/express/<token>")
 def express_dashboard(token: str):
     with _tx() as tx:
-        account_id = ledger.open_login_link(tx, token)
+        account_id = connect.open_login_link(tx, token)
         if account_id is None:
             abort(404)
-        account = ledger.account(tx, account_id)
-        transfers = ledger.account_activity(tx, account_id)
+        account = connect.account(tx, account_id)
+        transfers = connect.account_activity(tx, account_id)
     return _page(
         "stripe_sandbox/express.html",
         account=account,

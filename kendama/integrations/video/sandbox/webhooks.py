@@ -15,7 +15,7 @@ import time
 import requests
 from flask import Flask
 
-from ..video.daily import sign_webhook
+from ..daily import sign_webhook
 from . import config
 from .meetings import Meetings
 from .store import Store

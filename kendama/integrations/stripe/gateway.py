@@ -1,7 +1,7 @@
 """The Stripe adapter: the only module that imports `stripe`.
 
 Every call goes through `stripe.StripeClient` and its `v1` services, so the very same code talks
-to Stripe and to the offline sandbox (kendama/integrations/stripe_sandbox): only the API base
+to Stripe and to the offline sandbox (kendama/integrations/stripe/sandbox): only the API base
 address and the keys differ. With STRIPE_SECRET_KEY set the sandbox is never used; without it
 the sandbox is used where sandboxes are allowed, and production refuses. Results come back as
 plain dicts, so the services never see a StripeObject.
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import stripe
 from flask import Flask, current_app
 
-from .stripe_sandbox import config as sandbox_config
+from .sandbox import config as sandbox_config
 
 
 class GatewayError(Exception):
@@ -278,17 +278,21 @@ def retrieve_account(account: str) -> dict:
 def ensure_sandbox_account(account_id: str | None, email: str, name: str) -> str:
     """Sandbox only: the sandbox's ready account for a player our records call ready.
 
-    Demo data and test factories mark players ready without going through onboarding; this makes
-    their account real in the sandbox (under the same id), so destination charges work there.
+    Demo data and test factories mark players ready without going through onboarding; the
+    sandbox's own test helper (which Stripe does not have) makes their account real there, under
+    the same id, so destination charges work.
     """
     if not uses_sandbox():
         raise PaymentsNotConfigured("Sandbox accounts exist only when the offline sandbox is in use.")
-    from .stripe_sandbox import ledger, store
-
-    with store.transaction(sandbox_config.database_path(current_app)) as tx:
-        if account_id and tx.get(account_id, "account") is not None:
-            return account_id
-        return ledger.provision_enabled_account(tx, email, name, account_id)["id"]
+    params = {
+        "email": email,
+        **({"id": account_id} if account_id else {}),
+        **({"name": name} if name is not None else {}),
+    }
+    account = _call(
+        lambda c: c.deserialize(c.raw_request("post", "/v1/test_helpers/accounts/provision", **params), api_mode="V1")
+    )
+    return account["id"]
 
 
 # --- Webhooks -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import Response, current_app, g, request
 
-from . import bp, config, delivery, ledger, store
+from . import bp, config, connect, delivery, ledger, store
 from .params import ApiError
 
 
@@ -182,25 +182,38 @@ def retrieve_refund(params, refund_id):
 @stripe_api
 def create_account(params):
     with _tx() as tx:
-        return ledger.create_account(tx, params), False
+        return connect.create_account(tx, params), False
 
 
 @bp.get("/v1/accounts/<account_id>")
 @stripe_api
 def retrieve_account(params, account_id):
     with _reading() as tx:
-        return ledger.account(tx, account_id), False
+        return connect.account(tx, account_id), False
 
 
 @bp.post("/v1/account_links")
 @stripe_api
 def create_account_link(params):
     with _tx() as tx:
-        return ledger.create_account_link(tx, params, _base()), False
+        return connect.create_account_link(tx, params, _base()), False
 
 
 @bp.post("/v1/accounts/<account_id>/login_links")
 @stripe_api
 def create_login_link(params, account_id):
     with _tx() as tx:
-        return ledger.create_login_link(tx, account_id, _base()), False
+        return connect.create_login_link(tx, account_id, _base()), False
+
+
+@bp.post("/v1/test_helpers/accounts/provision")
+@stripe_api
+def provision_account(params):
+    """The sandbox's own test helper: a ready account for a player our records call ready.
+
+    Demo data and test factories mark players ready without going through onboarding; this makes
+    their account real in the sandbox (under the same id), so destination charges work there.
+    Stripe has no such call: its accounts are only ever made ready by onboarding.
+    """
+    with _tx() as tx:
+        return connect.ensure_enabled_account(tx, params.get("id"), params.get("email"), params.get("name")), False

@@ -1,0 +1,1 @@
+"""Stripe: the adapter (gateway.py) and the offline sandbox that stands in for it (sandbox/)."""
