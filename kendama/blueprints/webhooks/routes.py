@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from ...integrations import stripe_gateway as gateway
-from ...services.payments import checkout
+from ...services.payments import webhooks
 from ...web.errors import respond
 from . import bp
 
@@ -20,5 +20,5 @@ def stripe_webhook():
     except gateway.PaymentsNotConfigured as exc:
         current_app.logger.error("a Stripe webhook arrived but payments are not configured: %s", exc)
         return respond(503, "unavailable", "Payments are not configured.")
-    processed = checkout.handle_event(event)
+    processed = webhooks.handle_event(event)
     return jsonify({"received": True, "duplicate": not processed})
