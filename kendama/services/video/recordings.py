@@ -33,13 +33,12 @@ from ...models import (
     SessionRecording,
     SessionStatus,
     User,
-    WebhookEvent,
     utcnow,
 )
 from ...tasks.queue import after_commit
 from ..access import require_admin, session_for_participant, session_for_viewer
 from ..accounts import signing
-from ..errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
+from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from ..notifications import outbox
 
 log = logging.getLogger(__name__)
@@ -47,13 +46,6 @@ log = logging.getLogger(__name__)
 FILE_PURPOSE = "recording-file"
 READY, IN_PROGRESS, FAILED, DELETED = "ready", "in_progress", "failed", "deleted"
 SYNC_DAYS = 3  # how far back the periodic sync looks for recordings still settling
-
-
-class InvalidWebhook(ServiceError):
-    """Unsigned, badly signed, stale or malformed: answered 400 and nothing changes."""
-
-    status = 400
-    code = "invalid_webhook"
 
 
 @dataclass(frozen=True)
@@ -80,109 +72,7 @@ def configured_provider() -> video_provider.VideoProvider:
         raise ProviderUnavailable(NOT_CONFIGURED_MESSAGE, code="video_not_configured") from exc
 
 
-def _session_by_room(room_name: str | None) -> LiveSession | None:
-    if not room_name:
-        return None
-    return db.session.scalar(select(LiveSession).where(LiveSession.room_name == room_name))
-
-
-# --- The webhook ---------------------------------------------------------------------------
-
-
-RECORDING_EVENTS = ("recording_started", "recording_ready", "recording_error")
-
-
-def handle_webhook(headers, raw_body: bytes) -> str:
-    """Verify one provider event and act on it once. Returns processed, ignored, duplicate or check.
-
-    A signed event is a hint, not a fact: the recording it names is read from the provider (no
-    transaction open meanwhile) and only what the provider says is stored: the recording, its
-    room (hence its session), status, duration and storage key, as the Stripe handler re-reads a
-    Checkout Session. An event about a recording the provider does not know is recorded and
-    answered 200 ("ignored"), changing nothing: the provider gives up on an endpoint that keeps
-    failing (Daily stops sending after three failed deliveries), and a retry would not help.
-    When the provider cannot be asked, the event is not recorded and answered 503, so its retry
-    is applied later (the periodic sync catches up meanwhile).
-    """
-    provider = configured_provider()
-    try:
-        event = provider.parse_webhook(headers, raw_body)
-    except video_provider.InvalidWebhook as exc:
-        raise InvalidWebhook(str(exc)) from exc
-    if event is None:
-        return "check"
-    if _seen(provider.name, event.id):
-        return "duplicate"
-    found = _recording_at_provider(provider, event) if event.kind in RECORDING_EVENTS else None
-    try:
-        with db.session.begin_nested():
-            record = WebhookEvent(provider=provider.name, event_id=event.id[:255], event_type=event.type[:64])
-            db.session.add(record)
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate"
-
-    result = "processed"
-    # A meeting ending (everyone left) changes nothing: people come back until the session's end.
-    if event.kind in RECORDING_EVENTS:
-        session = _session_by_room(found.room_name) if found else None
-        if session is None:
-            result = "ignored"
-        else:
-            _apply(session, found.id, found.status, found.duration_seconds, found.storage_key)
-    elif event.kind == "transcript_ready":
-        # Nothing of the event is stored: the sync reads the transcripts from the provider.
-        # Daily names the room in some transcript events and not in others; sync what may need it.
-        session = _session_by_room(event.room_name)
-        if session is not None:
-            after_commit("kendama.jobs.sync_session_recordings", session.id)
-        else:
-            after_commit("kendama.jobs.sync_video_recordings")
-    record.processed_at = utcnow()
-    db.session.commit()
-    return result
-
-
-def _seen(provider_name: str, event_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(WebhookEvent.id).where(
-                WebhookEvent.provider == provider_name, WebhookEvent.event_id == event_id[:255]
-            )
-        )
-        is not None
-    )
-
-
-def _recording_at_provider(
-    provider: video_provider.VideoProvider, event: video_provider.VideoEvent
-) -> video_provider.ProviderRecording | None:
-    """The recording an event names, as the provider has it now; None when it knows no such recording."""
-    if not event.recording_id:
-        return None
-    db.session.commit()  # no transaction (nor SQLite's write lock) is held while the provider answers
-    try:
-        found = provider.get_recording(event.recording_id)
-    except video_provider.ProviderNotFound:
-        log.warning("event %s names recording %r, which the provider does not know", event.id, event.recording_id)
-        return None
-    except video_provider.VideoProviderError as exc:
-        log.warning("could not read recording %r for event %s: %s", event.recording_id, event.id, exc)
-        raise ProviderUnavailable(
-            "The video provider could not be asked about this recording; send the event again later."
-        ) from exc
-    if event.room_name != found.room_name:
-        log.warning(
-            "event %s says recording %s is in room %r; the provider says %r, which is believed",
-            event.id,
-            found.id,
-            event.room_name,
-            found.room_name,
-        )
-    return found
-
-
-def _apply(
+def apply_recording(
     session: LiveSession,
     provider_id: str,
     status: str,
@@ -258,7 +148,7 @@ def sync_session(session_id: int) -> None:
     found = provider.list_recordings(room_name)
     session = db.session.get(LiveSession, session_id)
     for item in found:
-        _apply(session, item.id, item.status, item.duration_seconds, item.storage_key)
+        apply_recording(session, item.id, item.status, item.duration_seconds, item.storage_key)
     db.session.commit()
     _sync_captions(session_id, room_name, {item.id: item.meeting_id for item in found})
 
