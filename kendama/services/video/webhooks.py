@@ -1,7 +1,7 @@
 """The video provider's webhook: each verified event acted on once, from the provider's own record.
 
 The view hands over the raw request; the provider's adapter verifies the signature and parses
-the event, and a recording event is applied through recordings.apply_recording, as the
+the event, and a recording event is applied through recording_sync.apply_recording, as the
 periodic sync applies what it finds.
 """
 
@@ -17,7 +17,7 @@ from ...integrations import video as video_provider
 from ...models import LiveSession, WebhookEvent, utcnow
 from ...tasks.queue import after_commit
 from ..errors import ProviderUnavailable, ServiceError
-from . import recordings
+from . import recording_sync, recordings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         if session is None:
             result = "ignored"
         else:
-            recordings.apply_recording(session, found.id, found.status, found.duration_seconds, found.storage_key)
+            recording_sync.apply_recording(session, found.id, found.status, found.duration_seconds, found.storage_key)
     elif event.kind == "transcript_ready":
         # Nothing of the event is stored: the sync reads the transcripts from the provider.
         # Daily names the room in some transcript events and not in others; sync what may need it.
