@@ -1,22 +1,20 @@
 """What Stripe's webhooks tell us: each verified event applied once, from Stripe's current state.
 
-Every event is recorded once (WebhookEvent), and handlers re-read the object from Stripe where
-its current state matters, so duplicates and out-of-order deliveries change nothing. What an
-event does to a booking, a refund or a payout account is decided in checkout.py, refunds.py and
-payouts.py; this module only says which of them an event type goes to.
+Every event is recorded once (services/webhook_events.py), and handlers re-read the object from
+Stripe where its current state matters, so duplicates and out-of-order deliveries change nothing.
+What an event does to a booking, a refund or a payout account is decided in checkout.py,
+refunds.py and payouts.py; this module only says which of them an event type goes to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from ...extensions import db
 from ...integrations import stripe_gateway as gateway
-from ...models import WebhookEvent, utcnow
+from ...models import utcnow
 from ..errors import ProviderUnavailable
+from ..webhook_events import already_recorded, record_event_once
 from . import checkout, payouts, refunds
 
 PROVIDER = "stripe"
@@ -25,34 +23,21 @@ PROVIDER = "stripe"
 def handle_event(event: dict) -> bool:
     """Apply one verified Stripe event exactly once; False when it was seen before."""
     event_id, event_type = event["id"], event["type"]
-    if _seen(event_id):
+    if already_recorded(PROVIDER, event_id):
         return False
     # Re-reading from Stripe happens outside any transaction, before the event row is written:
     # no lock is held during the call (on SQLite even a read in a POST holds the write lock).
     db.session.commit()
     handler = HANDLERS.get(event_type)
     prepared = handler.prepare(event) if handler else None
-    record = WebhookEvent(provider=PROVIDER, event_id=event_id, event_type=event_type)
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()  # a concurrent delivery of the same event got there first
+    record = record_event_once(PROVIDER, event_id, event_type)
+    if record is None:
         return False
     if handler:
         handler.apply(prepared)
     record.processed_at = utcnow()
     db.session.commit()
     return True
-
-
-def _seen(event_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(WebhookEvent.id).where(WebhookEvent.provider == PROVIDER, WebhookEvent.event_id == event_id)
-        )
-        is not None
-    )
 
 
 class Handler:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...integrations import video as video_provider
-from ...models import LiveSession, WebhookEvent, utcnow
+from ...models import LiveSession, utcnow
 from ...tasks.queue import after_commit
 from ..errors import ProviderUnavailable, ServiceError
+from ..webhook_events import already_recorded, record_event_once
 from . import recording_sync, recordings
 
 log = logging.getLogger(__name__)
@@ -51,15 +51,11 @@ def handle_webhook(headers, raw_body: bytes) -> str:
         raise InvalidWebhook(str(exc)) from exc
     if event is None:
         return "check"
-    if _seen(provider.name, event.id):
+    if already_recorded(provider.name, event.id):
         return "duplicate"
     found = _recording_at_provider(provider, event) if event.kind in RECORDING_EVENTS else None
-    try:
-        with db.session.begin_nested():
-            record = WebhookEvent(provider=provider.name, event_id=event.id[:255], event_type=event.type[:64])
-            db.session.add(record)
-    except IntegrityError:
-        db.session.rollback()
+    record = record_event_once(provider.name, event.id, event.type)
+    if record is None:
         return "duplicate"
 
     result = "processed"
@@ -81,17 +77,6 @@ def handle_webhook(headers, raw_body: bytes) -> str:
     record.processed_at = utcnow()
     db.session.commit()
     return result
-
-
-def _seen(provider_name: str, event_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(WebhookEvent.id).where(
-                WebhookEvent.provider == provider_name, WebhookEvent.event_id == event_id[:255]
-            )
-        )
-        is not None
-    )
 
 
 def _recording_at_provider(
