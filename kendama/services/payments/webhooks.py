@@ -1,5 +1,8 @@
 """What Stripe's webhooks tell us: each verified event applied once, from Stripe's current state.
 
+The view hands over the raw body and its signature; the adapter (integrations/stripe_gateway.py)
+verifies them, as the video webhook's adapter does for video/webhooks.py.
+
 Every event is recorded once (services/webhook_events.py), and handlers re-read the object from
 Stripe where its current state matters, so duplicates and out-of-order deliveries change nothing.
 What an event does to a booking, a refund or a payout account is decided in checkout.py,
@@ -8,16 +11,46 @@ refunds.py and payouts.py; this module only says which of them an event type goe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from ...extensions import db
 from ...integrations import stripe_gateway as gateway
 from ...models import utcnow
-from ..errors import ProviderUnavailable
+from ..errors import ProviderUnavailable, ServiceError
 from ..webhook_events import already_recorded, record_event_once
 from . import checkout, payouts, refunds
 
+log = logging.getLogger(__name__)
+
 PROVIDER = "stripe"
+
+
+class InvalidWebhook(ServiceError):
+    """Unsigned, badly signed, stale or not an event: answered 400 and nothing changes."""
+
+    status = 400
+    code = "invalid_signature"
+
+
+class PaymentsNotConfigured(ServiceError):
+    """No Stripe key where the sandbox may not stand in: answered 503 (Stripe retries later)."""
+
+    status = 503
+    code = "unavailable"
+
+
+def handle_webhook(raw_body: bytes, signature: str | None) -> bool:
+    """Verify one delivery with the Stripe adapter and apply its event once; False for a duplicate."""
+    try:
+        event = gateway.construct_event(raw_body, signature)
+    except gateway.InvalidWebhook as exc:
+        log.warning("refused a Stripe webhook: %s", exc)
+        raise InvalidWebhook(str(exc)) from exc
+    except gateway.PaymentsNotConfigured as exc:
+        log.error("a Stripe webhook arrived but payments are not configured: %s", exc)
+        raise PaymentsNotConfigured("Payments are not configured.") from exc
+    return handle_event(event)
 
 
 def handle_event(event: dict) -> bool:
