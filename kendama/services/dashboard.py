@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from .access import session_for_viewer
-from .booking import availability, lifecycle
+from .booking import availability, lifecycle, queries
 from .errors import NotFound
 from .payments import earnings
 from .payments.earnings import MonthLine
@@ -80,7 +80,7 @@ class Dashboard:
 def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
     """Everything the dashboard shows for this user."""
     now = now or utcnow()
-    sessions = lifecycle.sessions_overview(viewer, now=now)
+    sessions = queries.sessions_overview(viewer, now=now)
     everything = sessions.upcoming + sessions.past
     cards = _cards(everything, viewer, now)
     upcoming = [cards[s.id] for s in sessions.upcoming]

@@ -6,7 +6,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
-from ...services.booking import eligibility, lifecycle, offers
+from ...services.booking import eligibility, lifecycle, offers, queries
 from ...services.errors import ServiceError
 from ...services.payments import checkout
 from ...services.timezones import parse_aware
@@ -127,4 +127,4 @@ def _sign_in_first(player_id: int, form: BookingForm):
 @bp.get("/sessions/<int:session_id>/booked")
 @login_required
 def booked(session_id: int):
-    return render_template("booking/booked.html", session=lifecycle.get_session(current_user, session_id))
+    return render_template("booking/booked.html", session=queries.get_session(current_user, session_id))

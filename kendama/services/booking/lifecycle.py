@@ -1,6 +1,6 @@
-"""Booking sessions: create, reschedule, cancel, expire unpaid holds, and list them.
+"""Booking sessions: create, reschedule, cancel, expire unpaid holds, and what a viewer may do.
 
-What can be booked is offers.py.
+What can be booked is offers.py; listing sessions is queries.py.
 
 Double booking is refused twice over: the slot check here gives a clear answer in the common
 case, and the database's overlap guard over each player's [starts_at, blocked_until) ranges
@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ...dialects import is_overlap_violation, plus_minutes
 from ...extensions import db
 from ...models import (
-    ACTIVE_STATUSES,
     ConsentRecord,
     LiveSession,
     Offering,
@@ -46,7 +44,6 @@ from .policy import SYSTEM
 
 MAX_NOTES = 2000
 CANCELLABLE = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value)
-_ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 SLOT_TAKEN = "That time is no longer available. Please choose another."
 log = logging.getLogger(__name__)
 
@@ -62,12 +59,6 @@ class RefundOutcome:
 class Cancellation:
     session: LiveSession
     refund: RefundOutcome
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    items: list[LiveSession]
-    total: int
 
 
 # --- Creating a booking -------------------------------------------------------------------
@@ -233,11 +224,6 @@ def lock_user(user_id: int) -> None:
 def buffer_minutes(player_id: int) -> int:
     """The player's buffer now; it is fixed into blocked_until, so later changes keep old bookings."""
     return db.session.get(SessionAvailability, player_id).buffer_minutes
-
-
-def _active_clause(now: datetime | BindParameter[datetime]):
-    """Sessions still to take place or under way, not counting unpaid holds that have already expired."""
-    return and_(LiveSession.status.in_(_ACTIVE), LiveSession.holds_time(now))
 
 
 # Every booking request runs this read, most of them only this (after the token's): it is built
@@ -434,64 +420,6 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     db.session.commit()
     outcome = RefundOutcome(refunded, session.currency, refund.status if refund is not None else "none")
     return Cancellation(session, outcome)
-
-
-# --- Reading ------------------------------------------------------------------------------
-
-
-def get_session(viewer: User, session_id: int) -> LiveSession:
-    """A session its fan, its player or an admin may see (404 for anyone else)."""
-    return session_for_viewer(viewer, session_id)
-
-
-def _visible_to(viewer: User):
-    query = select(LiveSession).options(selectinload(LiveSession.fan), selectinload(LiveSession.player))
-    if not viewer.is_admin:
-        query = query.where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
-    return query
-
-
-def list_sessions(
-    viewer: User,
-    *,
-    status: str | None = None,
-    upcoming: bool | None = None,
-    page: int = 1,
-    per_page: int = 20,
-    now: datetime | None = None,
-) -> SessionPage:
-    """The viewer's sessions (as fan or player; admins see all), newest first or, upcoming, soonest first."""
-    now = now or utcnow()
-    query = _visible_to(viewer)
-    if status is not None:
-        query = query.where(LiveSession.status == status)
-    if upcoming is True:
-        query = query.where(LiveSession.ends_at > now).order_by(LiveSession.starts_at, LiveSession.id)
-    elif upcoming is False:
-        query = query.where(LiveSession.ends_at <= now).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
-    else:
-        query = query.order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return SessionPage(items, total)
-
-
-@dataclass(frozen=True)
-class Overview:
-    upcoming: list[LiveSession]
-    past: list[LiveSession]
-
-
-def sessions_overview(viewer: User, *, now: datetime | None = None, limit: int = 50) -> Overview:
-    """The viewer's own sessions for the dashboard: active ones still to come, then the rest."""
-    now = now or utcnow()
-    own = _visible_to(viewer).where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
-    ahead = and_(_active_clause(now), LiveSession.ends_at > now)
-    upcoming = db.session.scalars(own.where(ahead).order_by(LiveSession.starts_at).limit(limit))
-    past = db.session.scalars(
-        own.where(not_(ahead)).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc()).limit(limit)
-    )
-    return Overview(list(upcoming), list(past))
 
 
 @dataclass(frozen=True)
