@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BindParameter, and_, func, not_, or_, select
+from sqlalchemy import BindParameter, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -20,7 +20,7 @@ def get_session(viewer: User, session_id: int) -> LiveSession:
     return session_for_viewer(viewer, session_id)
 
 
-def _visible_to(viewer: User):
+def _visible_to(viewer: User) -> Select[tuple[LiveSession]]:
     query = select(LiveSession).options(selectinload(LiveSession.fan), selectinload(LiveSession.player))
     if not viewer.is_admin:
         query = query.where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))

@@ -185,7 +185,7 @@ def close_checkouts(session_id: int) -> int:
     return closed
 
 
-# --- What a Checkout's current state means ----------------------------------------------
+# --- What a Checkout's current state means --------------------------------------------------
 
 
 def apply_checkout(checkout: dict) -> None:

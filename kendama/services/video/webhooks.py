@@ -8,6 +8,7 @@ periodic sync applies what it finds.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ class InvalidWebhook(ServiceError):
 RECORDING_EVENTS = ("recording_started", "recording_ready", "recording_error")
 
 
-def handle_webhook(headers, raw_body: bytes) -> str:
+def handle_webhook(headers: Mapping[str, str], raw_body: bytes) -> str:
     """Verify one provider event and act on it once. Returns processed, ignored, duplicate or check.
 
     A signed event is a hint, not a fact: the recording it names is read from the provider (no
