@@ -15,7 +15,7 @@ from .services.booking import lifecycle
 from .services.calendars import imports
 from .services.notifications import delivery, sweep
 from .services.payments import checkout, refunds
-from .services.video import calls, recordings
+from .services.video import calls, recording_sync
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context
 
@@ -78,20 +78,20 @@ def cleanup_video_rooms() -> None:
 def sync_session_recordings(session_id: int) -> None:
     """Job: fetch one session's recordings and captions from the video provider."""
     with job_context():
-        recordings.sync_session(session_id)
+        recording_sync.sync_session(session_id)
 
 
 def sync_video_recordings() -> None:
     """Periodic: one sync job per recent recorded session (a missed webhook is caught here)."""
     with job_context():
-        for session_id in recordings.sessions_to_sync():
+        for session_id in recording_sync.sessions_to_sync():
             enqueue(f"{__name__}.sync_session_recordings", session_id)
 
 
 def delete_provider_recording(provider_recording_id: str) -> None:
     """Job: delete a recording kept without both consents from the provider's storage."""
     with job_context():
-        recordings.delete_at_provider(provider_recording_id)
+        recording_sync.delete_at_provider(provider_recording_id)
 
 
 def execute_refund(refund_id: int) -> None:

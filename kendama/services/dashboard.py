@@ -28,11 +28,11 @@ from ..models import (
     utcnow,
 )
 from .access import session_for_viewer
-from .booking import availability, lifecycle
+from .booking import availability, lifecycle, queries
 from .errors import NotFound
 from .payments import earnings
 from .payments.earnings import MonthLine
-from .video import calls, demo_calls, recordings
+from .video import calls, demo_calls, recording_consent, recordings
 from .video.recordings import RecordingPart
 
 
@@ -81,7 +81,7 @@ class Dashboard:
 def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
     """Everything the dashboard shows for this user."""
     now = now or utcnow()
-    sessions = lifecycle.sessions_overview(viewer, now=now)
+    sessions = queries.sessions_overview(viewer, now=now)
     everything = sessions.upcoming + sessions.past
     cards = _cards(everything, viewer, now)
     upcoming = [cards[s.id] for s in sessions.upcoming]
@@ -116,7 +116,7 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
             other=session.fan if role == "player" else session.player,
             actions=lifecycle.available_actions(session, viewer, now=now),
             can_join=calls.window_open(session, now),
-            can_change_consent=calls.consent_state(session, now=now).changeable,
+            can_change_consent=recording_consent.consent_state(session, now=now).changeable,
             can_mark_no_show=calls.can_mark_no_show(session, viewer.id, now),
             recording=recording,
             recording_parts=parts.get(session.id, []),

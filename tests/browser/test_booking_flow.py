@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import User
-from kendama.services.booking import lifecycle, rollout
+from kendama.services.booking import lifecycle, queries, rollout
 from kendama.services.timezones import iso_utc
 
 from .conftest import finish_account_from_email
@@ -170,6 +170,6 @@ def test_a_visitor_who_creates_an_account_midway_confirms_with_one_press(page, l
     expect(page.locator(".summary-list")).to_contain_text("First lesson: grips and stance.")
     with live_app.app_context():
         mia = db.session.scalar(select(User).where(User.email == "mia.midway@example.com"))
-        (booked,) = lifecycle.list_sessions(mia).items
+        (booked,) = queries.list_sessions(mia).items
         assert booked.fan_recording_consent and iso_utc(booked.starts_at) == when
         lifecycle.cancel(mia, booked.id)  # Maya's time is free again for the other tests

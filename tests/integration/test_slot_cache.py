@@ -9,7 +9,7 @@ from sqlalchemy import update
 from kendama.extensions import db
 from kendama.models import LiveSession
 from kendama.services import discovery
-from kendama.services.booking import lifecycle, slot_cache
+from kendama.services.booking import offers, slot_cache
 from kendama.services.timezones import iso_utc
 
 from ..booking_helpers import weekday_at
@@ -140,7 +140,7 @@ def test_a_stale_answer_costs_a_409_never_a_double_booking(client, api_token, ca
 def test_the_clock_drops_slots_inside_the_minimum_notice(app, cache):
     player = PlayerFactory(setup__notice=0)
     start = weekday_at(0)
-    answer = lifecycle.listed_free_slots(player.id, 30, start, start + timedelta(days=1))
+    answer = offers.listed_free_slots(player.id, 30, start, start + timedelta(days=1))
     first = answer.slots[0].start
     assert answer.fresh_until == first  # no notice: right until the first slot begins
     key = "x"

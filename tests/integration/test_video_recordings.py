@@ -16,7 +16,7 @@ from kendama.integrations.video.daily import sign_webhook
 from kendama.integrations.video.sandbox import config as sandbox_config
 from kendama.integrations.video.sandbox.webhooks import signed_headers
 from kendama.models import LiveSession, Notification, RecordingAccess, SessionRecording, WebhookEvent
-from kendama.services.video import calls, recordings
+from kendama.services.video import calls, recording_sync
 from kendama.web.template_helpers import NBSP
 
 from ..factories import AdminFactory, FanFactory
@@ -147,12 +147,12 @@ def test_a_second_meeting_in_the_room_is_part_2_of_the_same_session(app, client,
 
 
 def test_the_periodic_sync_still_looks_for_a_later_part_once_the_first_has_settled(recorded):
-    assert recorded.id not in recordings.sessions_to_sync()  # its one part is ready with captions
+    assert recorded.id not in recording_sync.sessions_to_sync()  # its one part is ready with captions
     db.session.add(
         SessionRecording(session_id=recorded.id, provider_recording_id=f"part-2-{recorded.id}", status="in_progress")
     )
     db.session.commit()
-    assert recorded.id in recordings.sessions_to_sync()
+    assert recorded.id in recording_sync.sessions_to_sync()
 
 
 def test_a_recording_without_both_consents_is_discarded(client, sandbox, secret):
@@ -180,8 +180,8 @@ def test_a_recording_first_found_by_the_sync_is_announced_or_discarded_like_any_
         db.session.commit()
 
     hold_call(sandbox, unconsented, between=consent_withdrawn)
-    recordings.sync_session(kept.id)
-    recordings.sync_session(unconsented.id)
+    recording_sync.sync_session(kept.id)
+    recording_sync.sync_session(unconsented.id)
     notified = db.session.scalars(
         db.select(Notification.user_id).where(
             Notification.kind == "recording_ready", Notification.session_id == kept.id

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from kendama.extensions import db
 from kendama.models import CalendarBusyTime, LiveSession, utcnow
 from kendama.services import discovery
-from kendama.services.booking import availability, lifecycle, slots
+from kendama.services.booking import availability, offers, slots
 from kendama.services.booking.availability import AvailabilityInput, OverrideInput, WeeklyInput
 from kendama.services.errors import InvalidInput, NotAllowed
 
@@ -213,10 +213,10 @@ def test_offered_slots_range_rules():
     player = PlayerFactory()
     start = datetime(2026, 12, 1, tzinfo=UTC)
     with pytest.raises(InvalidInput):
-        lifecycle.offered_slots(player.id, 30, start, start + timedelta(days=62, seconds=1))
+        offers.offered_slots(player.id, 30, start, start + timedelta(days=62, seconds=1))
     with pytest.raises(InvalidInput):
-        lifecycle.offered_slots(player.id, 30, start, start)
-    assert lifecycle.offered_slots(player.id, None, start, start + timedelta(days=62)).duration_minutes == 30
+        offers.offered_slots(player.id, 30, start, start)
+    assert offers.offered_slots(player.id, None, start, start + timedelta(days=62)).duration_minutes == 30
 
 
 def test_a_date_override_with_hours_opens_those_hours():

@@ -10,7 +10,7 @@ from sqlalchemy import event, inspect, select
 
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, Notification, Offering, Refund
-from kendama.services.booking import lifecycle, slots
+from kendama.services.booking import lifecycle, queries, slots
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, PolicyViolation, SlotUnavailable, WrongState
 from kendama.tasks.queue import dispatch_committed
 
@@ -448,11 +448,11 @@ def test_list_sessions_filters_and_visibility():
     second = lifecycle.create_session(fan, player.id, weekday_at(12), 30)
     lifecycle.cancel(fan, second.id)
     LiveSessionFactory()  # someone else's
-    assert [s.id for s in lifecycle.list_sessions(fan, upcoming=True).items] == [first.id, second.id]
-    assert [s.id for s in lifecycle.list_sessions(player, status="cancelled").items] == [second.id]
-    assert lifecycle.list_sessions(FanFactory()).total == 0
-    assert lifecycle.list_sessions(AdminFactory()).total >= 3
-    overview = lifecycle.sessions_overview(fan)
+    assert [s.id for s in queries.list_sessions(fan, upcoming=True).items] == [first.id, second.id]
+    assert [s.id for s in queries.list_sessions(player, status="cancelled").items] == [second.id]
+    assert queries.list_sessions(FanFactory()).total == 0
+    assert queries.list_sessions(AdminFactory()).total >= 3
+    overview = queries.sessions_overview(fan)
     assert [s.id for s in overview.upcoming] == [first.id] and [s.id for s in overview.past] == [second.id]
 
 

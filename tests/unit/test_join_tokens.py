@@ -15,7 +15,7 @@ from sqlalchemy import event
 from kendama.extensions import db
 from kendama.models import LiveSession, User
 from kendama.services.errors import NotAllowed, NotFound
-from kendama.services.video import calls, join_tokens
+from kendama.services.video import calls, join_tokens, recording_consent
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..smtp_server import free_port
@@ -164,7 +164,7 @@ def test_consent_given_before_the_start_gets_a_token_that_records(sandbox, issue
     early = session.starts_at - timedelta(minutes=5)
     before = calls.join(session.fan, session.id, now=early)
     for user in (session.fan, session.player):
-        calls.set_consent(user, session.id, recording=True, now=early + timedelta(minutes=1))
+        recording_consent.set_consent(user, session.id, recording=True, now=early + timedelta(minutes=1))
 
     after = calls.join(session.fan, session.id, now=early + timedelta(minutes=2))
     assert after.token != before.token and after.recording is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kendama.extensions import db
-from kendama.services.payments import checkout
+from kendama.services.payments import webhooks
 
 pytestmark = pytest.mark.both_databases
 
@@ -18,7 +18,7 @@ def test_the_re_read_from_stripe_holds_no_transaction(monkeypatch):
         seen.append(db.session().in_transaction())
         return event
 
-    monkeypatch.setitem(checkout.HANDLERS, "test.event", checkout.Handler(prepare, lambda prepared: None))
-    assert checkout.handle_event({"id": "evt_test_lock", "type": "test.event", "data": {"object": {}}})
+    monkeypatch.setitem(webhooks.HANDLERS, "test.event", webhooks.Handler(prepare, lambda prepared: None))
+    assert webhooks.handle_event({"id": "evt_test_lock", "type": "test.event", "data": {"object": {}}})
     assert seen == [False]
-    assert not checkout.handle_event({"id": "evt_test_lock", "type": "test.event", "data": {"object": {}}})
+    assert not webhooks.handle_event({"id": "evt_test_lock", "type": "test.event", "data": {"object": {}}})

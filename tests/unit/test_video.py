@@ -9,7 +9,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import ConsentRecord, LiveSession, utcnow
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, WrongState
-from kendama.services.video import calls
+from kendama.services.video import calls, recording_consent
 
 from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 from ..video_support import room_name, session_at
@@ -293,8 +293,8 @@ def consent_rows(session_id):
 def test_consent_is_recorded_with_who_and_what():
     session = LiveSessionFactory()
     before = utcnow()
-    calls.set_consent(session.fan, session.id, recording=True, sharing=True)
-    state = calls.set_consent(session.player, session.id, recording=True)
+    recording_consent.set_consent(session.fan, session.id, recording=True, sharing=True)
+    state = recording_consent.set_consent(session.player, session.id, recording=True)
     assert state.recording and not state.sharing  # the player has not allowed sharing
     rows = [(r.user_id, r.kind, r.granted) for r in consent_rows(session.id)]
     assert rows == [
@@ -305,14 +305,14 @@ def test_consent_is_recorded_with_who_and_what():
     ]
     assert all(r.created_at >= before for r in consent_rows(session.id))
     # Saying the same again adds nothing.
-    calls.set_consent(session.fan, session.id, recording=True, sharing=True)
+    recording_consent.set_consent(session.fan, session.id, recording=True, sharing=True)
     assert len(consent_rows(session.id)) == 4
 
 
 def test_sharing_needs_recording():
     session = LiveSessionFactory()
     with pytest.raises(InvalidInput) as refused:
-        calls.set_consent(session.fan, session.id, recording=False, sharing=True)
+        recording_consent.set_consent(session.fan, session.id, recording=False, sharing=True)
     assert "sharing" in refused.value.fields
 
 
@@ -322,20 +322,20 @@ def test_consent_to_recording_is_locked_from_the_start_but_sharing_changes_at_an
     )
     after_start = session.starts_at + timedelta(minutes=1)
     with pytest.raises(WrongState) as refused:
-        calls.set_consent(session.fan, session.id, recording=False, now=after_start)
+        recording_consent.set_consent(session.fan, session.id, recording=False, now=after_start)
     assert refused.value.code == "consent_locked"
-    state = calls.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
+    state = recording_consent.set_consent(session.fan, session.id, recording=True, sharing=False, now=after_start)
     assert state.recording and not state.sharing
-    state = calls.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
+    state = recording_consent.set_consent(session.fan, session.id, recording=True, sharing=True, now=after_start)
     assert state.sharing
 
 
 def test_sharing_is_given_after_the_session_and_withdrawn_by_either_participant():
     session = LiveSessionFactory(status="completed", fan_recording_consent=True, player_recording_consent=True)
     after = session.ends_at + timedelta(days=2)
-    state = calls.set_sharing(session.fan, session.id, allowed=True, now=after)
+    state = recording_consent.set_sharing(session.fan, session.id, allowed=True, now=after)
     assert state.fan_sharing and not state.sharing  # the player has not allowed it yet
-    state = calls.set_sharing(session.player, session.id, allowed=True, now=after)
+    state = recording_consent.set_sharing(session.player, session.id, allowed=True, now=after)
     assert state.sharing and db.session.get(LiveSession, session.id).sharing_allowed
     assert [(r.user_id, r.kind, r.granted, r.created_at) for r in consent_rows(session.id)] == [
         (session.fan_id, "sharing", True, after),
@@ -343,14 +343,14 @@ def test_sharing_is_given_after_the_session_and_withdrawn_by_either_participant(
     ]
     assert (session.fan_recording_consent, session.player_recording_consent) == (True, True)  # unchanged
 
-    state = calls.set_sharing(session.player, session.id, allowed=False, now=after + timedelta(minutes=1))
+    state = recording_consent.set_sharing(session.player, session.id, allowed=False, now=after + timedelta(minutes=1))
     assert not state.sharing and state.fan_sharing and not state.player_sharing
 
 
 def test_sharing_needs_the_participants_own_consent_to_recording():
     session = LiveSessionFactory(status="completed", player_recording_consent=True)
     with pytest.raises(InvalidInput) as refused:
-        calls.set_sharing(session.fan, session.id, allowed=True, now=session.ends_at + timedelta(hours=1))
+        recording_consent.set_sharing(session.fan, session.id, allowed=True, now=session.ends_at + timedelta(hours=1))
     assert "sharing" in refused.value.fields
     assert not db.session.get(LiveSession, session.id).fan_sharing_consent
 
@@ -358,7 +358,7 @@ def test_sharing_needs_the_participants_own_consent_to_recording():
 def test_strangers_cannot_consent_for_a_session():
     session = LiveSessionFactory()
     with pytest.raises(NotFound):
-        calls.set_consent(FanFactory(), session.id, recording=True)
+        recording_consent.set_consent(FanFactory(), session.id, recording=True)
 
 
 # --- The sandbox refuses where it must not run ------------------------------------------------------

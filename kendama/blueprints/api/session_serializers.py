@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 from ...models import LiveSession, SessionAvailability, User
-from ...services.booking.lifecycle import RefundOutcome, SlotList
+from ...services.booking.lifecycle import RefundOutcome
+from ...services.booking.offers import SlotList
 from ...services.payments import checkout
 from ...services.timezones import iso_utc
 from .schemas import Money

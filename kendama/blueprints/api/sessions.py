@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from ...extensions import limiter
-from ...services.booking import lifecycle
+from ...services.booking import lifecycle, queries
 from ...services.errors import InvalidInput
 from ...services.timezones import parse_aware
 from . import bp
@@ -28,7 +28,7 @@ def list_sessions():
     query = parse_query(SessionListQuery)
     page, per_page = pagination()
     upcoming = None if query.upcoming is None else query.upcoming == "true"
-    result = lifecycle.list_sessions(user, status=query.status, upcoming=upcoming, page=page, per_page=per_page)
+    result = queries.list_sessions(user, status=query.status, upcoming=upcoming, page=page, per_page=per_page)
     return jsonify(page_body([session_out(s, user) for s in result.items], page, per_page, result.total))
 
 
@@ -59,7 +59,7 @@ def create_session():
 @operation("One session; its participants and admins only", tag="sessions", responses={200: SessionOut}, errors=(404,))
 def get_session(session_id: int):
     user = require_user()
-    return jsonify(session_out(lifecycle.get_session(user, session_id), user))
+    return jsonify(session_out(queries.get_session(user, session_id), user))
 
 
 @bp.put("/sessions/<int:session_id>")

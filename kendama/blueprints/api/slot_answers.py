@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from ...models import utcnow
-from ...services.booking import lifecycle, slot_cache
+from ...services.booking import offers, slot_cache
 from .session_serializers import slot_list_out
 
 DAY_SECONDS = 86400
@@ -34,7 +34,7 @@ class SlotDay:
 
 def slot_answer(player_id: int, duration_minutes: int | None, start: datetime, end: datetime) -> str:
     """The JSON body listing the player's free slots starting in [start, end)."""
-    lifecycle.check_slot_range(start, end)
+    offers.check_slot_range(start, end)
     now = utcnow()
     low, high = start.timestamp(), end.timestamp()
     days = list(range(int(low // DAY_SECONDS), int(-(-high // DAY_SECONDS))))
@@ -59,7 +59,7 @@ def _compute_days(
 ) -> dict[int, slot_cache.Computed]:
     """Whole UTC days of slots, from the first missing day to the last (listing checks included)."""
     first, last = min(days), max(days)
-    found = lifecycle.listed_free_slots(
+    found = offers.listed_free_slots(
         player_id,
         duration_minutes,
         datetime.fromtimestamp(first * DAY_SECONDS, UTC),

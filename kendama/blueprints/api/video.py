@@ -8,7 +8,7 @@ from ...extensions import limiter, per_user
 from ...services.errors import NotFound
 from ...services.notifications.links import absolute_url
 from ...services.timezones import iso_utc
-from ...services.video import calls, recordings
+from ...services.video import calls, recording_consent, recordings
 from . import bp
 from .io import parse_body, require_user
 from .spec import operation
@@ -24,7 +24,7 @@ from .video_schemas import (
 )
 
 
-def consent_out(state: calls.ConsentState) -> dict:
+def consent_out(state: recording_consent.ConsentState) -> dict:
     return {
         "recording": {"fan": state.fan_recording, "player": state.player_recording, "both": state.recording},
         "sharing": {"fan": state.fan_sharing, "player": state.player_sharing, "both": state.sharing},
@@ -81,7 +81,9 @@ def join_session(session_id: int):
 def set_consent(session_id: int):
     user = require_user()
     data = parse_body(ConsentIn)
-    return jsonify(consent_out(calls.set_consent(user, session_id, recording=data.recording, sharing=data.sharing)))
+    return jsonify(
+        consent_out(recording_consent.set_consent(user, session_id, recording=data.recording, sharing=data.sharing))
+    )
 
 
 @bp.get("/sessions/<int:session_id>/consent")
@@ -89,7 +91,7 @@ def set_consent(session_id: int):
     "Both participants' consent to recording and sharing", tag="video", responses={200: ConsentOut}, errors=(401, 404)
 )
 def get_consent(session_id: int):
-    return jsonify(consent_out(calls.consent_for_viewer(require_user(), session_id)))
+    return jsonify(consent_out(recording_consent.consent_for_viewer(require_user(), session_id)))
 
 
 @bp.get("/sessions/<int:session_id>/recording")

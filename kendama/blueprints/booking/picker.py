@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
-from ...services.booking.lifecycle import DayChoices
+from ...services.booking.offers import DayChoices
 from ...services.booking.slots import Slot
 from ...services.timezones import in_zone, parse_day
 

@@ -6,7 +6,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
-from ...services.booking import eligibility, lifecycle
+from ...services.booking import eligibility, lifecycle, offers, queries
 from ...services.errors import ServiceError
 from ...services.payments import checkout
 from ...services.timezones import parse_aware
@@ -34,7 +34,7 @@ def _render(
     for a time that is no longer open: the page says so, and shows the times that are.
     """
     duration, first_day, day = picker_args()
-    profile, choices = lifecycle.booking_choices(player_id, duration, viewer_zone(), first_day, day)
+    profile, choices = offers.booking_choices(player_id, duration, viewer_zone(), first_day, day)
     values = context(choices, "booking.book", day_step=2, player_id=player_id)  # 1 is the length
     viewer = current_user if current_user.is_authenticated else None
     kept_time_taken = bool(kept_choices and kept_choices.start) and kept_choices.start_at not in {
@@ -127,4 +127,4 @@ def _sign_in_first(player_id: int, form: BookingForm):
 @bp.get("/sessions/<int:session_id>/booked")
 @login_required
 def booked(session_id: int):
-    return render_template("booking/booked.html", session=lifecycle.get_session(current_user, session_id))
+    return render_template("booking/booked.html", session=queries.get_session(current_user, session_id))

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from ...services.booking import lifecycle
+from ...services.booking import lifecycle, offers, queries
 from ...services.errors import ServiceError
 from ...services.payments.money import format_money
 from ...services.timezones import parse_aware
@@ -35,14 +35,14 @@ def cancel_session(session_id: int):
         flash(f"The session was cancelled.{note}", "success")
         return see_other(url_for("dashboard.index"))
     quote = lifecycle.cancellation_quote(current_user, session_id)
-    session = lifecycle.get_session(current_user, session_id)
+    session = queries.get_session(current_user, session_id)
     status = 422 if form.errors else 200
     return render_template("dashboard/cancel.html", session=session, quote=quote, form=form), status
 
 
 def _reschedule_page(session_id: int, template: str, form: SlotChoiceForm, status: int = 200, message=None):
     _, first_day, day = picker_args()
-    session, choices = lifecycle.reschedule_choices(current_user, session_id, viewer_zone(), first_day, day)
+    session, choices = offers.reschedule_choices(current_user, session_id, viewer_zone(), first_day, day)
     values = context(choices, "dashboard.reschedule_session", day_step=1, session_id=session_id)
     response = render_template(
         template,

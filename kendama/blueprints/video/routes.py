@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ...services.errors import ServiceError
 from ...services.notifications.links import absolute_url
-from ...services.video import calls, recording_pages, recordings
+from ...services.video import calls, recording_consent, recording_pages, recordings
 from ..redirects import see_other
 from . import bp
 from .forms import ActionForm, ConsentForm, SharingForm
@@ -44,7 +44,9 @@ def consent(session_id: int):
         flash("The form expired. Please try again.", "error")
         return see_other(back)
     try:
-        state = calls.set_consent(current_user, session_id, recording=form.recording.data, sharing=form.sharing.data)
+        state = recording_consent.set_consent(
+            current_user, session_id, recording=form.recording.data, sharing=form.sharing.data
+        )
     except ServiceError as exc:
         if exc.status == 404:
             raise
@@ -63,7 +65,7 @@ def sharing(session_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        state = calls.set_sharing(current_user, session_id, allowed=form.allow.data)
+        state = recording_consent.set_sharing(current_user, session_id, allowed=form.allow.data)
     except ServiceError as exc:
         if exc.status == 404:
             raise

@@ -9,4 +9,4 @@ bp = Blueprint("webhooks", __name__)
 csrf.exempt(bp)
 limiter.exempt(bp)
 
-from . import routes, video  # noqa: E402,F401
+from . import stripe, video  # noqa: E402,F401

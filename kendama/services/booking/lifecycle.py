@@ -1,4 +1,6 @@
-"""Booking sessions: create, reschedule, cancel, expire unpaid holds, and list them.
+"""Booking sessions: create, reschedule, cancel, expire unpaid holds, and what a viewer may do.
+
+What can be booked is offers.py; listing sessions is queries.py.
 
 Double booking is refused twice over: the slot check here gives a clear answer in the common
 case, and the database's overlap guard over each player's [starts_at, blocked_until) ranges
@@ -9,19 +11,16 @@ race; its refusal becomes a 409.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ...dialects import is_overlap_violation, plus_minutes
 from ...extensions import db
 from ...models import (
-    ACTIVE_STATUSES,
     ConsentRecord,
     LiveSession,
     Offering,
@@ -38,14 +37,13 @@ from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailabl
 from ..notifications import outbox
 from ..payments import checkout, refunds
 from ..payments.money import split_price
-from ..timezones import zone
 from . import policy, rollout, slots
 from .eligibility import check_booker, check_takes_payments
+from .offers import not_offered
 from .policy import SYSTEM
 
 MAX_NOTES = 2000
 CANCELLABLE = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value)
-_ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 SLOT_TAKEN = "That time is no longer available. Please choose another."
 log = logging.getLogger(__name__)
 
@@ -61,150 +59,6 @@ class RefundOutcome:
 class Cancellation:
     session: LiveSession
     refund: RefundOutcome
-
-
-@dataclass(frozen=True)
-class SlotList:
-    player_id: int
-    duration_minutes: int
-    slots: list[slots.Slot]
-    fresh_until: datetime | None = None  # see slots.FreeSlots
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    items: list[LiveSession]
-    total: int
-
-
-# --- What fans can book -------------------------------------------------------------------
-
-
-def bookable_offering(player_id: int, duration_minutes: int | None) -> tuple[Profile, Offering]:
-    """A listed player's offering of that length (their shortest when None); 404 / 422 otherwise."""
-    profile = discovery.listed_profile(player_id)
-    if duration_minutes is None:
-        return profile, profile.offerings[0]
-    for offering in profile.offerings:
-        if offering.duration_minutes == duration_minutes:
-            return profile, offering
-    raise _not_offered(o.duration_minutes for o in profile.offerings)
-
-
-def _not_offered(durations: Iterable[int]) -> InvalidInput:
-    offered = ", ".join(str(minutes) for minutes in durations)
-    return InvalidInput({"duration_minutes": f"This player offers sessions of {offered} minutes."})
-
-
-def offered_slots(
-    player_id: int,
-    duration_minutes: int | None,
-    range_start: datetime,
-    range_end: datetime,
-    *,
-    now: datetime | None = None,
-) -> SlotList:
-    """Free slots of a listed player for one of their durations; the range is at most 62 days."""
-    check_slot_range(range_start, range_end)
-    return listed_free_slots(player_id, duration_minutes, range_start, range_end, now=now)
-
-
-def check_slot_range(range_start: datetime, range_end: datetime) -> None:
-    """The range a client may ask slots for: not empty, at most 62 days (422 otherwise)."""
-    if range_end <= range_start:
-        raise InvalidInput({"to": "The end of the range must be after its start."})
-    if range_end - range_start > slots.MAX_RANGE:
-        raise InvalidInput({"to": "Ask for at most 62 days at a time."})
-
-
-def listed_free_slots(
-    player_id: int,
-    duration_minutes: int | None,
-    range_start: datetime,
-    range_end: datetime,
-    *,
-    now: datetime | None = None,
-) -> SlotList:
-    """offered_slots without the range limit (callers that cut ranges themselves check it first)."""
-    _, offering = bookable_offering(player_id, duration_minutes)
-    found = slots.free_slots(player_id, offering.duration_minutes, range_start, range_end, now=now)
-    return SlotList(player_id, offering.duration_minutes, found.slots, found.fresh_until)
-
-
-@dataclass(frozen=True)
-class DayChoices:
-    """One page of days for a booking picker, in the viewer's zone, and the chosen day's slots."""
-
-    duration_minutes: int
-    zone_name: str
-    first_day: date
-    last_day: date
-    days: dict[date, list[slots.Slot]]  # only days with at least one free slot, in order
-    day: date | None  # the chosen day, or the first with free slots
-    earlier: date | None  # first day of the previous page, when there is one
-    later: date | None  # first day of the next page, when the booking window reaches it
-
-    @property
-    def day_slots(self) -> list[slots.Slot]:
-        return self.days.get(self.day, []) if self.day else []
-
-
-PICKER_DAYS = 7
-
-
-def day_choices(
-    player_id: int,
-    duration_minutes: int,
-    zone_name: str,
-    first_day: date | None = None,
-    day: date | None = None,
-    *,
-    exclude_session_id: int | None = None,
-    now: datetime | None = None,
-) -> DayChoices:
-    """A week of the player's free slots grouped by the viewer's local date (for the pickers)."""
-    now = now or utcnow()
-    tz = zone(zone_name)
-    today = now.astimezone(tz).date()
-    first_day = max(first_day or today, today)
-    after_last = first_day + timedelta(days=PICKER_DAYS)
-    range_start = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
-    range_end = datetime.combine(after_last, time(0), tzinfo=tz).astimezone(UTC)
-    found = slots.bookable_slots(
-        player_id, duration_minutes, range_start, range_end, now=now, exclude_session_id=exclude_session_id
-    )
-    days = slots.group_by_day(found, zone_name)
-    rules = slots.load_rules([player_id]).get(player_id)
-    window_end = rules.booking_window(now)[1] if rules else now
-    return DayChoices(
-        duration_minutes=duration_minutes,
-        zone_name=zone_name,
-        first_day=first_day,
-        last_day=after_last - timedelta(days=1),
-        days=days,
-        day=day if day in days else next(iter(days), None),
-        earlier=max(first_day - timedelta(days=PICKER_DAYS), today) if first_day > today else None,
-        later=after_last if range_end < window_end else None,
-    )
-
-
-def booking_choices(
-    player_id: int, duration_minutes: int | None, zone_name: str, first_day: date | None = None, day: date | None = None
-) -> tuple[Profile, DayChoices]:
-    """What a fan can pick on a listed player's booking page (404 / 422 as for booking)."""
-    profile, offering = bookable_offering(player_id, duration_minutes)
-    return profile, day_choices(player_id, offering.duration_minutes, zone_name, first_day, day)
-
-
-def reschedule_choices(
-    actor: User, session_id: int, zone_name: str, first_day: date | None = None, day: date | None = None
-) -> tuple[LiveSession, DayChoices]:
-    """Free slots a participant can move their session to (its own time does not block)."""
-    session = session_for_participant(actor, session_id)
-    choices = day_choices(
-        session.player_id, session.duration_minutes, zone_name, first_day, day, exclude_session_id=session.id
-    )
-    return session, choices
 
 
 # --- Creating a booking -------------------------------------------------------------------
@@ -315,7 +169,7 @@ class _BookingRead:
         for offered in self.offerings:
             if offered.duration_minutes == duration_minutes:
                 return self.profile, offered
-        raise _not_offered(offered.duration_minutes for offered in self.offerings)
+        raise not_offered(offered.duration_minutes for offered in self.offerings)
 
 
 def _read_for_booking(fan_id: int, player_id: int, start: datetime, now: datetime) -> _BookingRead:
@@ -370,11 +224,6 @@ def lock_user(user_id: int) -> None:
 def buffer_minutes(player_id: int) -> int:
     """The player's buffer now; it is fixed into blocked_until, so later changes keep old bookings."""
     return db.session.get(SessionAvailability, player_id).buffer_minutes
-
-
-def _active_clause(now: datetime | BindParameter[datetime]):
-    """Sessions still to take place or under way, not counting unpaid holds that have already expired."""
-    return and_(LiveSession.status.in_(_ACTIVE), LiveSession.holds_time(now))
 
 
 # Every booking request runs this read, most of them only this (after the token's): it is built
@@ -571,64 +420,6 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     db.session.commit()
     outcome = RefundOutcome(refunded, session.currency, refund.status if refund is not None else "none")
     return Cancellation(session, outcome)
-
-
-# --- Reading ------------------------------------------------------------------------------
-
-
-def get_session(viewer: User, session_id: int) -> LiveSession:
-    """A session its fan, its player or an admin may see (404 for anyone else)."""
-    return session_for_viewer(viewer, session_id)
-
-
-def _visible_to(viewer: User):
-    query = select(LiveSession).options(selectinload(LiveSession.fan), selectinload(LiveSession.player))
-    if not viewer.is_admin:
-        query = query.where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
-    return query
-
-
-def list_sessions(
-    viewer: User,
-    *,
-    status: str | None = None,
-    upcoming: bool | None = None,
-    page: int = 1,
-    per_page: int = 20,
-    now: datetime | None = None,
-) -> SessionPage:
-    """The viewer's sessions (as fan or player; admins see all), newest first or, upcoming, soonest first."""
-    now = now or utcnow()
-    query = _visible_to(viewer)
-    if status is not None:
-        query = query.where(LiveSession.status == status)
-    if upcoming is True:
-        query = query.where(LiveSession.ends_at > now).order_by(LiveSession.starts_at, LiveSession.id)
-    elif upcoming is False:
-        query = query.where(LiveSession.ends_at <= now).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
-    else:
-        query = query.order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return SessionPage(items, total)
-
-
-@dataclass(frozen=True)
-class Overview:
-    upcoming: list[LiveSession]
-    past: list[LiveSession]
-
-
-def sessions_overview(viewer: User, *, now: datetime | None = None, limit: int = 50) -> Overview:
-    """The viewer's own sessions for the dashboard: active ones still to come, then the rest."""
-    now = now or utcnow()
-    own = _visible_to(viewer).where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
-    ahead = and_(_active_clause(now), LiveSession.ends_at > now)
-    upcoming = db.session.scalars(own.where(ahead).order_by(LiveSession.starts_at).limit(limit))
-    past = db.session.scalars(
-        own.where(not_(ahead)).order_by(LiveSession.starts_at.desc(), LiveSession.id.desc()).limit(limit)
-    )
-    return Overview(list(upcoming), list(past))
 
 
 @dataclass(frozen=True)

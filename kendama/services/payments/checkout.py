@@ -1,18 +1,17 @@
-"""Paying for a booking with Stripe Checkout, and what Stripe's webhooks tell us.
+"""Paying for a booking with Stripe Checkout, and what a Checkout's outcome does to the booking.
 
 The booking holds the slot (`pending_payment`) and `open_checkout` opens a Checkout Session for
 it: a destination charge whose application fee is the platform's fee, expiring with the hold
 (or after Stripe's 30-minute minimum, when the hold ends sooner: it never outlasts the start).
 The session becomes `confirmed` when the verified `checkout.session.completed` event says it is
-paid. Every event is recorded once (WebhookEvent), and handlers re-read the object from Stripe
-where its current state matters, so duplicates and out-of-order deliveries change nothing.
+paid. The webhook events themselves are received in webhooks.py, which re-reads the Checkout
+from Stripe and hands it to `apply_checkout` here (as the periodic reconciliation does).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ...dialects import is_overlap_violation
 from ...extensions import db
 from ...integrations.stripe import gateway
-from ...models import LiveSession, Payment, Refund, SessionStatus, User, WebhookEvent, utcnow
+from ...models import LiveSession, Payment, Refund, SessionStatus, User, utcnow
 from ..access import session_for_participant, session_for_viewer
 from ..booking.policy import SYSTEM
 from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
@@ -33,7 +32,6 @@ from . import payouts, refunds
 
 log = logging.getLogger(__name__)
 
-PROVIDER = "stripe"
 # Stripe accepts a Checkout Session's expires_at from 30 minutes after creation; the margin
 # covers the time between computing it here and Stripe receiving the request.
 CHECKOUT_MIN_LIFETIME = timedelta(minutes=30)
@@ -182,91 +180,20 @@ def close_checkouts(session_id: int) -> int:
             log.info("could not expire checkout %s: %s", checkout_id, exc.message)
             continue
         closed += 1
-        _settle_ended(checkout_id, "expired")
+        settle_ended(checkout_id, "expired")
     db.session.commit()
     return closed
 
 
-# --- Webhook events -------------------------------------------------------------------------
+# --- What a Checkout's current state means --------------------------------------------------
 
 
-def handle_event(event: dict) -> bool:
-    """Apply one verified Stripe event exactly once; False when it was seen before."""
-    event_id, event_type = event["id"], event["type"]
-    if _seen(event_id):
-        return False
-    # Re-reading from Stripe happens outside any transaction, before the event row is written:
-    # no lock is held during the call (on SQLite even a read in a POST holds the write lock).
-    db.session.commit()
-    handler = HANDLERS.get(event_type)
-    prepared = handler.prepare(event) if handler else None
-    record = WebhookEvent(provider=PROVIDER, event_id=event_id, event_type=event_type)
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()  # a concurrent delivery of the same event got there first
-        return False
-    if handler:
-        handler.apply(prepared)
-    record.processed_at = utcnow()
-    db.session.commit()
-    return True
-
-
-def _seen(event_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(WebhookEvent.id).where(WebhookEvent.provider == PROVIDER, WebhookEvent.event_id == event_id)
-        )
-        is not None
-    )
-
-
-class Handler:
-    """How one event type is handled: `prepare` may call Stripe; `apply` changes the database."""
-
-    def __init__(self, prepare: Callable[[dict], object], apply: Callable[[object], None]):
-        self.prepare = prepare
-        self.apply = apply
-
-
-def _reread_checkout(event: dict) -> dict:
-    """The Checkout Session as it is now (the event may be old, replayed or out of order)."""
-    try:
-        return gateway.retrieve_checkout_session(event["data"]["object"]["id"])
-    except gateway.GatewayError as exc:
-        raise ProviderUnavailable("Could not re-read the Checkout Session; Stripe will send the event again.") from exc
-
-
-def _apply_checkout(checkout: dict) -> None:
+def apply_checkout(checkout: dict) -> None:
+    """Act on a Checkout as Stripe has it now: paid confirms (or refunds), expired releases the hold."""
     if checkout["status"] == "complete" and checkout["payment_status"] == "paid":
         record_paid(checkout)
     elif checkout["status"] == "expired":
-        _settle_ended(checkout["id"], "expired")
-
-
-def _apply_payment_failed(checkout: dict) -> None:
-    """A delayed payment method (a bank debit) failed after the Checkout was completed."""
-    if checkout["status"] == "complete" and checkout["payment_status"] == "unpaid":
-        _settle_ended(checkout["id"], "failed")
-
-
-def _event_object(event: dict) -> dict:
-    return event["data"]["object"]
-
-
-HANDLERS: dict[str, Handler] = {
-    "checkout.session.completed": Handler(_reread_checkout, _apply_checkout),
-    "checkout.session.async_payment_succeeded": Handler(_reread_checkout, _apply_checkout),
-    "checkout.session.expired": Handler(_reread_checkout, _apply_checkout),
-    "checkout.session.async_payment_failed": Handler(_reread_checkout, _apply_payment_failed),
-    "refund.created": Handler(refunds.reread_provider_refund, refunds.apply_provider_refund),
-    "refund.updated": Handler(refunds.reread_provider_refund, refunds.apply_provider_refund),
-    "refund.failed": Handler(refunds.reread_provider_refund, refunds.apply_provider_refund),
-    "charge.refunded": Handler(refunds.reread_charge_refunds, refunds.apply_provider_refunds),
-    "account.updated": Handler(payouts.reread_account, payouts.apply_account),
-}
+        settle_ended(checkout["id"], "expired")
 
 
 # --- A paid Checkout ------------------------------------------------------------------------
@@ -388,7 +315,7 @@ def _refund_in_full(session: LiveSession, payment: Payment, reason: str, kind: s
 # --- A Checkout that ended unpaid -----------------------------------------------------------
 
 
-def _settle_ended(checkout_id: str, status: str) -> None:
+def settle_ended(checkout_id: str, status: str) -> None:
     """An unpaid Checkout expired or failed: release the hold unless another Checkout is live."""
     session_id = db.session.scalar(select(Payment.session_id).where(Payment.checkout_session_id == checkout_id))
     if session_id is None:
@@ -453,7 +380,7 @@ def reconcile_open_checkouts(now: datetime | None = None) -> int:
         except gateway.GatewayError as exc:
             log.warning("reconciling checkout %s failed: %s", checkout_id, exc.message)
             continue
-        _apply_checkout(checkout)
+        apply_checkout(checkout)
         db.session.commit()
         settled += 1
     return settled

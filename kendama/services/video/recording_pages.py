@@ -1,12 +1,12 @@
 """A session's recording page: its parts (from recordings) and the viewer's permission to share
-(from the consent rules in video), composed here so neither of those modules needs the other's page."""
+(from recording_consent), composed here so neither of those modules needs the other's page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ...models import LiveSession, RecordingShareLink, User
-from . import calls, recordings
+from . import recording_consent, recordings
 
 
 @dataclass(frozen=True)
@@ -32,5 +32,5 @@ def for_viewer(viewer: User, session_id: int) -> RecordingPage:
         parts=parts,
         is_player=is_player,
         share_link=recordings.active_share_link(viewer, session_id) if ready and is_player else None,
-        sharing_offer=calls.sharing_offer(session, viewer.id) if parts else None,
+        sharing_offer=recording_consent.sharing_offer(session, viewer.id) if parts else None,
     )

@@ -1,4 +1,4 @@
-"""Session recordings: syncing them from the provider, and every way of looking at one.
+"""Session recordings: every way of looking at one (syncing them from the provider is recording_sync.py).
 
 Recordings stay in the provider's storage (or the bucket configured there), never public. The
 app keeps a row per recording (provider id, status, duration, storage key) and the transcript
@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...integrations import video as video_provider
@@ -31,29 +30,17 @@ from ...models import (
     RecordingAccess,
     RecordingShareLink,
     SessionRecording,
-    SessionStatus,
     User,
-    WebhookEvent,
     utcnow,
 )
-from ...tasks.queue import after_commit
 from ..access import require_admin, session_for_participant, session_for_viewer
 from ..accounts import signing
-from ..errors import NotAllowed, NotFound, ProviderUnavailable, ServiceError, WrongState
-from ..notifications import outbox
+from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 
 log = logging.getLogger(__name__)
 
 FILE_PURPOSE = "recording-file"
 READY, IN_PROGRESS, FAILED, DELETED = "ready", "in_progress", "failed", "deleted"
-SYNC_DAYS = 3  # how far back the periodic sync looks for recordings still settling
-
-
-class InvalidWebhook(ServiceError):
-    """Unsigned, badly signed, stale or malformed: answered 400 and nothing changes."""
-
-    status = 400
-    code = "invalid_webhook"
 
 
 @dataclass(frozen=True)
@@ -78,247 +65,6 @@ def configured_provider() -> video_provider.VideoProvider:
     except video_provider.VideoNotConfigured as exc:
         log.error("video is not configured: %s", exc)
         raise ProviderUnavailable(NOT_CONFIGURED_MESSAGE, code="video_not_configured") from exc
-
-
-def _session_by_room(room_name: str | None) -> LiveSession | None:
-    if not room_name:
-        return None
-    return db.session.scalar(select(LiveSession).where(LiveSession.room_name == room_name))
-
-
-# --- The webhook ---------------------------------------------------------------------------
-
-
-RECORDING_EVENTS = ("recording_started", "recording_ready", "recording_error")
-
-
-def handle_webhook(headers, raw_body: bytes) -> str:
-    """Verify one provider event and act on it once. Returns processed, ignored, duplicate or check.
-
-    A signed event is a hint, not a fact: the recording it names is read from the provider (no
-    transaction open meanwhile) and only what the provider says is stored: the recording, its
-    room (hence its session), status, duration and storage key, as the Stripe handler re-reads a
-    Checkout Session. An event about a recording the provider does not know is recorded and
-    answered 200 ("ignored"), changing nothing: the provider gives up on an endpoint that keeps
-    failing (Daily stops sending after three failed deliveries), and a retry would not help.
-    When the provider cannot be asked, the event is not recorded and answered 503, so its retry
-    is applied later (the periodic sync catches up meanwhile).
-    """
-    provider = configured_provider()
-    try:
-        event = provider.parse_webhook(headers, raw_body)
-    except video_provider.InvalidWebhook as exc:
-        raise InvalidWebhook(str(exc)) from exc
-    if event is None:
-        return "check"
-    if _seen(provider.name, event.id):
-        return "duplicate"
-    found = _recording_at_provider(provider, event) if event.kind in RECORDING_EVENTS else None
-    try:
-        with db.session.begin_nested():
-            record = WebhookEvent(provider=provider.name, event_id=event.id[:255], event_type=event.type[:64])
-            db.session.add(record)
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate"
-
-    result = "processed"
-    # A meeting ending (everyone left) changes nothing: people come back until the session's end.
-    if event.kind in RECORDING_EVENTS:
-        session = _session_by_room(found.room_name) if found else None
-        if session is None:
-            result = "ignored"
-        else:
-            _apply(session, found.id, found.status, found.duration_seconds, found.storage_key)
-    elif event.kind == "transcript_ready":
-        # Nothing of the event is stored: the sync reads the transcripts from the provider.
-        # Daily names the room in some transcript events and not in others; sync what may need it.
-        session = _session_by_room(event.room_name)
-        if session is not None:
-            after_commit("kendama.jobs.sync_session_recordings", session.id)
-        else:
-            after_commit("kendama.jobs.sync_video_recordings")
-    record.processed_at = utcnow()
-    db.session.commit()
-    return result
-
-
-def _seen(provider_name: str, event_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(WebhookEvent.id).where(
-                WebhookEvent.provider == provider_name, WebhookEvent.event_id == event_id[:255]
-            )
-        )
-        is not None
-    )
-
-
-def _recording_at_provider(
-    provider: video_provider.VideoProvider, event: video_provider.VideoEvent
-) -> video_provider.ProviderRecording | None:
-    """The recording an event names, as the provider has it now; None when it knows no such recording."""
-    if not event.recording_id:
-        return None
-    db.session.commit()  # no transaction (nor SQLite's write lock) is held while the provider answers
-    try:
-        found = provider.get_recording(event.recording_id)
-    except video_provider.ProviderNotFound:
-        log.warning("event %s names recording %r, which the provider does not know", event.id, event.recording_id)
-        return None
-    except video_provider.VideoProviderError as exc:
-        log.warning("could not read recording %r for event %s: %s", event.recording_id, event.id, exc)
-        raise ProviderUnavailable(
-            "The video provider could not be asked about this recording; send the event again later."
-        ) from exc
-    if event.room_name != found.room_name:
-        log.warning(
-            "event %s says recording %s is in room %r; the provider says %r, which is believed",
-            event.id,
-            found.id,
-            event.room_name,
-            found.room_name,
-        )
-    return found
-
-
-def _apply(
-    session: LiveSession,
-    provider_id: str,
-    status: str,
-    duration: int | None = None,
-    storage_key: str | None = None,
-    meeting_id: str | None = None,
-) -> SessionRecording:
-    """Create or update the row for a provider recording (never moving it backwards).
-
-    A new row starts in progress, so a recording first seen ready (its earlier events lost, or
-    read after the call ended) is announced, or discarded without both consents, like any other.
-    """
-    recording = _locked_recording(provider_id)
-    if recording is None:
-        try:
-            with db.session.begin_nested():
-                recording = SessionRecording(
-                    session_id=session.id,
-                    provider=configured_provider().name,
-                    provider_recording_id=provider_id,
-                    status=IN_PROGRESS,
-                )
-                db.session.add(recording)
-        except IntegrityError:  # the sync job and a webhook raced; the other one created it
-            recording = _locked_recording(provider_id)
-    if recording.status in (DELETED, FAILED) or (recording.status == READY and status == IN_PROGRESS):
-        return recording
-    newly_ready = status == READY and recording.status != READY
-    recording.status = status
-    if duration is not None:
-        recording.duration_seconds = duration
-    if storage_key:
-        recording.storage_key = storage_key
-    if newly_ready:
-        recording.ready_at = utcnow()
-        if not session.recording_allowed:
-            _discard(recording)
-        else:
-            outbox.on_recording_ready(session)
-            after_commit("kendama.jobs.sync_session_recordings", session.id)  # its captions
-    return recording
-
-
-def _locked_recording(provider_id: str) -> SessionRecording | None:
-    return db.session.scalar(
-        select(SessionRecording).where(SessionRecording.provider_recording_id == provider_id).with_for_update()
-    )
-
-
-def _discard(recording: SessionRecording) -> None:
-    """A recording without both consents is not kept: deleted at the provider after the commit."""
-    log.warning("recording %s arrived without both consents; deleting it", recording.provider_recording_id)
-    recording.status = DELETED
-    after_commit("kendama.jobs.delete_provider_recording", recording.provider_recording_id)
-
-
-def delete_at_provider(provider_recording_id: str) -> None:
-    """Job: delete a discarded recording from the provider's storage."""
-    configured_provider().delete_recording(provider_recording_id)
-
-
-# --- The sync ------------------------------------------------------------------------------
-
-
-def sync_session(session_id: int) -> None:
-    """Bring the session's recordings and captions up to date from the provider."""
-    session = db.session.get(LiveSession, session_id)
-    if session is None or not session.room_name:
-        return
-    room_name = session.room_name
-    db.session.commit()
-    provider = configured_provider()
-    found = provider.list_recordings(room_name)
-    session = db.session.get(LiveSession, session_id)
-    for item in found:
-        _apply(session, item.id, item.status, item.duration_seconds, item.storage_key)
-    db.session.commit()
-    _sync_captions(session_id, room_name, {item.id: item.meeting_id for item in found})
-
-
-def _sync_captions(session_id: int, room_name: str, meetings_by_recording: dict[str, str | None]) -> None:
-    waiting = db.session.scalars(
-        select(SessionRecording).where(
-            SessionRecording.session_id == session_id,
-            SessionRecording.status == READY,
-            SessionRecording.captions_vtt.is_(None),
-        )
-    ).all()
-    if not waiting:
-        return
-    db.session.commit()
-    provider = configured_provider()
-    transcripts = [t for t in provider.list_transcripts(room_name) if t.status == READY]
-    for recording in waiting:
-        meeting = meetings_by_recording.get(recording.provider_recording_id)
-        matches = [t for t in transcripts if meeting and t.meeting_id == meeting]
-        if not matches and len(transcripts) == 1 and len(waiting) == 1:
-            matches = transcripts  # one call, one transcript: they belong together
-        if not matches:
-            continue
-        text = provider.transcript_text(matches[0].id)
-        db.session.execute(
-            update(SessionRecording)
-            .where(SessionRecording.id == recording.id, SessionRecording.captions_vtt.is_(None))
-            .values(captions_vtt=text, provider_transcript_id=matches[0].id)
-        )
-        db.session.commit()
-
-
-def sessions_to_sync(*, now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Recent sessions that were recorded and may still have recordings or captions to fetch."""
-    now = now or utcnow()
-    settled = select(SessionRecording.session_id).where(
-        SessionRecording.status == READY, SessionRecording.captions_vtt.is_not(None)
-    )
-    # A later part (people came back) may still be on its way when an earlier one has settled.
-    unsettled = select(SessionRecording.session_id).where(
-        (SessionRecording.status == IN_PROGRESS)
-        | ((SessionRecording.status == READY) & SessionRecording.captions_vtt.is_(None))
-    )
-    ids = db.session.scalars(
-        select(LiveSession.id)
-        .where(
-            LiveSession.room_name.is_not(None),
-            LiveSession.fan_recording_consent.is_(True),
-            LiveSession.player_recording_consent.is_(True),
-            LiveSession.started_at.is_not(None),
-            LiveSession.ends_at >= now - timedelta(days=SYNC_DAYS),
-            LiveSession.status.in_((SessionStatus.IN_PROGRESS.value, SessionStatus.COMPLETED.value)),
-            LiveSession.id.not_in(settled) | LiveSession.id.in_(unsettled),
-        )
-        .order_by(LiveSession.ends_at)
-        .limit(limit)
-    ).all()
-    db.session.commit()
-    return list(ids)
 
 
 # --- Looking at a recording ------------------------------------------------------------------
