@@ -37,10 +37,9 @@ from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailabl
 from ..notifications import outbox
 from ..payments import checkout, refunds
 from ..payments.money import split_price
-from . import policy, rollout, slots
+from . import holds, policy, rollout, slots
 from .eligibility import check_booker, check_takes_payments
 from .offers import not_offered
-from .policy import SYSTEM
 
 MAX_NOTES = 2000
 CANCELLABLE = (SessionStatus.PENDING_PAYMENT.value, SessionStatus.CONFIRMED.value)
@@ -314,12 +313,9 @@ def expire_holds(*, now: datetime | None = None, player_id: int | None = None, c
     # SKIP LOCKED: a hold being paid or cancelled right now is left to that transaction.
     expired = db.session.scalars(query.with_for_update(skip_locked=True)).all()
     for session in expired:
-        session.mark_cancelled(now, SYSTEM, "The payment was not completed in time, so the slot was released.")
+        holds.release_hold(session, holds.RAN_OUT, now)
         after_commit("kendama.jobs.expire_checkouts", session.id)
-    outbox.queue_all(
-        outbox.Message(held.fan_id, "hold_expired", session_id=held.id, dedupe_key=f"hold_expired:{held.id}")
-        for held in expired
-    )
+    outbox.queue_all(holds.ran_out_notice(held) for held in expired)
     if commit:
         db.session.commit()
     else:

@@ -23,6 +23,7 @@ from ...extensions import db
 from ...integrations.stripe import gateway
 from ...models import LiveSession, Payment, Refund, SessionStatus, User, utcnow
 from ..access import session_for_participant, session_for_viewer
+from ..booking import holds
 from ..booking.policy import SYSTEM
 from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from ..notifications import outbox
@@ -230,7 +231,7 @@ def record_paid(checkout: dict) -> Payment | None:
         _refund_in_full(session, payment, "duplicate", "payment_refunded_duplicate")
     elif session.status == SessionStatus.PENDING_PAYMENT.value and session.starts_at <= utcnow():
         # The session began before the sweep released its hold: too late to have it for this payment.
-        _release_hold(session, "The payment arrived after the start, so the slot was released.")
+        holds.release_hold(session, holds.PAID_TOO_LATE, utcnow())
         _refund_in_full(session, payment, "session_unavailable", "payment_refunded_unavailable")
     elif session.status == SessionStatus.PENDING_PAYMENT.value:
         _confirm(session)
@@ -338,13 +339,8 @@ def settle_ended(checkout_id: str, status: str) -> None:
     )
     if still_open is not None:
         return
-    _release_hold(session, "The payment was not completed in time, so the slot was released.")
-    outbox.queue(session.fan_id, "hold_expired", session_id=session.id, dedupe_key=f"hold_expired:{session.id}")
-
-
-def _release_hold(session: LiveSession, reason: str) -> None:
-    """Cancel an unpaid hold (by the system), releasing its slot."""
-    session.mark_cancelled(utcnow(), SYSTEM, reason)
+    holds.release_hold(session, holds.RAN_OUT, utcnow())
+    outbox.queue_all([holds.ran_out_notice(session)])
 
 
 # --- The safety net -------------------------------------------------------------------------
