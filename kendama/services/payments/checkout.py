@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ...dialects import is_overlap_violation
 from ...extensions import db
 from ...integrations.stripe import gateway
-from ...models import LiveSession, Payment, Refund, SessionStatus, User, utcnow
+from ...models import LiveSession, Payment, PaymentStatus, Refund, RefundStatus, SessionStatus, User, utcnow
 from ..access import session_for_participant, session_for_viewer
 from ..booking import holds
 from ..booking.policy import SYSTEM
@@ -111,7 +111,7 @@ def _reusable_payment(session: LiveSession, now: datetime) -> Payment | None:
     """The latest open Checkout of this session that can still be paid or (re)sent to Stripe."""
     payment = db.session.scalar(
         select(Payment)
-        .where(Payment.session_id == session.id, Payment.status == "open")
+        .where(Payment.session_id == session.id, Payment.status == PaymentStatus.OPEN)
         .order_by(Payment.id.desc())
         .limit(1)
     )
@@ -121,7 +121,7 @@ def _reusable_payment(session: LiveSession, now: datetime) -> Payment | None:
         return payment if payment.expires_at > now else None
     if payment.expires_at < now + CHECKOUT_MIN_LIFETIME:
         # Never reached Stripe, and too late to send as it was: start over with a new key.
-        payment.status = "failed"
+        payment.status = PaymentStatus.FAILED
         return None
     return payment
 
@@ -146,7 +146,7 @@ def _new_payment(session: LiveSession, now: datetime) -> Payment:
         currency=session.currency,
         application_fee_amount=session.platform_fee_amount,
         destination_account_id=destination,
-        status="open",
+        status=PaymentStatus.OPEN,
         # Saved before the call, so a retry sends this very key; random, because ids are not unique
         # over time: an SQLite database made afresh beside a sandbox (or Stripe) that remembers
         # the old keys for a day would have them replayed for other bookings.
@@ -167,7 +167,9 @@ def close_checkouts(session_id: int) -> int:
     open_ids = list(
         db.session.scalars(
             select(Payment.checkout_session_id).where(
-                Payment.session_id == session_id, Payment.status == "open", Payment.checkout_session_id.is_not(None)
+                Payment.session_id == session_id,
+                Payment.status == PaymentStatus.OPEN,
+                Payment.checkout_session_id.is_not(None),
             )
         )
     )
@@ -181,7 +183,7 @@ def close_checkouts(session_id: int) -> int:
             log.info("could not expire checkout %s: %s", checkout_id, exc.message)
             continue
         closed += 1
-        settle_ended(checkout_id, "expired")
+        settle_ended(checkout_id, PaymentStatus.EXPIRED)
     db.session.commit()
     return closed
 
@@ -194,7 +196,7 @@ def apply_checkout(checkout: dict) -> None:
     if checkout["status"] == "complete" and checkout["payment_status"] == "paid":
         record_paid(checkout)
     elif checkout["status"] == "expired":
-        settle_ended(checkout["id"], "expired")
+        settle_ended(checkout["id"], PaymentStatus.EXPIRED)
 
 
 # --- A paid Checkout ------------------------------------------------------------------------
@@ -217,15 +219,17 @@ def record_paid(checkout: dict) -> Payment | None:
         log.warning("paid checkout %s names no session of ours", checkout["id"])
         return None
     payment = _payment_for_checkout(checkout, session)
-    if payment.status == "paid":
+    if payment.status == PaymentStatus.PAID:
         return payment  # already recorded
-    payment.status = "paid"
+    payment.status = PaymentStatus.PAID
     payment.payment_intent_id = checkout["payment_intent"]
     payment.paid_at = utcnow()
     db.session.flush()
 
     already_paid = db.session.scalar(
-        select(Payment.id).where(Payment.session_id == session.id, Payment.status == "paid", Payment.id != payment.id)
+        select(Payment.id).where(
+            Payment.session_id == session.id, Payment.status == PaymentStatus.PAID, Payment.id != payment.id
+        )
     )
     if already_paid is not None:
         _refund_in_full(session, payment, "duplicate", "payment_refunded_duplicate")
@@ -255,7 +259,7 @@ def _payment_for_checkout(checkout: dict, session: LiveSession) -> Payment:
             amount=checkout["amount_total"],
             currency=checkout["currency"],
             application_fee_amount=session.platform_fee_amount,
-            status="open",
+            status=PaymentStatus.OPEN,
             idempotency_key=f"adopted-{checkout['id']}",
             expires_at=datetime.fromtimestamp(checkout["expires_at"], UTC),
         )
@@ -316,7 +320,7 @@ def _refund_in_full(session: LiveSession, payment: Payment, reason: str, kind: s
 # --- A Checkout that ended unpaid -----------------------------------------------------------
 
 
-def settle_ended(checkout_id: str, status: str) -> None:
+def settle_ended(checkout_id: str, status: PaymentStatus) -> None:
     """An unpaid Checkout expired or failed: release the hold unless another Checkout is live."""
     session_id = db.session.scalar(select(Payment.session_id).where(Payment.checkout_session_id == checkout_id))
     if session_id is None:
@@ -324,7 +328,7 @@ def settle_ended(checkout_id: str, status: str) -> None:
     # The session first, then the payment: the same order as record_paid, so the two never deadlock.
     session = db.session.scalar(select(LiveSession).where(LiveSession.id == session_id).with_for_update())
     payment = db.session.scalar(select(Payment).where(Payment.checkout_session_id == checkout_id).with_for_update())
-    if payment.status == "paid":
+    if payment.status == PaymentStatus.PAID:
         return
     payment.status = status
     if session.status != SessionStatus.PENDING_PAYMENT.value:
@@ -332,7 +336,7 @@ def settle_ended(checkout_id: str, status: str) -> None:
     still_open = db.session.scalar(
         select(Payment.id).where(
             Payment.session_id == session.id,
-            Payment.status == "open",
+            Payment.status == PaymentStatus.OPEN,
             Payment.id != payment.id,
             Payment.expires_at > utcnow(),
         )
@@ -359,7 +363,7 @@ def reconcile_open_checkouts(now: datetime | None = None) -> int:
         db.session.scalars(
             select(Payment.checkout_session_id)
             .where(
-                Payment.status == "open",
+                Payment.status == PaymentStatus.OPEN,
                 Payment.checkout_session_id.is_not(None),
                 Payment.expires_at < now - RECONCILE_AFTER,
             )
@@ -395,7 +399,7 @@ ACTIVE_AFTER_PAYMENT = (
 
 
 @dataclass(frozen=True)
-class PaymentStatus:
+class PaymentSide:
     session: LiveSession
     state: str  # waiting | paid | released | refunded | cancelled
     open_payment: Payment | None
@@ -409,11 +413,11 @@ class PaymentStatus:
         tries again, so the page does not poll (nor announce the same message every two seconds).
         """
         return (self.state == "waiting" and self.open_payment is not None) or any(
-            r.status == "pending" for r in self.refunds
+            r.status == RefundStatus.PENDING for r in self.refunds
         )
 
 
-def payment_status(viewer: User, session_id: int) -> PaymentStatus:
+def payment_status(viewer: User, session_id: int) -> PaymentSide:
     """The payment side of a session as its fan, its player or an admin may see it."""
     session = session_for_viewer(viewer, session_id)
     paid = refunds.paid_payment(session)
@@ -428,7 +432,7 @@ def payment_status(viewer: User, session_id: int) -> PaymentStatus:
         state = "released"
     else:
         state = "cancelled"
-    return PaymentStatus(session, state, open_payment(session), given_back)
+    return PaymentSide(session, state, open_payment(session), given_back)
 
 
 def payments_of(session: LiveSession) -> list[Payment]:
@@ -439,6 +443,6 @@ def open_payment(session: LiveSession) -> Payment | None:
     """The Checkout the fan can still pay, if any."""
     now = utcnow()
     for payment in reversed(payments_of(session)):
-        if payment.status == "open" and payment.checkout_url and payment.expires_at > now:
+        if payment.status == PaymentStatus.OPEN and payment.checkout_url and payment.expires_at > now:
             return payment
     return None

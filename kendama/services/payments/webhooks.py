@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from ...extensions import db
 from ...integrations.stripe import gateway
-from ...models import utcnow
+from ...models import PaymentStatus, utcnow
 from ..errors import ProviderUnavailable, ServiceError
 from ..webhook_events import already_recorded, record_event_once
 from . import checkout, payouts, refunds
@@ -92,7 +92,7 @@ def _reread_checkout(event: dict) -> dict:
 def _apply_payment_failed(found: dict) -> None:
     """A delayed payment method (a bank debit) failed after the Checkout was completed."""
     if found["status"] == "complete" and found["payment_status"] == "unpaid":
-        checkout.settle_ended(found["id"], "failed")
+        checkout.settle_ended(found["id"], PaymentStatus.FAILED)
 
 
 HANDLERS: dict[str, Handler] = {
