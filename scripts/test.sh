@@ -8,5 +8,7 @@ bash scripts/services.sh
 # House style first: lint and formatting (fast, and a failure says exactly what to change).
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# No import cycle (deferred imports included) and no module of 500 lines or more.
+.venv/bin/python scripts/import_cycles.py
 # Two workers by default (this is sized for 2 cores); TEST_WORKERS=0 runs in one process.
 exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
