@@ -14,7 +14,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import User
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 from .test_authorization_matrix import MATRIX, ROLES, Visitor, build_world
 
 pytestmark = pytest.mark.both_databases
