@@ -1,7 +1,9 @@
 """Test fixtures: a database per run and backend, each test in a rolled-back transaction.
 
-Every test runs on PostgreSQL; a module marked `both_databases` runs on the embedded default's
-SQLite too (tests/support/backends.py). `backend` names the database of the running test.
+Every test of the service, integration, security, e2e and browser tiers runs on PostgreSQL; a
+module marked `both_databases` runs on the embedded default's SQLite too
+(tests/support/backends.py). `backend` names the database of the running test. The unit tier opens
+no database: tests/unit/conftest.py replaces `_transaction` and refuses the app and database fixtures.
 """
 
 from __future__ import annotations
