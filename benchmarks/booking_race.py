@@ -43,7 +43,7 @@ from kendama.services.accounts import api_tokens  # noqa: E402
 from kendama.services.booking import rollout
 from kendama.services.timezones import iso_utc  # noqa: E402
 from kendama.tasks.queue import redis_connection  # noqa: E402
-from tests import postgres  # noqa: E402
+from tests.support import postgres  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -35,7 +35,7 @@ from kendama.models import (  # noqa: E402
     WeeklyWindow,
     utcnow,
 )
-from tests import postgres  # noqa: E402
+from tests.support import postgres  # noqa: E402
 
 ZONES = ("Europe/Prague", "America/New_York", "Asia/Tokyo", "Europe/Lisbon")
 CASES = (

@@ -24,8 +24,8 @@ from kendama.extensions import db  # noqa: E402
 from kendama.models import Notification, utcnow  # noqa: E402
 from kendama.services.notifications import delivery, sweep  # noqa: E402
 from kendama.tasks.queue import enqueue  # noqa: E402
-from tests import postgres  # noqa: E402
-from tests.factories import LiveSessionFactory  # noqa: E402
+from tests.support import postgres  # noqa: E402
+from tests.support.factories import LiveSessionFactory  # noqa: E402
 
 
 def add_rows(count: int, session, *, due_in: timedelta = timedelta(0)) -> list[int]:

@@ -35,7 +35,7 @@ from kendama.integrations.stripe.sandbox import config as sandbox_config
 from kendama.models import LiveSession, Notification, WebhookEvent, utcnow
 from kendama.services.payments import checkout
 from kendama.services.payments.money import split_price
-from tests.factories import FanFactory, PlayerFactory
+from tests.support.factories import FanFactory, PlayerFactory
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -34,7 +34,7 @@ from kendama.models import (  # noqa: E402
     utcnow,
 )
 from kendama.services.booking import slots  # noqa: E402
-from tests import postgres  # noqa: E402
+from tests.support import postgres  # noqa: E402
 
 DAYS = 62
 PLAYERS = 20

@@ -49,22 +49,22 @@ class Target:
         return any(fnmatch(mutant, pattern) for pattern in self.patterns())
 
 
-# Pure unit tests where they cover the module; the integration tests named are the ones that reach
-# its rules.
+# Unit and service tests where they cover the module; the integration tests named are the ones that
+# reach its rules.
 MODULES: dict[str, Target] = {
     "money": Target(
-        "kendama/services/payments/money.py", ("tests/unit/test_money.py", "tests/unit/test_refund_rounding.py")
+        "kendama/services/payments/money.py", ("tests/service/test_money.py", "tests/unit/test_refund_rounding.py")
     ),
     "policy": Target(
-        "kendama/services/booking/policy.py", ("tests/unit/test_policy.py", "tests/unit/test_refund_rounding.py")
+        "kendama/services/booking/policy.py", ("tests/service/test_policy.py", "tests/unit/test_refund_rounding.py")
     ),
     "slots": Target(
         "kendama/services/booking/slots.py",
         (
-            "tests/unit/test_slots.py",
+            "tests/service/test_slots.py",
             "tests/unit/test_slot_properties.py",
-            "tests/unit/test_availability.py",
-            "tests/unit/test_booking.py",
+            "tests/service/test_availability.py",
+            "tests/service/test_booking.py",
         ),
         # the pure computation: windows, DST edges, the grid, conflicts, freshness, grouping
         (
@@ -81,25 +81,25 @@ MODULES: dict[str, Target] = {
     ),
     "join_tokens": Target(
         "kendama/services/video/join_tokens.py",
-        ("tests/unit/test_join_tokens.py", "tests/unit/test_join_token_store.py"),
+        ("tests/service/test_join_tokens.py", "tests/service/test_join_token_store.py"),
     ),
     "join_window": Target(
         "kendama/services/video/calls.py",
-        ("tests/unit/test_join_window.py", "tests/unit/test_video.py", "tests/unit/test_join_tokens.py"),
+        ("tests/service/test_join_window.py", "tests/service/test_video.py", "tests/service/test_join_tokens.py"),
         # when the room opens and who may enter it, with which token
         ("x_opens_at", "x_window_open", "x_room_name_for", "x__check_joinable", "x_join", "x__token_request"),
     ),
     "rollout": Target(
         "kendama/services/booking/rollout.py",
         (
-            "tests/unit/test_rollout.py",
+            "tests/service/test_rollout.py",
             "tests/integration/test_rollout_feedback.py",
         ),
     ),
-    "earnings": Target("kendama/services/payments/earnings.py", ("tests/unit/test_earnings.py",)),
+    "earnings": Target("kendama/services/payments/earnings.py", ("tests/service/test_earnings.py",)),
     "refunds": Target(
         "kendama/services/payments/refunds.py",
-        ("tests/unit/test_refunds.py", "tests/unit/test_refund_rounding.py"),
+        ("tests/service/test_refunds.py", "tests/unit/test_refund_rounding.py"),
         # the promise, Stripe's answers, retries and the sweep (the webhook re-reads call Stripe)
         (
             "x_paid_payment",
@@ -122,7 +122,7 @@ MODULES: dict[str, Target] = {
     ),
     "payouts": Target(
         "kendama/services/payments/payouts.py",
-        ("tests/unit/test_payouts.py",),
+        ("tests/service/test_payouts.py",),
         # what an account means and what follows from it; onboarding and links with Stripe recorded
         (
             "x__player_profile",
@@ -140,7 +140,7 @@ MODULES: dict[str, Target] = {
     ),
     "recordings": Target(
         "kendama/services/video/recordings.py",
-        ("tests/unit/test_recording_access.py",),
+        ("tests/service/test_recording_access.py",),
         # who sees a recording through which link, and share links (syncing from the provider aside)
         (
             "xǁRecordingPartǁlabel",
@@ -168,7 +168,7 @@ MODULES: dict[str, Target] = {
     ),
     "booking": Target(
         "kendama/services/booking/lifecycle.py",
-        ("tests/unit/test_booking.py", "tests/unit/test_booking_lifecycle.py"),
+        ("tests/service/test_booking.py", "tests/service/test_booking_lifecycle.py"),
         # the lifecycle: create, the hold and its release, reschedule, cancel, what the viewer may do
         (
             "x_create_session",
@@ -186,7 +186,7 @@ MODULES: dict[str, Target] = {
     ),
     "completion": Target(
         "kendama/services/video/calls.py",
-        ("tests/unit/test_session_completion.py", "tests/unit/test_video.py"),
+        ("tests/service/test_session_completion.py", "tests/service/test_video.py"),
         # how a session ends: completed at its end, ended by the player, or a no-show
         (
             "x_finish_ended_sessions",

@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements-test.txt
-bash scripts/services.sh  # the tests' fixtures open a PostgreSQL database, the unit tests' too
+bash scripts/services.sh  # the service and integration tests open a PostgreSQL database
 exec nice -n "${MUTATION_NICE:-15}" .venv/bin/python scripts/mutation.py "$@"

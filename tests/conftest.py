@@ -1,7 +1,9 @@
 """Test fixtures: a database per run and backend, each test in a rolled-back transaction.
 
-Every test runs on PostgreSQL; a module marked `both_databases` runs on the embedded default's
-SQLite too (tests/backends.py). `backend` names the database of the running test.
+Every test of the service, integration, security, e2e and browser tiers runs on PostgreSQL; a
+module marked `both_databases` runs on the embedded default's SQLite too
+(tests/support/backends.py). `backend` names the database of the running test. The unit tier opens
+no database: tests/unit/conftest.py replaces `_transaction` and refuses the app and database fixtures.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from kendama.extensions import db, limiter
 from kendama.integrations.stripe.sandbox import store as stripe_store
 from kendama.integrations.video.sandbox import store as video_store
 
-from . import postgres
-from .backends import BACKENDS, isolate_g, per_backend, scratch_app
-from .factories import PASSWORD
-from .video_support import sandbox_server
+from .support import postgres
+from .support.backends import BACKENDS, isolate_g, per_backend, scratch_app
+from .support.factories import PASSWORD
+from .support.video_support import sandbox_server
 
 
 class _TestSession(FlaskSession):
@@ -206,7 +208,7 @@ def sandbox(database_url, tmp_path_factory):
 
 @pytest.fixture
 def private_calendar_hosts(app, monkeypatch):
-    """Let the calendar import fetch from tests/calendar_server.py on 127.0.0.1 (off in every environment)."""
+    """Let the calendar import fetch from tests/support/calendar_server.py on 127.0.0.1 (off in every environment)."""
     monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", True)
 
 

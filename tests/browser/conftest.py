@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from kendama.services import demo_data
 
-from ..live_server import serve
+from ..support.live_server import serve
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 CHROMIUM = "/usr/bin/chromium"

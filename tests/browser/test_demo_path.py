@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from kendama.services.demo_data import DEMO_PASSWORD
 
-from ..dev_server import run_dev_sh
+from ..support.dev_server import run_dev_sh
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 

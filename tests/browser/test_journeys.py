@@ -25,7 +25,7 @@ from kendama.services.demo_data import DEMO_PASSWORD
 from kendama.services.payments import checkout
 from kendama.services.timezones import in_zone, parse_aware
 
-from ..payments_helpers import held_session, pay
+from ..support.payments_helpers import held_session, pay
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 

@@ -14,8 +14,8 @@ from kendama.models import User
 from kendama.services import demo_data
 from kendama.services.payments import checkout, payouts
 
-from ..live_server import serve
-from ..payments_helpers import held_session
+from ..support.live_server import serve
+from ..support.payments_helpers import held_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 

@@ -14,8 +14,8 @@ from kendama.extensions import db
 from kendama.models import LiveSession
 from kendama.services.demo_data import DEMO_FAN_EMAIL, DEMO_PASSWORD
 
-from ..factories import PASSWORD
-from ..video_support import session_at
+from ..support.factories import PASSWORD
+from ..support.video_support import session_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 

@@ -3,7 +3,7 @@ TRUSTED_PROXY_COUNT=1: each client has its own sign-in limit, plain http goes to
 carry HSTS and Secure cookies, and X-Forwarded-* from anyone but nginx is not believed.
 
 Clients come from different loopback addresses (127.0.0.2, 127.0.0.3, ...), so nginx sees each
-as itself; gunicorn sees nginx as 127.0.0.1. The stack is tests/nginx_stack.py.
+as itself; gunicorn sees nginx as 127.0.0.1. The stack is tests/support/nginx_stack.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from ..nginx_stack import client_from, nginx_in_front_of_gunicorn
-from ..payments_helpers import csrf_from
+from ..support.nginx_stack import client_from, nginx_in_front_of_gunicorn
+from ..support.payments_helpers import csrf_from
 
 pytestmark = pytest.mark.committed  # the stack has a database of its own
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from ..dev_server import run_dev_sh
-from ..payments_helpers import csrf_from
+from ..support.dev_server import run_dev_sh
+from ..support.payments_helpers import csrf_from
 
 STALE_SANDBOX_STATE = ("stripe_sandbox.sqlite3", "video_sandbox.sqlite3")
 

@@ -5,7 +5,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import ApiToken, Profile, User
 
-from ..factories import FanFactory, PlayerFactory
+from ..support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -5,7 +5,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import Profile
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

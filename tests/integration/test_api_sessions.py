@@ -12,8 +12,8 @@ from kendama.models import LiveSession
 from kendama.services.booking import lifecycle, rollout
 from kendama.services.timezones import iso_utc, parse_aware
 
-from ..booking_helpers import mark_paid, weekday_at
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

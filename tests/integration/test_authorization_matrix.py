@@ -33,8 +33,8 @@ from kendama.extensions import db
 from kendama.models import Refund, SessionFeedback, SessionRecording, User, utcnow
 from kendama.services.accounts import api_tokens, sign_ins
 
-from ..booking_helpers import mark_paid, weekday_at
-from ..factories import PASSWORD, AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import PASSWORD, AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

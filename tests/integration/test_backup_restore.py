@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, func, select
 
 from kendama.models import LiveSession, User
 
-from .. import postgres
-from ..factories import LiveSessionFactory
+from ..support import postgres
+from ..support.factories import LiveSessionFactory
 
 pytestmark = pytest.mark.skipif(shutil.which("pg_dump") is None, reason="PostgreSQL client tools missing")
 

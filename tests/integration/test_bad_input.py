@@ -14,9 +14,9 @@ from kendama.models import DateOverride, LiveSession
 from kendama.services import timezones
 from kendama.services.errors import InvalidInput
 
-from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -17,8 +17,8 @@ from kendama.models import LiveSession, Payment, User
 from kendama.services.accounts import api_tokens
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

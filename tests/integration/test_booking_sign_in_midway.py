@@ -19,9 +19,9 @@ from kendama.models import LiveSession, utcnow
 from kendama.services.booking import lifecycle
 from kendama.services.timezones import iso_utc
 
-from ..account_helpers import confirm, confirmation_path, register_on_page
-from ..booking_helpers import weekday_at
-from ..factories import PASSWORD, FanFactory, PlayerFactory
+from ..support.account_helpers import confirm, confirmation_path, register_on_page
+from ..support.booking_helpers import weekday_at
+from ..support.factories import PASSWORD, FanFactory, PlayerFactory
 from .test_html_booking import day_query, form_token, slot_values
 
 pytestmark = pytest.mark.both_databases

@@ -11,7 +11,7 @@ from kendama.extensions import db
 from kendama.models import utcnow
 
 from ..conftest import csrf_token_from
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -16,9 +16,9 @@ from kendama.services.errors import InvalidInput, NotAllowed
 from kendama.tasks.periodic import PERIODIC_JOBS
 from kendama.tasks.queue import dispatch_committed
 
-from .. import calendar_server
-from ..calendar_server import Route
-from ..factories import FanFactory, PlayerFactory
+from ..support import calendar_server
+from ..support.calendar_server import Route
+from ..support.factories import FanFactory, PlayerFactory
 
 # The calendars are served from 127.0.0.1, which the import refuses unless told otherwise.
 pytestmark = pytest.mark.usefixtures("private_calendar_hosts")

@@ -11,8 +11,8 @@ from kendama.extensions import db
 from kendama.models import Refund, utcnow
 from kendama.services.booking import policy
 
-from ..booking_helpers import mark_paid
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ..factories import AdminFactory
+from ..support.factories import AdminFactory
 
 # Endpoints that are not browser forms: the API (token auth, or CSRF header checked in
 # api/access.py), provider webhooks (signature-verified) and the outside-service sandboxes.
@@ -38,7 +38,7 @@ def test_every_form_endpoint_requires_csrf(app, client, login):
 
 @pytest.mark.parametrize("path", ["/api/users/me/profile"])
 def test_cookie_authenticated_api_writes_need_the_csrf_header(client, login, path):
-    from ..factories import PlayerFactory
+    from ..support.factories import PlayerFactory
 
     login(PlayerFactory())
     response = client.put(path, json={"bio": "x"})
@@ -47,7 +47,7 @@ def test_cookie_authenticated_api_writes_need_the_csrf_header(client, login, pat
 
 
 def test_a_bogus_bearer_header_does_not_lift_csrf_for_a_cookie_session(client, login):
-    from ..factories import PlayerFactory
+    from ..support.factories import PlayerFactory
 
     login(PlayerFactory())
     response = client.put("/api/users/me/profile", json={"bio": "x"}, headers={"Authorization": "Bearer forged"})

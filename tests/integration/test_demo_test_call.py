@@ -14,8 +14,8 @@ from kendama.services.errors import NotAllowed, NotFound, SlotUnavailable, Wrong
 from kendama.services.video import calls, demo_calls
 
 from ..conftest import csrf_token_from
-from ..factories import FanFactory, PlayerFactory
-from ..video_support import session_at
+from ..support.factories import FanFactory, PlayerFactory
+from ..support.video_support import session_at
 
 pytestmark = pytest.mark.both_databases
 

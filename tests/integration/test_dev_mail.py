@@ -13,8 +13,8 @@ from kendama.services.notifications import outbox as notifications
 from kendama.services.timezones import iso_utc
 from kendama.tasks.queue import dispatch_committed
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -20,8 +20,8 @@ from kendama.services.errors import InvalidInput
 from kendama.start_checks import UnsafeConfiguration
 from kendama.web.loopback import is_loopback
 
-from ..deployed import production_settings
-from ..smtp_server import free_port
+from ..support.deployed import production_settings
+from ..support.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"

@@ -24,7 +24,7 @@ from kendama.dialects import PerDialect, epoch_seconds, insert_skipping_duplicat
 from kendama.extensions import db
 from kendama.models import LiveSession, Notification, User
 
-from ..factories import FanFactory, LiveSessionFactory
+from ..support.factories import FanFactory, LiveSessionFactory
 
 pytestmark = pytest.mark.both_databases
 

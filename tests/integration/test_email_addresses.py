@@ -14,8 +14,8 @@ from kendama.integrations import mail as mail_adapter
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
-from ..smtp_server import SMTPServer
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.smtp_server import SMTPServer
 
 pytestmark = pytest.mark.both_databases
 

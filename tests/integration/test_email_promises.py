@@ -23,9 +23,9 @@ from kendama.services.notifications import links as email_links
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
-from ..booking_helpers import mark_paid, weekday_at
 from ..conftest import recipient
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

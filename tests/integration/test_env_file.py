@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.dev_server import CONFIGURATION
+from tests.support.dev_server import CONFIGURATION
 
 ROOT = Path(__file__).resolve().parents[2]
 

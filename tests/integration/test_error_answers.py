@@ -19,8 +19,8 @@ from sqlalchemy.exc import OperationalError
 from kendama.extensions import db
 from kendama.services.booking import lifecycle
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -37,13 +37,13 @@ from kendama.services.notifications import outbox
 from kendama.services.timezones import iso_utc
 from kendama.services.video import calls
 
-from .. import postgres
-from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
-from ..factories import PASSWORD, FanFactory, PlayerFactory
-from ..redis_server import PrivateRedis
-from ..smtp_server import Collector, SMTPServer
-from ..video_support import session_at
+from ..support import postgres
+from ..support.booking_helpers import weekday_at
+from ..support.factories import PASSWORD, FanFactory, PlayerFactory
+from ..support.redis_server import PrivateRedis
+from ..support.smtp_server import Collector, SMTPServer
+from ..support.video_support import session_at
 
 ROOT = Path(__file__).resolve().parents[2]
 

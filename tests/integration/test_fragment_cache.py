@@ -13,9 +13,9 @@ from kendama.models import utcnow
 from kendama.services.booking import slot_cache
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import weekday_at
 from ..conftest import PASSWORD, csrf_token_from
-from ..factories import FanFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, PlayerFactory
 
 
 @contextmanager

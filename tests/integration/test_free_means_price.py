@@ -19,8 +19,8 @@ from kendama.models import SessionAvailability
 from kendama.services.booking import lifecycle
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, PlayerFactory
 from .test_html_booking import day_query, form_token
 
 pytestmark = pytest.mark.both_databases

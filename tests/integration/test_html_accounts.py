@@ -7,9 +7,9 @@ import pytest
 from kendama.extensions import db
 from kendama.models import Profile, User
 
-from ..account_helpers import sign_up
 from ..conftest import csrf_token_from
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.account_helpers import sign_up
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ..booking_helpers import mark_paid
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -13,9 +13,9 @@ from kendama.models import LiveSession, SessionAvailability
 from kendama.services.booking import lifecycle, rollout
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import mark_paid, weekday_at
 from ..conftest import csrf_token_from
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.models import CalendarBusyTime, Profile, utcnow
 
-from .. import calendar_server
-from ..calendar_server import Route
 from ..conftest import csrf_token_from
-from ..factories import FanFactory, PlayerFactory
+from ..support import calendar_server
+from ..support.calendar_server import Route
+from ..support.factories import FanFactory, PlayerFactory
 
 # The calendars are served from 127.0.0.1, which the import refuses unless told otherwise.
 pytestmark = pytest.mark.usefixtures("private_calendar_hosts")

@@ -13,9 +13,9 @@ from kendama.models import Refund, SessionRecording, utcnow
 from kendama.services import dashboard
 from kendama.services.booking import lifecycle
 
-from ..booking_helpers import mark_paid, weekday_at
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
-from ..video_support import session_at
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.video_support import session_at
 
 pytestmark = pytest.mark.both_databases
 

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from kendama.extensions import db
 from kendama.models import Offering
 
-from ..factories import FanFactory, PlayerFactory
+from ..support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -15,8 +15,8 @@ from kendama.dialects import OVERLAP_GUARD
 from kendama.extensions import db
 from kendama.models import utcnow
 
-from .. import postgres
-from ..factories import LiveSessionFactory
+from ..support import postgres
+from ..support.factories import LiveSessionFactory
 
 
 @pytest.fixture

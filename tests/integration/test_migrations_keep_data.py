@@ -23,9 +23,9 @@ from kendama.extensions import db, migrate
 from kendama.models import Refund, SessionRecording, utcnow
 from kendama.services.notifications import outbox
 
-from .. import postgres
-from ..booking_helpers import mark_paid
-from ..factories import AdminFactory, LiveSessionFactory, PlayerFactory
+from ..support import postgres
+from ..support.booking_helpers import mark_paid
+from ..support.factories import AdminFactory, LiveSessionFactory, PlayerFactory
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from kendama.services.notifications import links as email_links
 from kendama.tasks.queue import dispatch_committed
 
 from ..conftest import csrf_token_from, recipient
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..smtp_server import SMTPServer, free_port
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.smtp_server import SMTPServer, free_port
 
 pytestmark = pytest.mark.both_databases
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from ..factories import PASSWORD
-from ..video_support import session_at
+from ..support.factories import PASSWORD
+from ..support.video_support import session_at
 
 pytestmark = pytest.mark.both_databases
 

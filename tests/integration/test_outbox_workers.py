@@ -29,9 +29,9 @@ from kendama.tasks import periodic
 from kendama.tasks.queue import dispatch_committed
 
 from ..conftest import csrf_token_from
-from ..factories import FanFactory, LiveSessionFactory
-from ..redis_server import PrivateRedis
-from ..smtp_server import SMTPServer
+from ..support.factories import FanFactory, LiveSessionFactory
+from ..support.redis_server import PrivateRedis
+from ..support.smtp_server import SMTPServer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 8

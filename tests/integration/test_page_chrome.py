@@ -14,7 +14,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import User
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 from .test_authorization_matrix import MATRIX, ROLES, Visitor, build_world
 
 pytestmark = pytest.mark.both_databases
@@ -96,7 +96,7 @@ def test_the_favicon_answers_and_every_page_links_it(client):
 
 def test_every_admin_page_links_back_to_the_console(app):
     pages = admin_pages()
-    # The walk found the console's own pages and those that live in other blueprints.
+    # The walk found every console page, the money and recordings pages among them.
     assert {"/admin/sessions", "/admin/payments/refunds", "/admin/recordings/{recording}"} <= set(pages)
     missing = []
     for path, response in render_as(app, "admin", [*pages, "/sessions/{upcoming}/booked"]):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 

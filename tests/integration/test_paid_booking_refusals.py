@@ -12,8 +12,8 @@ from kendama.extensions import db
 from kendama.models import LiveSession, Payment, Profile
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

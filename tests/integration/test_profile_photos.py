@@ -13,7 +13,7 @@ from kendama.extensions import db
 from kendama.models import Profile
 
 from ..conftest import csrf_token_from
-from ..factories import PlayerFactory
+from ..support.factories import PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

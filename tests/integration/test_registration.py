@@ -17,9 +17,9 @@ from kendama.services.accounts import accounts
 from kendama.services.accounts.passwords import password_problem
 from kendama.services.demo_data import DEMO_PASSWORD
 
-from ..account_helpers import confirm, confirmation_path, register_on_page
 from ..conftest import csrf_token_from, recipient
-from ..factories import FanFactory
+from ..support.account_helpers import confirm, confirmation_path, register_on_page
+from ..support.factories import FanFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from kendama.extensions import db
 from kendama.services.accounts import api_tokens
 
-from ..factories import FanFactory
+from ..support.factories import FanFactory
 
 
 def test_a_bearer_token_and_its_user_load_in_one_query(app):

@@ -15,7 +15,7 @@ from kendama.services.notifications import sweep
 from kendama.services.payments import earnings, payouts, refunds
 from kendama.services.video import demo_calls, recordings
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 ADMIN_SERVICES = {
     "oversight.overview": lambda user: oversight.overview(user),

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from kendama.extensions import db
 
-from ..backends import scratch_app
+from ..support.backends import scratch_app
 
 
 def test_another_apps_thread_does_not_use_this_tests_connection(app):

@@ -15,10 +15,10 @@ from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
-from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..video_support import session_at
+from ..support.booking_helpers import weekday_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.video_support import session_at
 
 pytestmark = pytest.mark.both_databases
 

@@ -33,11 +33,11 @@ from kendama.services.errors import NotAllowed
 from kendama.services.notifications import links
 from kendama.services.video import recordings
 
-from ..account_helpers import sign_up
-from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
-from ..deployed import production_settings
-from ..factories import PASSWORD, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.account_helpers import sign_up
+from ..support.booking_helpers import weekday_at
+from ..support.deployed import production_settings
+from ..support.factories import PASSWORD, FanFactory, LiveSessionFactory, PlayerFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

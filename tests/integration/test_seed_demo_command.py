@@ -10,7 +10,7 @@ from kendama.extensions import db
 from kendama.models import User
 from kendama.services import demo_data
 
-from ..deployed import production_settings
+from ..support.deployed import production_settings
 
 pytestmark = pytest.mark.both_databases
 

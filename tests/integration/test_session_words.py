@@ -10,7 +10,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import utcnow
 
-from ..factories import AdminFactory, LiveSessionFactory
+from ..support.factories import AdminFactory, LiveSessionFactory
 
 pytestmark = pytest.mark.both_databases
 

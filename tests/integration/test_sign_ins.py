@@ -15,7 +15,7 @@ from kendama.models import ApiToken, SignIn, utcnow
 from kendama.services.accounts import accounts, sign_ins
 
 from ..conftest import csrf_token_from
-from ..factories import PASSWORD, FanFactory
+from ..support.factories import PASSWORD, FanFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -12,8 +12,8 @@ from kendama.services import discovery
 from kendama.services.booking import offers, slot_cache
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 
 def offered(client, player_id, day_start) -> list[str]:

@@ -15,7 +15,7 @@ from kendama import create_app
 from kendama.extensions import db
 from kendama.start_checks import COMMITTED_SECRET_KEYS, MIN_SECRET_KEY_BYTES, UnsafeConfiguration
 
-from ..deployed import production_settings
+from ..support.deployed import production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE_KEYS = {

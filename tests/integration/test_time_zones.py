@@ -11,7 +11,7 @@ from kendama.extensions import db
 from kendama.models import SessionAvailability, User, utcnow
 from kendama.services.notifications import outbox
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 import requests
 
-from ..backends import per_backend
-from ..factories import PASSWORD
-from ..live_server import serve
-from ..video_support import session_at
+from ..support.backends import per_backend
+from ..support.factories import PASSWORD
+from ..support.live_server import serve
+from ..support.video_support import session_at
 
 # A real server commits; the scratch database is dropped after.
 pytestmark = [pytest.mark.committed, pytest.mark.both_databases]

@@ -11,8 +11,8 @@ from kendama.models import ConsentRecord, LiveSession
 from kendama.services.calendars import ics
 
 from ..conftest import csrf_token_from
-from ..factories import AdminFactory, FanFactory
-from ..video_support import session_at
+from ..support.factories import AdminFactory, FanFactory
+from ..support.video_support import session_at
 
 pytestmark = pytest.mark.both_databases
 

@@ -19,8 +19,8 @@ from kendama.models import LiveSession, Notification, RecordingAccess, SessionRe
 from kendama.services.video import calls, recording_sync
 from kendama.web.template_helpers import NBSP
 
-from ..factories import AdminFactory, FanFactory
-from ..video_support import deliver_webhooks, room_name, session_at
+from ..support.factories import AdminFactory, FanFactory
+from ..support.video_support import deliver_webhooks, room_name, session_at
 
 pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("use_sandbox")]
 

@@ -19,9 +19,9 @@ from kendama.extensions import db
 from kendama.models import LiveSession, Profile, SessionFeedback, User, utcnow
 from kendama.services.timezones import iso_utc
 
-from ..booking_helpers import weekday_at
 from ..conftest import csrf_token_from
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

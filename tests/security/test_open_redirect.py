@@ -13,7 +13,7 @@ from kendama.extensions import db
 from kendama.models import User
 
 from ..conftest import csrf_token_from
-from ..factories import PASSWORD, FanFactory, PlayerFactory
+from ..support.factories import PASSWORD, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -16,7 +16,7 @@ import pytest
 from kendama.extensions import db
 from kendama.models import Profile
 
-from ..factories import PlayerFactory
+from ..support.factories import PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

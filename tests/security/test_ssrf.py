@@ -20,10 +20,10 @@ from kendama.extensions import db
 from kendama.models import Profile
 from kendama.services.calendars import fetch
 
-from .. import calendar_server
-from ..calendar_server import Route
 from ..conftest import csrf_token_from
-from ..factories import PlayerFactory
+from ..support import calendar_server
+from ..support.calendar_server import Route
+from ..support.factories import PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

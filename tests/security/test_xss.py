@@ -21,8 +21,8 @@ from kendama.services.booking import lifecycle, rollout
 from kendama.services.notifications import outbox
 from kendama.tasks.queue import dispatch_committed
 
-from ..booking_helpers import mark_paid, weekday_at
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -1,6 +1,8 @@
-"""The admin console."""
+"""The admin console: every /admin page, behind the one guard below.
 
-from functools import wraps
+Pages: the overview and sessions (routes.py), money (payments.py), recordings (recordings.py),
+notifications (notifications.py), and the rollout with its feedback (rollout.py).
+"""
 
 from flask import Blueprint
 from flask_login import current_user, login_required
@@ -10,28 +12,12 @@ from ...services.errors import NotFound
 bp = Blueprint("admin", __name__)
 
 
-def _hide_from_non_admins() -> None:
-    # Non-admins learn nothing about the console's pages.
+@bp.before_request
+@login_required
+def admins_only():
+    """Non-admins get a 404, not services/access.require_admin's 403: they learn nothing of the console."""
     if not current_user.is_admin:
         raise NotFound("We could not find that page.")
 
 
-@bp.before_request
-@login_required
-def admins_only():
-    _hide_from_non_admins()
-
-
-def admin_only(view):
-    """The console's 404 for non-admins, on a console page that another blueprint serves."""
-
-    @wraps(view)
-    @login_required
-    def guarded(*args, **kwargs):
-        _hide_from_non_admins()
-        return view(*args, **kwargs)
-
-    return guarded
-
-
-from . import notifications, rollout, routes  # noqa: E402,F401
+from . import notifications, payments, recordings, rollout, routes  # noqa: E402,F401

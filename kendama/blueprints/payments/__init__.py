@@ -1,4 +1,4 @@
-"""Payment pages: the fan's return from Checkout, player payouts and earnings, admin money views."""
+"""Payment pages: the fan's return from Checkout, player payouts and earnings."""
 
 from flask import Blueprint
 

@@ -1,14 +1,11 @@
-"""Thin views over services/payments/checkout.py, payouts.py, refunds.py and earnings.py."""
+"""Thin views over services/payments/checkout.py, payouts.py and earnings.py."""
 
 from __future__ import annotations
 
 from flask import flash, render_template, url_for
 from flask_login import current_user, login_required
 
-from ...models import RefundStatus
-from ...services.payments import checkout, earnings, payouts, refunds
-from ...web.template_helpers import next_attempt
-from ..admin import admin_only
+from ...services.payments import checkout, earnings, payouts
 from ..redirects import see_other
 from . import bp
 
@@ -103,45 +100,3 @@ def payouts_dashboard():
 @login_required
 def earnings_page():
     return render_template("payments/earnings.html", totals=earnings.player_earnings(current_user))
-
-
-# --- Admins -----------------------------------------------------------------------------------
-
-
-@bp.get("/admin/payments")
-@admin_only
-def admin_revenue():
-    return render_template("payments/admin_revenue.html", totals=earnings.platform_revenue(current_user))
-
-
-@bp.get("/admin/payments/refunds")
-@admin_only
-def admin_refunds():
-    return render_template("payments/admin_refunds.html", refunds=refunds.troubled_refunds(current_user))
-
-
-@bp.post("/admin/payments/refunds/<int:refund_id>/retry")
-@admin_only
-def admin_retry_refund(refund_id: int):
-    flash(*_retry_message(refunds.retry_now(current_user, refund_id)))
-    return see_other(url_for("payments.admin_refunds"))
-
-
-def _retry_message(retry: refunds.Retry) -> tuple[str, str]:
-    """The flash that tells the admin what their retry did, and its category."""
-    refund = retry.refund
-    name = f"Refund #{refund.id}"
-    if retry.already_done:
-        if refund.status == RefundStatus.SUCCEEDED:
-            return f"{name} was already sent; there is nothing to retry.", "info"
-        return f"{name} is already with Stripe, waiting for its answer; there is nothing to retry.", "info"
-    if refund.status == RefundStatus.SUCCEEDED:
-        return f"{name} is sent: Stripe accepted it.", "success"
-    if refund.status == RefundStatus.PENDING:
-        return f"{name} is sent; Stripe is still processing it, and a failure would be retried.", "success"
-    if refund.status == RefundStatus.FAILED:
-        return (
-            f"{name} failed again: {refund.last_error} Next attempt: {next_attempt(refund.next_attempt_at)}.",
-            "error",
-        )
-    return f"{name} failed again and is not retried automatically: {refund.last_error}", "error"

@@ -1,7 +1,7 @@
-"""Video pages: the join page with the call, recordings with captions, share links, admin oversight."""
+"""Video pages: the join page with the call, recordings with captions, share links."""
 
 from flask import Blueprint
 
 bp = Blueprint("video", __name__)
 
-from . import admin, routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """Payments tests: the app on a live server with the Stripe sandbox, reached by the real adapter over HTTP.
 
-The server runs on a scratch database of the test's backend (tests/live_server.py); its data is
+The server runs on a scratch database of the test's backend (tests/support/live_server.py); its data is
 committed, and the database is dropped at the end of the run. Tests work inside the live app's
 context, so factories and services write to that database.
 """
@@ -11,8 +11,8 @@ import pytest
 
 from kendama.extensions import db
 
-from ...backends import per_backend
-from ...live_server import serve
+from ...support.backends import per_backend
+from ...support.live_server import serve
 
 
 def _stripe_server(request, backend: str):

@@ -20,8 +20,8 @@ from kendama.services.booking import lifecycle
 from kendama.services.errors import ProviderUnavailable, WrongState
 from kendama.services.payments import checkout as payments
 
-from ...factories import LiveSessionFactory
-from ...payments_helpers import (
+from ...support.factories import LiveSessionFactory
+from ...support.payments_helpers import (
     DECLINED_CARD,
     GOOD_CARD,
     Browser,
@@ -283,7 +283,7 @@ def test_the_cancel_page_offers_to_continue(live):
 
 
 def test_only_participants_see_the_payment_page(live):
-    from ...factories import FanFactory
+    from ...support.factories import FanFactory
 
     session = held_session()
     assert Browser(live).login(FanFactory()).get(f"/sessions/{session.id}/payment").status_code == 404

@@ -15,8 +15,8 @@ from kendama.models import LiveSession, Payment
 from kendama.services.booking import lifecycle
 from kendama.services.payments import checkout
 
-from ...booking_helpers import weekday_at
-from ...factories import FanFactory, PlayerFactory
+from ...support.booking_helpers import weekday_at
+from ...support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -14,8 +14,8 @@ from kendama.services.accounts import profiles
 from kendama.services.errors import InvalidInput, WrongState
 from kendama.services.payments import payouts
 
-from ...factories import PlayerFactory
-from ...payments_helpers import Browser, fresh, sandbox_object, wait_for
+from ...support.factories import PlayerFactory
+from ...support.payments_helpers import Browser, fresh, sandbox_object, wait_for
 
 pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 
@@ -114,7 +114,7 @@ def test_the_payouts_page_starts_onboarding_with_a_form(live):
 
 
 def test_fans_have_no_payouts(live):
-    from ...factories import FanFactory
+    from ...support.factories import FanFactory
 
     fan = FanFactory()
     assert Browser(live).login(fan).get("/dashboard/payouts").status_code == 403

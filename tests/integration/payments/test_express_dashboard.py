@@ -9,7 +9,7 @@ import requests
 
 from kendama.services.payments import payouts
 
-from ...factories import PlayerFactory
+from ...support.factories import PlayerFactory
 
 pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 

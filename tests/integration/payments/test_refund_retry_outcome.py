@@ -12,8 +12,8 @@ from kendama.integrations.stripe.sandbox import store
 from kendama.models import LiveSession, Refund, utcnow
 from kendama.services.payments import checkout, refunds
 
-from ...factories import AdminFactory
-from ...payments_helpers import Browser, fresh, held_session, pay, sandbox_path
+from ...support.factories import AdminFactory
+from ...support.payments_helpers import Browser, fresh, held_session, pay, sandbox_path
 
 pytestmark = [pytest.mark.committed, pytest.mark.both_databases]
 

@@ -16,8 +16,8 @@ from kendama.services.errors import NotAllowed
 from kendama.services.payments import checkout, earnings, refunds
 from kendama.tasks.queue import dispatch_committed
 
-from ...factories import AdminFactory
-from ...payments_helpers import (
+from ...support.factories import AdminFactory
+from ...support.payments_helpers import (
     REFUND_FAILS_CARD,
     Browser,
     fresh,

@@ -13,8 +13,8 @@ from kendama.integrations.stripe.sandbox.params import decode_form
 from kendama.models import LiveSession
 from kendama.services.payments import checkout
 
-from ...deployed import production_settings
-from ...factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ...support.deployed import production_settings
+from ...support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

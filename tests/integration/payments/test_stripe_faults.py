@@ -17,9 +17,9 @@ from flask import current_app
 from kendama.integrations.stripe.sandbox import store
 from kendama.services.payments import checkout
 
-from ...booking_helpers import weekday_at
-from ...factories import FanFactory, PlayerFactory
-from ...payments_helpers import Browser, held_session, sandbox_path, session_payments
+from ...support.booking_helpers import weekday_at
+from ...support.factories import FanFactory, PlayerFactory
+from ...support.payments_helpers import Browser, held_session, sandbox_path, session_payments
 
 pytestmark = pytest.mark.committed
 

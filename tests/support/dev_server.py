@@ -19,7 +19,7 @@ import requests
 
 from .smtp_server import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Set by the test command or by people; scripts/dev.sh must work with none of them.
 CONFIGURATION = (
     "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "KENDAMA_ENV", "SECRET_KEY", "BASE_URL",

@@ -9,7 +9,7 @@ from kendama.models import LiveSession
 from kendama.services.access import participant_row, session_for_participant, session_for_viewer
 from kendama.services.errors import NotAllowed, NotFound
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -12,7 +12,7 @@ from kendama.services import discovery
 from kendama.services.discovery import PlayerSearch, PlayerSort
 from kendama.services.errors import InvalidInput, NotFound
 
-from ..factories import LiveSessionFactory, PlayerFactory
+from ..support.factories import LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -16,7 +16,7 @@ from kendama.services.access import PLAYERS_ONLY
 from kendama.services.errors import NotAllowed, ProviderUnavailable, WrongState
 from kendama.services.payments import payouts
 
-from ..factories import FanFactory, PlayerFactory
+from ..support.factories import FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

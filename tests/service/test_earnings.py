@@ -13,7 +13,7 @@ from kendama.services.access import ADMINS_ONLY, PLAYERS_ONLY
 from kendama.services.errors import NotAllowed
 from kendama.services.payments import earnings
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from kendama.extensions import db
 from kendama.services.calendars import ics
-from tests.factories import FanFactory, LiveSessionFactory, PlayerFactory
+from tests.support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 
 def _only_event(data: bytes):

@@ -11,7 +11,7 @@ from kendama.services.errors import WrongState
 from kendama.services.timezones import for_person
 from kendama.services.video import calls
 
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 

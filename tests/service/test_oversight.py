@@ -12,7 +12,7 @@ from kendama.services import oversight
 from kendama.services.errors import InvalidInput, NotAllowed
 from kendama.services.oversight import SessionFilter
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -8,7 +8,7 @@ from kendama.extensions import db
 from kendama.models import utcnow
 from kendama.services.accounts import api_tokens
 
-from ..factories import FanFactory
+from ..support.factories import FanFactory
 
 
 def test_a_live_token_gives_its_user_and_token():

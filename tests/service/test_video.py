@@ -11,8 +11,8 @@ from kendama.models import ConsentRecord, LiveSession, utcnow
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, ProviderUnavailable, WrongState
 from kendama.services.video import calls, recording_consent
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..video_support import room_name, session_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.video_support import room_name, session_at
 
 pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("use_sandbox")]
 

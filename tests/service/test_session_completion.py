@@ -12,8 +12,8 @@ from kendama.models import LiveSession, utcnow
 from kendama.services.errors import NotAllowed, WrongState
 from kendama.services.video import calls
 
-from ..factories import LiveSessionFactory
-from ..row_locks import row_locks
+from ..support.factories import LiveSessionFactory
+from ..support.row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 

@@ -14,8 +14,8 @@ from kendama.services.booking import availability, offers, slots
 from kendama.services.booking.availability import AvailabilityInput, OverrideInput, WeeklyInput
 from kendama.services.errors import InvalidInput, NotAllowed
 
-from ..booking_helpers import weekday_at
-from ..factories import FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import weekday_at
+from ..support.factories import FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

@@ -19,8 +19,8 @@ from kendama.services.access import ADMINS_ONLY
 from kendama.services.errors import NotAllowed, NotFound
 from kendama.services.payments import refunds
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory
-from ..row_locks import row_locks
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory
+from ..support.row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 

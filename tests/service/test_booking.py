@@ -14,8 +14,8 @@ from kendama.services.booking import lifecycle, queries, slots
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, PolicyViolation, SlotUnavailable, WrongState
 from kendama.tasks.queue import dispatch_committed
 
-from ..booking_helpers import mark_paid, weekday_at
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

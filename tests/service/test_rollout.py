@@ -11,7 +11,7 @@ from kendama.services.access import ADMINS_ONLY
 from kendama.services.booking import rollout
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, Refusal, WrongState
 
-from ..factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.factories import AdminFactory, FanFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 

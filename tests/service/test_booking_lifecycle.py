@@ -13,9 +13,9 @@ from kendama.models import LiveSession, Notification
 from kendama.services.booking import lifecycle
 from kendama.services.errors import InvalidInput, SlotUnavailable, WrongState
 
-from ..booking_helpers import mark_paid, weekday_at
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..row_locks import row_locks
+from ..support.booking_helpers import mark_paid, weekday_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 

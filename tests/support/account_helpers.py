@@ -6,7 +6,7 @@ import re
 
 from kendama.extensions import mail
 
-from .conftest import csrf_token_from
+from ..conftest import csrf_token_from
 
 CONFIRM_LINK = re.compile(r"http://localhost(/register/confirm/[\w.\-]+)")
 NEW_ACCOUNT = {"display_name": "Nia", "role": "fan", "timezone": "Asia/Tokyo"}

@@ -22,8 +22,8 @@ from kendama.services.accounts import signing
 from kendama.services.errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from kendama.services.video import recording_pages, recordings
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory
-from ..row_locks import row_locks
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory
+from ..support.row_locks import row_locks
 
 pytestmark = pytest.mark.both_databases
 

@@ -17,9 +17,9 @@ from kendama.models import LiveSession, User
 from kendama.services.errors import NotAllowed, NotFound
 from kendama.services.video import calls, join_tokens, recording_consent
 
-from ..factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
-from ..smtp_server import free_port
-from ..video_support import room_name, session_at
+from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.smtp_server import free_port
+from ..support.video_support import room_name, session_at
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 

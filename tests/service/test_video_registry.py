@@ -11,7 +11,7 @@ from kendama.integrations.video.daily import DailyVideo
 from kendama.integrations.video.sandbox.provider import SandboxVideo
 from kendama.web.security import content_security_policy
 
-from ..deployed import production_settings
+from ..support.deployed import production_settings
 
 
 @pytest.mark.parametrize(
