@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sqlite3.dbapi2
+import threading
 
 import psycopg
 import pytest
@@ -21,12 +22,27 @@ def _refuse(*args, **kwargs):
     pytest.fail(NEEDS_A_DATABASE)
 
 
+def _refused_in(test_thread: threading.Thread, connect):
+    """`connect`, failing the test when the test itself calls it.
+
+    Other threads keep their databases: a session-wide server another tier started in this worker
+    (the video sandbox's webhook deliverer, say) goes on polling its own SQLite file meanwhile.
+    """
+
+    def guarded(*args, **kwargs):
+        if threading.current_thread() is test_thread:
+            _refuse()
+        return connect(*args, **kwargs)
+
+    return guarded
+
+
 @pytest.fixture(autouse=True)
 def _transaction(monkeypatch):
-    """No transaction to roll back; and no way to open a database (PostgreSQL or SQLite) at all."""
-    monkeypatch.setattr(psycopg, "connect", _refuse)
-    monkeypatch.setattr(sqlite3, "connect", _refuse)
-    monkeypatch.setattr(sqlite3.dbapi2, "connect", _refuse)  # what SQLAlchemy calls
+    """No transaction to roll back; and no way for the test to open a database (PostgreSQL or SQLite)."""
+    test_thread = threading.current_thread()
+    for module in (psycopg, sqlite3, sqlite3.dbapi2):  # sqlite3.dbapi2 is what SQLAlchemy calls
+        monkeypatch.setattr(module, "connect", _refused_in(test_thread, module.connect))
 
 
 @pytest.fixture
