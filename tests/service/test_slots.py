@@ -122,6 +122,34 @@ def test_fall_back_offers_the_repeated_hour_twice():
     assert len(found) == 12  # three real hours between 01:00 EDT and 03:00 EST
 
 
+def test_fall_back_offers_a_repeated_time_only_where_the_clock_reads_inside_the_window():
+    """Hypothesis found 00:00-01:00 offering 01:00-01:45 EDT: the end was read at its second pass."""
+    day = date(2026, 11, 1)  # New York: 02:00 EDT -> 01:00 EST, so 01:00-01:59 happens twice
+    until_one = make_rules("America/New_York", overrides={day: ((time(0), time(1)),)})
+    assert readings(slots_on(until_one, day, minutes=15), "America/New_York") == [
+        "00:00-0400",
+        "00:15-0400",
+        "00:30-0400",
+        "00:45-0400",
+    ]
+    until_half_past = make_rules("America/New_York", overrides={day: ((time(0), time(1, 30)),)})
+    assert readings(slots_on(until_half_past, day, minutes=15), "America/New_York")[-4:] == [
+        "01:00-0400",
+        "01:15-0400",
+        "01:00-0500",
+        "01:15-0500",
+    ]
+    from_half_past = make_rules("America/New_York", overrides={day: ((time(1, 30), time(2, 30)),)})
+    assert readings(slots_on(from_half_past, day, minutes=15), "America/New_York") == [
+        "01:30-0400",
+        "01:45-0400",
+        "01:30-0500",
+        "01:45-0500",
+        "02:00-0500",
+        "02:15-0500",
+    ]
+
+
 def test_window_edges_in_the_skipped_hour_shrink_the_window():
     rules = make_rules(
         "Europe/Prague",

@@ -4,8 +4,9 @@ The rules, in one place:
 
 - Windows. A weekly window (or the date's override, which replaces the weekly hours) is a pair
   of wall-clock times in the player's zone; zoneinfo turns them into instants. On a DST switch
-  day an edge that falls in the repeated hour (clocks go back) is read at its first occurrence
-  for a start and its second for an end, so the window covers the whole repeated hour; an edge
+  day when clocks go back, an instant is in the window when the clock reads inside it: a window
+  over the whole repeated hour has both of its passes, and one with an edge inside it has each
+  pass only where it reads inside the window (so it may be two runs of time); an edge
   that falls in the skipped hour (clocks go forward) does not exist and is read so the window
   shrinks rather than grows (a start with the offset before the change, an end with the offset
   after it). Windows that touch or overlap are joined.
@@ -89,14 +90,47 @@ def _rules(row, windows: list[tuple[int, time, time]], overrides: list[tuple[dat
 # --- Pure computation ----------------------------------------------------------------------
 
 
-def _edges(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """A wall-clock window of `day` as UTC instants (see the module docstring for DST edges)."""
-    start_at = datetime.combine(day, start, tzinfo=tz).replace(fold=0)
-    if end == time(0):
-        end_at = datetime.combine(day + timedelta(days=1), end, tzinfo=tz).replace(fold=1)
-    else:
-        end_at = datetime.combine(day, end, tzinfo=tz).replace(fold=1)
-    return start_at.astimezone(UTC), end_at.astimezone(UTC)
+def _edges(day: date, start: time, end: time, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """A wall-clock window of `day` as UTC intervals, in order (see the module docstring for DST).
+
+    Usually one interval. Where the clocks go back inside it and an edge falls in the repeated
+    hour, the instants whose reading lies in the window are two runs: the first pass of the
+    repeated hour up to the end, and the second pass from the start.
+    """
+    start_at = datetime.combine(day, start, tzinfo=tz)
+    end_day = day + timedelta(days=1) if end == time(0) else day
+    end_at = datetime.combine(end_day, end, tzinfo=tz)
+    first, last = start_at.replace(fold=0).astimezone(UTC), end_at.replace(fold=1).astimezone(UTC)
+    back_at = _clocks_go_back(first, last, tz)
+    if back_at is None:
+        return [(first, last)]
+    runs = [
+        (first, min(end_at.replace(fold=0).astimezone(UTC), back_at)),
+        (max(start_at.replace(fold=1).astimezone(UTC), back_at), last),
+    ]
+    return [(lo, hi) for lo, hi in runs if lo < hi]
+
+
+def _clocks_go_back(first: datetime, last: datetime, tz: ZoneInfo) -> datetime | None:
+    """The instant in (first, last] at which the zone's clocks go back, if they do.
+
+    zoneinfo has no public list of transitions, so the instant is found by halving the interval
+    on its UTC offsets (to the second; a day holds at most one switch).
+    """
+
+    def offset(instant: datetime) -> timedelta | None:
+        return instant.astimezone(tz).utcoffset()
+
+    before, after = first, last
+    if before >= after or offset(before) <= offset(after):
+        return None
+    while after - before > timedelta(seconds=1):  # before has the old offset, after the new
+        middle = (before + (after - before) / 2).replace(microsecond=0)
+        if offset(middle) == offset(first):
+            before = middle
+        else:
+            after = middle
+    return after
 
 
 def windows(rules: Rules, first_day: date, last_day: date) -> Iterator[tuple[datetime, datetime]]:
@@ -106,15 +140,15 @@ def windows(rules: Rules, first_day: date, last_day: date) -> Iterator[tuple[dat
     while day <= last_day:
         hours = rules.overrides[day] if day in rules.overrides else rules.weekly.get(day.weekday(), ())
         for start, end in hours:
-            start_at, end_at = _edges(day, start, end, rules.zone)
-            if end_at <= start_at:  # the whole window fell into a skipped hour
-                continue
-            if pending is not None and start_at <= pending[1]:
-                pending = (pending[0], max(pending[1], end_at))
-                continue
-            if pending is not None:
-                yield pending
-            pending = (start_at, end_at)
+            for start_at, end_at in _edges(day, start, end, rules.zone):
+                if end_at <= start_at:  # the whole window fell into a skipped hour
+                    continue
+                if pending is not None and start_at <= pending[1]:
+                    pending = (pending[0], max(pending[1], end_at))
+                    continue
+                if pending is not None:
+                    yield pending
+                pending = (start_at, end_at)
         day += timedelta(days=1)
     if pending is not None:
         yield pending
