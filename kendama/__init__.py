@@ -52,6 +52,9 @@ def configure_environment(app: Flask) -> None:
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    from .integrations.video.sandbox import config as video_sandbox  # the package's routes need the app's modules
+
+    video_sandbox.ice_servers(app)  # a malformed VIDEO_SANDBOX_ICE_SERVERS stops start-up, saying why
 
 
 def register_extensions(app: Flask) -> None:

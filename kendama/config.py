@@ -127,6 +127,9 @@ class Config:
     VIDEO_SANDBOX_URL = os.environ.get("VIDEO_SANDBOX_URL")
     VIDEO_SANDBOX_DB = os.environ.get("VIDEO_SANDBOX_DB")
     VIDEO_SANDBOX_DELIVER_WEBHOOKS = _bool("VIDEO_SANDBOX_DELIVER_WEBHOOKS", True)
+    # STUN/TURN servers for the sandbox's calls, as a JSON list of RTCIceServer objects
+    # ([{"urls": "stun:stun.example.org:3478"}]); empty: host candidates only (one machine or a LAN).
+    VIDEO_SANDBOX_ICE_SERVERS = os.environ.get("VIDEO_SANDBOX_ICE_SERVERS", "")
     # "auto": when the app serves its own sandbox, its calls to it skip the socket (see
     # integrations/video/sandbox/wsgi_transport.py); "http": always over the network.
     VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from kendama.services.demo_data import DEMO_PASSWORD
 
 from ..support.dev_server import run_dev_sh
+from .call_steps import join_call
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
@@ -121,8 +122,7 @@ def test_the_demo_path(browser, demo, a11y):
     fan.goto("/dashboard/")
     session_row(fan, "Ava Tamaki", "Confirmed").get_by_role("link", name=re.compile("^Join the call")).first.click()
     for page in (ava, fan):
-        page.get_by_role("button", name="Join the call").click()
-        expect(page.locator("#call-status")).to_have_text("You are in the call.", timeout=SETTLE_MS)
+        join_call(page)
     call = fan.frame_locator("iframe").first
     expect(call.locator("#call-people li")).to_have_count(2)
     expect(call.locator("#call-recording")).to_be_visible()

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from kendama import create_app
 from kendama.integrations.video.sandbox import config as sandbox_config
+from kendama.integrations.video.sandbox import recorders, transcription
 from kendama.integrations.video.sandbox.store import Store
 from kendama.integrations.video.sandbox.webhooks import signed_headers
 from kendama.models import utcnow
@@ -86,7 +87,12 @@ def session_at(starts_in: timedelta, *, minutes: int = 30, now: datetime | None 
 
 
 def deliver_webhooks(client, sandbox: SandboxServer, *, secret: str, room: str | None = None) -> list:
-    """Post the sandbox's queued events (of one room, if given) to the app through the test client."""
+    """Post the sandbox's queued events (of one room, if given) to the app through the test client.
+
+    Recordings are completed and captions recognised after a meeting, in threads of the sandbox's:
+    their events are waited for."""
+    recorders.wait_idle()
+    transcription.wait_idle()
     responses = []
     for event in sandbox.store.pending_webhooks():
         payload = json.loads(event.body)["payload"]

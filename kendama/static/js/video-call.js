@@ -26,7 +26,13 @@
   }
 
   function handle(type, detail) {
-    if (type === "joined-meeting") {
+    if (type === "prejoin") {
+      // The call frame checks the camera and microphone and has its own Join button: go there.
+      button.hidden = true;
+      say("Check your camera and microphone in the call window, then join.");
+      var checking = stage.querySelector("iframe");
+      if (checking) checking.focus();
+    } else if (type === "joined-meeting") {
       button.hidden = true;
       say("You are in the call.");
       // The Join button just disappeared; keyboard users continue inside the call.

@@ -1,8 +1,11 @@
 """An offline stand-in for Daily's REST API, served under /_sandbox/video by the app itself.
 
 It speaks the subset of the API the adapter uses (rooms, meeting tokens, recordings, transcripts,
-access links), keeps its state in SQLite (store.py), runs a simple call screen for its rooms
-(meetings.py, templates/video_sandbox/call.html) and posts signed webhooks (webhooks.py). It
+access links), keeps its state in SQLite (store.py), runs real calls in its rooms (browser-to-browser
+WebRTC signalled through call_routes.py and meetings.py; the call screen is
+templates/video_sandbox/call.html with static/call.js), records them with a hidden server-side
+participant (recorders.py, recorder.py), captions the recordings offline (transcription.py,
+captions.py) and posts signed webhooks (webhooks.py). It
 refuses to answer when a real DAILY_API_KEY is configured or in production (config.py).
 """
 
@@ -23,4 +26,4 @@ bp = Blueprint(
 csrf.exempt(bp)
 limiter.exempt(bp)
 
-from . import routes  # noqa: E402,F401
+from . import call_routes, routes  # noqa: E402,F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from pathlib import Path
 
 from flask import Flask
@@ -60,3 +61,31 @@ def webhook_url(app: Flask) -> str:
 
 def database_path(app: Flask) -> Path:
     return Path(app.config.get("VIDEO_SANDBOX_DB") or Path(app.instance_path) / "video_sandbox.sqlite3")
+
+
+def ice_servers(app: Flask) -> list[dict]:
+    """The STUN/TURN servers the call's browsers and the recorder use (VIDEO_SANDBOX_ICE_SERVERS)."""
+    text = (app.config.get("VIDEO_SANDBOX_ICE_SERVERS") or "").strip()
+    if not text:
+        return []
+    try:
+        servers = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"VIDEO_SANDBOX_ICE_SERVERS is not JSON: {exc}") from exc
+    if not isinstance(servers, list) or not all(_ice_server(s) for s in servers):
+        raise ValueError(
+            'VIDEO_SANDBOX_ICE_SERVERS must be a list of {"urls": ..., "username": ..., "credential": ...} objects.'
+        )
+    return servers
+
+
+def _ice_server(server: object) -> bool:
+    if not isinstance(server, dict) or set(server) - {"urls", "username", "credential"}:
+        return False
+    urls = server.get("urls")
+    urls = [urls] if isinstance(urls, str) else urls
+    return (
+        bool(urls)
+        and isinstance(urls, list)
+        and all(isinstance(u, str) and u.split(":", 1)[0] in ("stun", "stuns", "turn", "turns") for u in urls)
+    )

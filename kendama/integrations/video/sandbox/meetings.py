@@ -2,25 +2,31 @@
 
 It follows Daily's rules where the app relies on them: a token opens only its own room and only
 inside its nbf/exp window, a private room admits no one without a token, max_participants holds,
-everyone is ejected at the room's (or token's) expiry, a meeting ends when the last person
-leaves, and a finished recording comes with a small real media file (its reported duration is the
-file's length, see recording_media.py) and a WebVTT transcript.
+everyone is ejected at the room's (or token's) expiry, and a meeting ends when the last person
+leaves. The people in a call exchange their WebRTC offers, answers and ICE candidates through
+`signal` and `poll`. A recording is made by a hidden recorder (recorders.py) that writes the call to
+a file; its reported duration is the file's length, and its transcript is recognised from that
+file's audio after the meeting (transcription.py).
 Events go out as webhooks in Daily's envelope (see webhooks.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from . import recording_media
+from . import recorders, recording_media, transcription
 from .store import STALE_SECONDS, Store
 
+log = logging.getLogger(__name__)
+
 MEDIA_KEY_PREFIX = "sandbox-recordings"
+SIGNAL_KINDS = {"offer", "answer", "candidate", "bye", "media"}
+SIGNAL_MAX_BYTES = 32_000  # an SDP with all its candidates is a few kilobytes
 
 
 class CallRefused(Exception):
@@ -34,9 +40,10 @@ class CallRefused(Exception):
 
 
 class Meetings:
-    def __init__(self, store: Store, webhook_url: str):
+    def __init__(self, store: Store, webhook_url: str, ice_servers: list[dict] | None = None):
         self.store = store
         self.webhook_url = webhook_url
+        self.ice_servers = ice_servers or []
 
     # --- the call screen ------------------------------------------------------------------
     def join(self, room_name: str, token: dict[str, Any]) -> dict:
@@ -88,7 +95,8 @@ class Meetings:
                 self._start_transcript(conn, room, meeting["id"], now)
             return {"participant_id": participant_id, **self._state(conn, room_name, participant_id)}
 
-    def heartbeat(self, room_name: str, participant_id: str) -> dict:
+    def heartbeat(self, room_name: str, participant_id: str, after: int = 0) -> dict:
+        """Still here: the room's state, and the signals for this participant after `after`."""
         now = time.time()
         with self.store.write() as conn:
             room = self._room(conn, room_name)
@@ -96,7 +104,25 @@ class Meetings:
                 "UPDATE participants SET last_seen = ? WHERE id = ? AND left_at IS NULL", (now, participant_id)
             )
             self._reap(conn, room, now)
-            return self._state(conn, room_name, participant_id)
+            state = self._state(conn, room_name, participant_id)
+            state["signals"] = self.store.take_signals(conn, participant_id, after) if state["in_call"] else []
+            return state
+
+    def signal(self, room_name: str, participant_id: str, recipient: str, kind: str, data: Any) -> None:
+        """Pass a WebRTC message from one person in the call to another (or to the recorder)."""
+        body = json.dumps(data)
+        if kind not in SIGNAL_KINDS or len(body) > SIGNAL_MAX_BYTES:
+            raise CallRefused("invalid-request-error", "This is not a signal the call understands.", 400)
+        with self.store.write() as conn:
+            self._room(conn, room_name)
+            meeting = self.store.active_meeting(conn, room_name)
+            present = {p["id"] for p in self.store.participants(conn, meeting["id"])} if meeting else set()
+            if participant_id not in present:
+                raise CallRefused("not-allowed", "You are not in this call.")
+            recorder = self.store.recorder_for_meeting(conn, meeting["id"])
+            if recipient == participant_id or recipient not in present | ({recorder["peer_id"]} if recorder else set()):
+                raise CallRefused("not-found", "Nobody by that id is in this call.", 404)
+            self.store.add_signal(conn, meeting["id"], participant_id, recipient, kind, body)
 
     def leave(self, room_name: str, participant_id: str) -> dict:
         now = time.time()
@@ -216,6 +242,12 @@ class Meetings:
             (recording_id, room["name"], meeting_id, now, "in-progress", key),
         )
         conn.execute("UPDATE meetings SET recording_id = ? WHERE id = ?", (recording_id, meeting_id))
+        try:
+            recorders.start(
+                self.store, conn, recording_id, meeting_id, self.ice_servers
+            ).on_stopping = self.complete_stopping
+        except Exception:  # the call goes on; without a file the recording ends in recording.error
+            log.exception("video sandbox recorder for %s did not start", recording_id)
         self._event(
             conn,
             "recording.started",
@@ -232,7 +264,40 @@ class Meetings:
         conn.execute("UPDATE meetings SET recording_id = NULL WHERE id = ?", (meeting["id"],))
         if recording is None or recording["status"] != "in-progress":
             return
-        duration = recording_media.served_seconds()  # what the file lasts, not how long the meeting was
+        if recorders.owner_alive(conn, recording["id"]):
+            # Its recorder finishes the file and completes the recording (complete_stopping).
+            conn.execute("UPDATE recordings SET status = 'stopping' WHERE id = ?", (recording["id"],))
+        else:  # its recorder died with its process: the file as it stands is the recording
+            self._complete_recording(conn, recording)
+
+    def complete_stopping(self, recording_id: str) -> None:
+        """The recorder's thread completes its recording once the meeting (or its consent) stopped it."""
+        recorders.stop_here(recording_id)
+        with self.store.write() as conn:
+            recording = conn.execute("SELECT * FROM recordings WHERE id = ?", (recording_id,)).fetchone()
+            if recording is not None and recording["status"] == "stopping":
+                self._complete_recording(conn, recording)
+
+    def _complete_recording(self, conn: sqlite3.Connection, recording: sqlite3.Row) -> None:
+        """The file is complete: say how long it is, as Daily does once the file is uploaded."""
+        try:
+            # What the file lasts, so that the pages, the API and the file agree.
+            duration = max(1, round(recording_media.duration_seconds(self.store.media_file(recording["id"]))))
+        except (OSError, ValueError):
+            log.exception("video sandbox recording %s has no readable file", recording["id"])
+            conn.execute("UPDATE recordings SET status = 'failed' WHERE id = ?", (recording["id"],))
+            self._event(
+                conn,
+                "recording.error",
+                {
+                    "action": "cloud-recording-err",
+                    "error_msg": "The recording's file could not be written.",
+                    "instance_id": recording["id"],
+                    "room_name": recording["room_name"],
+                    "timestamp": time.time(),
+                },
+            )
+            return
         conn.execute(
             "UPDATE recordings SET status = 'finished', duration = ? WHERE id = ?", (duration, recording["id"])
         )
@@ -268,31 +333,7 @@ class Meetings:
         transcript = conn.execute("SELECT * FROM transcripts WHERE id = ?", (meeting["transcript_id"],)).fetchone()
         if transcript is None or transcript["status"] != "t_in_progress":
             return
-        names = [
-            row["user_name"]
-            for row in conn.execute(
-                "SELECT user_name FROM participants WHERE meeting_id = ? ORDER BY joined_at", (meeting["id"],)
-            )
-        ]
-        duration = recording_media.served_seconds()  # the captions are timed to the served file
-        vtt = transcript_vtt(room["name"], list(dict.fromkeys(names)), transcript["start_ts"])
-        conn.execute(
-            "UPDATE transcripts SET status = 't_finished', duration = ?, vtt = ? WHERE id = ?",
-            (duration, vtt, transcript["id"]),
-        )
-        self._event(
-            conn,
-            "transcript.ready-to-download",
-            {
-                "id": transcript["id"],
-                "room_id": room["id"],
-                "room_name": room["name"],
-                "mtg_session_id": meeting["id"],
-                "duration": duration,
-                "status": "t_finished",
-                "out_params": {"key": f"{MEDIA_KEY_PREFIX}/{room['name']}/{transcript['id']}.vtt"},
-            },
-        )
+        transcription.transcribe_later(self.store, transcript["id"], self._emit)
 
     def _state(self, conn: sqlite3.Connection, room_name: str, participant_id: str) -> dict:
         meeting = self.store.active_meeting(conn, room_name)
@@ -300,11 +341,15 @@ class Meetings:
         me = conn.execute("SELECT left_at, expires_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
         room = conn.execute("SELECT properties FROM rooms WHERE name = ?", (room_name,)).fetchone()
         closes = json.loads(room["properties"]).get("exp") if room else None
+        recorder = self.store.recorder_for_meeting(conn, meeting["id"]) if meeting else None
         return {
             "participants": [
-                {"name": p["user_name"], "owner": bool(p["is_owner"]), "you": p["id"] == participant_id} for p in people
+                {"id": p["id"], "name": p["user_name"], "owner": bool(p["is_owner"]), "you": p["id"] == participant_id}
+                for p in people
             ],
             "recording": bool(meeting and meeting["recording_id"]),
+            # The hidden participant each browser sends its media to while the call is recorded.
+            "recorder": recorder["peer_id"] if recorder else None,
             "in_call": bool(me and me["left_at"] is None),
             "expires_at": me["expires_at"] if me else None,
             # The room admits nobody any more (its time is up, or the app closed it): no rejoining.
@@ -314,23 +359,8 @@ class Meetings:
     def _event(self, conn: sqlite3.Connection, event_type: str, payload: dict[str, Any]) -> None:
         self.store.add_webhook(conn, self.webhook_url, event_type, payload)
 
+    _emit = _event
+
 
 def _room_dict(row: sqlite3.Row) -> dict:
     return {**dict(row), "properties": json.loads(row["properties"])}
-
-
-def transcript_vtt(room_name: str, names: list[str], started: float) -> str:
-    """A small, valid WebVTT file that matches the sample recording's first seconds."""
-    when = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    people = ", ".join(names) if names else "nobody"
-    cues = [
-        ("00:00:00.000", "00:00:02.000", f"Offline sandbox recording of room {room_name}, {when}."),
-        ("00:00:02.000", "00:00:04.000", f"In the call: {people}."),
-    ]
-    body = "\n\n".join(f"{i}\n{start} --> {end}\n{_vtt_text(text)}" for i, (start, end, text) in enumerate(cues, 1))
-    return f"WEBVTT\n\n{body}\n"
-
-
-def _vtt_text(text: str) -> str:
-    # Cue text is parsed for tags and entities; escape them and keep it on one line.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("-->", "->")

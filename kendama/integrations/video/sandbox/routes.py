@@ -1,19 +1,18 @@
-"""The sandbox's HTTP face: Daily's REST endpoints the adapter uses, file links, the call screen."""
+"""The sandbox's HTTP face: Daily's REST endpoints the adapter uses and its file links (the call
+screen's endpoints are in call_routes.py)."""
 
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request, send_file
+from flask import current_app, jsonify, request, send_file
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
-from ....web import security
-from . import bp, config, recording_media, webhooks
+from . import bp, config, webhooks
 from .meetings import CallRefused, Meetings
 from .store import Store
 
@@ -36,6 +35,7 @@ PUBLIC_ENDPOINTS = {
     "call_join",
     "call_presence",
     "call_leave",
+    "call_signal",
     "recording_file",
     "transcript_file",
     "static",
@@ -47,7 +47,7 @@ def _store() -> Store:
 
 
 def _meetings() -> Meetings:
-    return Meetings(_store(), config.webhook_url(current_app))
+    return Meetings(_store(), config.webhook_url(current_app), config.ice_servers(current_app))
 
 
 def _error(status: int, error: str, info: str):
@@ -84,7 +84,7 @@ def guard():
 def wake_deliverer(response):
     if config.refusal(current_app) is None:
         store = _store()
-        webhooks.notify(current_app._get_current_object(), store, Meetings(store, config.webhook_url(current_app)))
+        webhooks.notify(current_app._get_current_object(), store, _meetings())
     return response
 
 
@@ -229,7 +229,7 @@ def _recording_json(recording: dict) -> dict:
         "id": recording["id"],
         "room_name": recording["room_name"],
         "start_ts": int(recording["start_ts"]),
-        "status": recording["status"],
+        "status": "in-progress" if recording["status"] == "stopping" else recording["status"],  # Daily's words
         "max_participants": 2,
         "duration": recording["duration"],
         "share_token": None,
@@ -332,7 +332,10 @@ def _link_valid(kind: str, object_id: str) -> bool:
 def recording_file(recording_id: str):
     if not _link_valid("recording", recording_id) or _store().recording(recording_id) is None:
         return _error(403, "access-denied", "This link is not valid (or has expired).")
-    return send_file(recording_media.SAMPLE, mimetype="video/webm", conditional=True, max_age=0)
+    media = _store().media_file(recording_id)
+    if not media.exists():
+        return _error(404, "not-found", "This recording has no file.")
+    return send_file(media, mimetype="video/webm", conditional=True, max_age=0)
 
 
 @bp.get("/files/transcripts/<transcript_id>")
@@ -341,64 +344,3 @@ def transcript_file(transcript_id: str):
     if not _link_valid("transcript", transcript_id) or transcript is None or not transcript["vtt"]:
         return _error(403, "access-denied", "This link is not valid (or has expired).")
     return current_app.response_class(transcript["vtt"], mimetype="text/vtt")
-
-
-# --- the call screen ----------------------------------------------------------------------
-@bp.get("/call/<name>")
-def call_page(name: str):
-    room = _store().room(name)
-    response = current_app.make_response(
-        (render_template("video_sandbox/call.html", room_name=name, exists=room is not None), 200 if room else 404)
-    )
-    # The app's join page embeds this page; only pages of this origin may frame it.
-    policy = security.content_security_policy(current_app).replace("frame-ancestors 'none'", "frame-ancestors 'self'")
-    response.headers["Content-Security-Policy"] = policy
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
-
-
-def _token_from_body(data: dict | None, name: str) -> dict:
-    try:
-        token = _tokens().loads((data or {}).get("token") or "")
-    except BadSignature as exc:
-        raise CallRefused("not-allowed", "This meeting token is not valid.") from exc
-    if token.get("room_name") != name:
-        raise CallRefused("token-room-mismatch", "This meeting token is for another room.")
-    return token
-
-
-@bp.post("/call/<name>/join")
-def call_join(name: str):
-    try:
-        return jsonify(_meetings().join(name, _token_from_body(_json_body(), name)))
-    except CallRefused as exc:
-        return _error(exc.status, exc.code, exc.message)
-
-
-@bp.post("/call/<name>/presence")
-def call_presence(name: str):
-    data = _json_body()
-    try:
-        _token_from_body(data, name)
-        return jsonify(_meetings().heartbeat(name, str((data or {}).get("participant_id", ""))))
-    except CallRefused as exc:
-        return _error(exc.status, exc.code, exc.message)
-
-
-@bp.post("/call/<name>/leave")
-def call_leave(name: str):
-    # A page being closed sends this with navigator.sendBeacon; read the body whatever its type.
-    data = _json_body() or _parse_loose(request.get_data(as_text=True))
-    try:
-        _token_from_body(data, name)
-        return jsonify(_meetings().leave(name, str((data or {}).get("participant_id", ""))))
-    except CallRefused as exc:
-        return _error(exc.status, exc.code, exc.message)
-
-
-def _parse_loose(text: str) -> dict | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None

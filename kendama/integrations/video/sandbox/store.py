@@ -74,6 +74,23 @@ CREATE TABLE IF NOT EXISTS transcripts (
     vtt TEXT
 );
 CREATE INDEX IF NOT EXISTS ix_transcripts_room ON transcripts (room_id);
+CREATE TABLE IF NOT EXISTS signals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    meeting_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_signals_recipient ON signals (recipient, seq);
+CREATE TABLE IF NOT EXISTS recorders (
+    recording_id TEXT PRIMARY KEY,
+    meeting_id TEXT NOT NULL,
+    peer_id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    heartbeat REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS webhooks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -211,10 +228,21 @@ class Store:
 
     def delete_recording(self, recording_id: str) -> bool:
         with self.write() as conn:
-            return (
+            deleted = (
                 conn.execute("UPDATE recordings SET deleted = 1 WHERE id = ? AND deleted = 0", (recording_id,)).rowcount
                 > 0
             )
+        if deleted:
+            self.media_file(recording_id).unlink(missing_ok=True)  # a deleted recording keeps no footage
+        return deleted
+
+    @property
+    def media_dir(self) -> Path:
+        """Where the recordings' files are: beside the state file, one folder per sandbox."""
+        return self.path.with_name(f"{self.path.stem}-media")
+
+    def media_file(self, recording_id: str) -> Path:
+        return self.media_dir / f"{recording_id}.webm"
 
     def transcripts(self, room_id: str) -> list[dict]:
         with self.read() as conn:
@@ -227,6 +255,32 @@ class Store:
         with self.read() as conn:
             row = conn.execute("SELECT * FROM transcripts WHERE id = ?", (transcript_id,)).fetchone()
         return dict(row) if row else None
+
+    # --- signalling: offers, answers and ICE candidates between the peers of a meeting ----------
+    def add_signal(
+        self, conn: sqlite3.Connection, meeting_id: str, sender: str, recipient: str, kind: str, body: str
+    ) -> None:
+        conn.execute(
+            "INSERT INTO signals (meeting_id, sender, recipient, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (meeting_id, sender, recipient, kind, body, time.time()),
+        )
+
+    def take_signals(self, conn: sqlite3.Connection, recipient: str, after: int) -> list[dict]:
+        """The messages for `recipient` after `after`; those up to `after` were read and are dropped."""
+        conn.execute("DELETE FROM signals WHERE recipient = ? AND seq <= ?", (recipient, after))
+        rows = conn.execute(
+            "SELECT seq, sender, kind, body FROM signals WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT 200",
+            (recipient, after),
+        ).fetchall()
+        return [{"seq": r["seq"], "from": r["sender"], "kind": r["kind"], "data": json.loads(r["body"])} for r in rows]
+
+    # --- the recorder of each recording in progress, and which process runs it ----------------------
+    def recorder_for_meeting(self, conn: sqlite3.Connection, meeting_id: str) -> sqlite3.Row | None:
+        return conn.execute(
+            "SELECT r.* FROM recorders r JOIN recordings c ON c.id = r.recording_id "
+            "WHERE r.meeting_id = ? AND c.status = 'in-progress'",
+            (meeting_id,),
+        ).fetchone()
 
     # --- webhooks ----------------------------------------------------------------------
     def add_webhook(self, conn: sqlite3.Connection, url: str, event_type: str, payload: dict[str, Any]) -> None:
