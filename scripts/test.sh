@@ -11,4 +11,10 @@ bash scripts/services.sh
 # No import cycle (deferred imports included) and no module of 500 lines or more.
 .venv/bin/python scripts/import_cycles.py
 # Two workers by default (this is sized for 2 cores); TEST_WORKERS=0 runs in one process.
-exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" -m "not solo" "$@"
+# Then, on a machine with nothing else to do, the call whose recorded speech is recognised: a
+# starved CPU garbles real-time audio. Exit 5 means the arguments chose none of these tests.
+status=0
+.venv/bin/python -m pytest -m solo "$@" || status=$?
+[ "$status" -eq 5 ] && status=0
+exit "$status"

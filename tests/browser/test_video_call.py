@@ -67,6 +67,7 @@ def test_fan_and_player_meet_and_watch_the_recording_with_captions(browser, vide
     for page in (fan_page, player_page):
         page.frame_locator("#call-stage iframe").get_by_role("button", name="Leave the call").click()
         expect(page.locator("#call-status")).to_contain_text("You left the call")
+        expect(page.get_by_role("button", name="Join the call")).to_be_focused()  # the keyboard is not lost
         # Out of the call, nothing says it is still recording or who is in it.
         left = page.frame_locator("#call-stage iframe")
         expect(left.locator("#call-people li")).to_have_count(0)

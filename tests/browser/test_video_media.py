@@ -21,6 +21,7 @@ from kendama.integrations.video.sandbox import recording_media
 from kendama.integrations.video.sandbox.store import Store
 from kendama.models import SessionRecording
 
+from ..support.live_server import serve
 from ..support.speech import ESPEAK, silent_wav, spoken_wav
 from ..support.video_support import session_at
 from .call_steps import CALL_FRAME, join_call, remote_video_plays
@@ -34,7 +35,7 @@ pytestmark = [
 ]
 
 SENTENCE = "can you hear me now keep your knees bent and catch the ball on the big cup"
-CALL_SECONDS = 14  # long enough for the looping sentence to be said three times or more
+CALL_SECONDS = 20  # long enough for the looping sentence to be said four times or more
 CONSENTED = {"fan_recording_consent": True, "player_recording_consent": True}
 
 
@@ -61,6 +62,24 @@ def own_browsers(playwright, voices):
         browser.close()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def media_app(request, live_app, tmp_path_factory):
+    """The call on both databases: the browser suite's embedded-default server, and one on PostgreSQL."""
+    if request.param == "sqlite":
+        yield live_app
+        return
+    state = tmp_path_factory.mktemp("live-server-pg")
+    overrides = {
+        "STRIPE_SANDBOX_TRANSPORT": "http",
+        "STRIPE_SANDBOX_DB": str(state / "stripe_sandbox.sqlite3"),
+        "VIDEO_SANDBOX_DB": str(state / "video_sandbox.sqlite3"),
+        "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
+        "MAIL_OUTBOX_DIR": str(state / "mail"),
+    }
+    with serve(overrides, backend="postgresql") as server:
+        yield server
+
+
 def wait_for_recording(app, session_id: int, timeout: float = 60) -> SessionRecording:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -75,12 +94,13 @@ def wait_for_recording(app, session_id: int, timeout: float = 60) -> SessionReco
     raise AssertionError("the recording and its captions never arrived")
 
 
-def test_fan_and_player_see_and_hear_each_other_and_the_recording_has_their_words(live_app, own_browsers, a11y):
-    with live_app.app_context():
+@pytest.mark.solo
+def test_fan_and_player_see_and_hear_each_other_and_the_recording_has_their_words(media_app, own_browsers, a11y):
+    with media_app.app_context():
         session = session_at(timedelta(minutes=5), **CONSENTED)
         session_id, fan, player = session.id, session.fan, session.player
-    fan_page = signed_in(own_browsers["fan"], live_app.url, fan.email)
-    player_page = signed_in(own_browsers["player"], live_app.url, player.email)
+    fan_page = signed_in(own_browsers["fan"], media_app.url, fan.email)
+    player_page = signed_in(own_browsers["player"], media_app.url, player.email)
     for page in (player_page, fan_page):
         page.goto(f"/sessions/{session_id}/join")
     join_call(player_page)
@@ -110,8 +130,8 @@ def test_fan_and_player_see_and_hear_each_other_and_the_recording_has_their_word
         expect(page.locator("#call-status")).to_contain_text("You left the call")
     call_seconds = time.monotonic() - started
 
-    recording = wait_for_recording(live_app, session_id)
-    media = Store(Path(live_app.app.config["VIDEO_SANDBOX_DB"])).media_file(recording.provider_recording_id)
+    recording = wait_for_recording(media_app, session_id)
+    media = Store(Path(media_app.app.config["VIDEO_SANDBOX_DB"])).media_file(recording.provider_recording_id)
     with av.open(str(media)) as container:
         kinds = {stream.type for stream in container.streams}
         decoded = sum(1 for _frame in container.decode(video=0))

@@ -45,11 +45,15 @@
         // The room closed (the lesson was ended, or its time is up): there is nothing to rejoin.
         say("The call has ended.");
         if (endLesson) endLesson.hidden = true;
+        // The call's controls are gone: the keyboard lands on what the page says now.
+        statusLine.setAttribute("tabindex", "-1");
+        statusLine.focus();
         return;
       }
       say("You left the call. You can join again until the session ends.");
       button.hidden = false;
       button.disabled = false;
+      button.focus();
     } else if (type === "recording-started") {
       recordingNow.hidden = false;
       say("Recording has started.");

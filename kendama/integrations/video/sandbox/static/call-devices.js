@@ -17,6 +17,10 @@
     return "Your " + what + " could not start (" + (name || "unknown error") + ").";
   }
 
+  // Echo cancellation stays on (people use speakers); noise suppression is off, because it takes
+  // out the click of the ball landing in a cup, which is half of what a player listens for.
+  var AUDIO = { echoCancellation: true, noiseSuppression: false, autoGainControl: true };
+
   function result(stream, message) {
     return {
       stream: stream,
@@ -27,7 +31,7 @@
   }
 
   function microphoneOnly(reason) {
-    return navigator.mediaDevices.getUserMedia({ audio: true, video: false }).then(function (stream) {
+    return navigator.mediaDevices.getUserMedia({ audio: AUDIO, video: false }).then(function (stream) {
       return result(stream, reason ? reason + " You can join with your microphone only." : "Your microphone is ready; your camera stays off.");
     }, function (error) {
       var why = error && error.name === "NotAllowedError" ? REFUSED : explain(error, "microphone");
@@ -41,7 +45,7 @@
         "localhost). You can still join to see and hear the other person."));
     }
     if (!wantCamera) return microphoneOnly("");
-    return navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } }).then(function (stream) {
+    return navigator.mediaDevices.getUserMedia({ audio: AUDIO, video: { width: 640, height: 480 } }).then(function (stream) {
       return result(stream, "Your camera and microphone are ready.");
     }, function (error) {
       if (error && (error.name === "NotAllowedError" || error.name === "SecurityError")) {

@@ -102,7 +102,11 @@
       if (!local || !local.getTracks().length) return;  // nothing of ours to record
       var pc = newConnection();
       recorder = { id: id, pc: pc };
-      local.getTracks().forEach(function (track) { pc.addTransceiver(track, { direction: "sendonly", streams: [local] }); });
+      local.getTracks().forEach(function (track) {
+        // The recorder writes 15 frames a second: more would only cost both sides CPU.
+        var encodings = track.kind === "video" ? [{ maxFramerate: 15 }] : undefined;
+        pc.addTransceiver(track, { direction: "sendonly", streams: [local], sendEncodings: encodings });
+      });
       pc.createOffer().then(function (description) {
         return pc.setLocalDescription(description);
       }).then(function () {
