@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from . import recorders, recording_media, transcription
+from . import recorders, transcription
 from .store import STALE_SECONDS, Store
 
 log = logging.getLogger(__name__)
@@ -280,6 +280,8 @@ class Meetings:
 
     def _complete_recording(self, conn: sqlite3.Connection, recording: sqlite3.Row) -> None:
         """The file is complete: say how long it is, as Daily does once the file is uploaded."""
+        from . import recording_media  # PyAV loads only where something was recorded
+
         try:
             # What the file lasts, so that the pages, the API and the file agree.
             duration = max(1, round(recording_media.duration_seconds(self.store.media_file(recording["id"]))))

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import captions, recording_media
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,9 @@ def wait_idle(timeout: float = 60.0) -> None:
 
 
 def _transcribe(store: Store, transcript_id: str, emit: Callable) -> None:
+    # PocketSphinx and PyAV load only where a meeting was transcribed, not in every web worker.
+    from . import captions
+
     try:
         with store.read() as conn:
             transcript = conn.execute("SELECT * FROM transcripts WHERE id = ?", (transcript_id,)).fetchone()
@@ -78,6 +80,8 @@ def _recorded_audio(store: Store, meeting_id: str) -> tuple[Path | None, float]:
         if not busy or time.monotonic() >= deadline:
             break
         time.sleep(0.25)
+    from . import recording_media
+
     for row in rows:
         path = store.media_file(row["id"])
         if row["status"] == "finished" and path.exists():
