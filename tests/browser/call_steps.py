@@ -9,6 +9,7 @@ CALL_FRAME = "#call-stage iframe"
 
 def join_call(page, *, camera: bool = True, press_enter: bool = False) -> None:
     """Join from the join page: its Join button, then the call screen's device check."""
+    page.wait_for_load_state("load")  # the button is in the HTML before its script is (a click then does nothing)
     join = page.get_by_role("button", name="Join the call")
     if press_enter:
         join.focus()
