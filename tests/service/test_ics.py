@@ -96,3 +96,11 @@ def test_display_names_with_commas_survive_the_round_trip():
     _, event = _only_event(ics.invitation(session, recipient_id=session.player_id))
     assert event.summary == 'Kendama session with Doe, "Jo"; Ann'
     assert event.attendees[0].params["CN"] == 'Doe, "Jo"; Ann'
+
+
+def test_the_feed_states_its_refresh_interval_as_durations_calendar_apps_read(session):
+    # RFC 7986 requires VALUE=DURATION on REFRESH-INTERVAL; X-PUBLISHED-TTL is a duration too. Both
+    # were wrong before (no parameter; Python's "1:00:00"), found by Mozilla's ical.js.
+    lines = ics.feed_for(session.fan).decode().splitlines()
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+    assert "X-PUBLISHED-TTL:PT1H" in lines

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vDuration
 from icalendar.enums import PARTSTAT, ROLE, STATUS
 from sqlalchemy import or_, select
 
@@ -135,6 +135,7 @@ def feed_for(user: User) -> bytes:
         uid=f"feed-{user.id}@{uid_host()}",
         subcomponents=events,
     )
-    # Outlook and older Apple clients read the refresh hint from this older property.
-    calendar.add("X-PUBLISHED-TTL", FEED_REFRESH)
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires the parameter
+    # Outlook and older Apple clients read the refresh hint from this older property, as a duration.
+    calendar.add("X-PUBLISHED-TTL", vDuration(FEED_REFRESH))
     return calendar.to_ical()
