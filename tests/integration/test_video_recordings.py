@@ -26,7 +26,7 @@ from ..support.video_support import deliver_webhooks, room_name, session_at
 
 pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("use_sandbox")]
 
-CALL_SECONDS = 2.0  # how long the calls of these tests last, between the joins and the leaves
+CALL_SECONDS = 3.0  # how long the calls of these tests last, between the joins and the leaves
 CALL_SPANS: dict[str, float] = {}  # room: seconds from the first join to the last leave, as measured
 CONSENTED = {
     "fan_recording_consent": True,

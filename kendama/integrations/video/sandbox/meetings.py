@@ -267,6 +267,7 @@ class Meetings:
         if recorders.owner_alive(conn, recording["id"]):
             # Its recorder finishes the file and completes the recording (complete_stopping).
             conn.execute("UPDATE recordings SET status = 'stopping' WHERE id = ?", (recording["id"],))
+            recorders.ask_to_stop(recording["id"])
         else:  # its recorder died with its process: the file as it stands is the recording
             self._complete_recording(conn, recording)
 

@@ -48,6 +48,8 @@ class RecorderRun:
         self.on_stopping: Callable[[str], None] | None = None
         self._after = 0
         self._halt = threading.Event()
+        self._wake = threading.Event()
+        self._stop_asked = False
         self._thread = threading.Thread(
             target=self._run, name=f"video-sandbox-recorder-{recording_id[:8]}", daemon=True
         )
@@ -57,6 +59,11 @@ class RecorderRun:
         self.recorder.start()
         self._thread.start()
 
+    def ask_to_stop(self) -> None:
+        """The meeting ended in this process: finish the file now, not at the next poll."""
+        self._stop_asked = True
+        self._wake.set()
+
     def stop(self) -> None:
         """Finish the file (idempotent); the thread ends on its next pass."""
         self._halt.set()
@@ -64,8 +71,14 @@ class RecorderRun:
 
     def _run(self) -> None:
         last_beat = 0.0
-        while not self._halt.wait(POLL_SECONDS):
+        while not self._halt.is_set():
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            if self._halt.is_set():
+                break
             try:
+                if self._stop_asked:
+                    self.recorder.stop()  # the file ends when the meeting did; completed below
                 status = self._status()
                 if status in (None, "finished"):
                     self.recorder.stop()
@@ -152,6 +165,13 @@ def stop_here(recording_id: str) -> bool:
         return False
     run.stop()
     return True
+
+
+def ask_to_stop(recording_id: str) -> None:
+    """Tell this process's recorder of the recording (if it runs here) that the recording ended."""
+    run = run_for(recording_id)
+    if run is not None:
+        run.ask_to_stop()
 
 
 def owner_alive(conn: sqlite3.Connection, recording_id: str) -> bool:
