@@ -41,6 +41,18 @@ def browser_type_launch_args():
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def embedded_settings(state: Path) -> dict:
+    """What scripts/dev.sh's app has, with its sandboxes' state and its mail kept in `state`."""
+    return {
+        "STRIPE_SANDBOX_TRANSPORT": "http",
+        "STRIPE_SANDBOX_DB": str(state / "stripe_sandbox.sqlite3"),
+        "VIDEO_SANDBOX_DB": str(state / "video_sandbox.sqlite3"),
+        "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
+        "MAIL_OUTBOX_DIR": str(state / "mail"),
+        "DEV_MAIL_PAGES": True,
+    }
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app on a real server with the demo data (players, availability, a fan, an admin).
@@ -50,16 +62,7 @@ def live_app(tmp_path_factory):
     to the server, and mail lands in a development outbox that /dev/mail shows. One server for the
     whole browser suite; PostgreSQL is covered by the integration tests of the same flows.
     """
-    state = tmp_path_factory.mktemp("live-server")
-    overrides = {
-        "STRIPE_SANDBOX_TRANSPORT": "http",
-        "STRIPE_SANDBOX_DB": str(state / "stripe_sandbox.sqlite3"),
-        "VIDEO_SANDBOX_DB": str(state / "video_sandbox.sqlite3"),
-        "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
-        "MAIL_OUTBOX_DIR": str(state / "mail"),
-        "DEV_MAIL_PAGES": True,
-    }
-    with serve(overrides, backend="sqlite") as server:
+    with serve(embedded_settings(tmp_path_factory.mktemp("live-server")), backend="sqlite") as server:
         with server.app_context():
             list(demo_data.seed())
         yield server

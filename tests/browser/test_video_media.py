@@ -25,7 +25,7 @@ from ..support.live_server import serve
 from ..support.speech import ESPEAK, silent_wav, spoken_wav
 from ..support.video_support import session_at
 from .call_steps import CALL_FRAME, join_call, remote_video_plays
-from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .conftest import CHROMIUM, CHROMIUM_ARGS, embedded_settings
 from .test_video_call import signed_in
 
 pytestmark = [
@@ -68,15 +68,7 @@ def media_app(request, live_app, tmp_path_factory):
     if request.param == "sqlite":
         yield live_app
         return
-    state = tmp_path_factory.mktemp("live-server-pg")
-    overrides = {
-        "STRIPE_SANDBOX_TRANSPORT": "http",
-        "STRIPE_SANDBOX_DB": str(state / "stripe_sandbox.sqlite3"),
-        "VIDEO_SANDBOX_DB": str(state / "video_sandbox.sqlite3"),
-        "VIDEO_SANDBOX_DELIVER_WEBHOOKS": True,
-        "MAIL_OUTBOX_DIR": str(state / "mail"),
-    }
-    with serve(overrides, backend="postgresql") as server:
+    with serve(embedded_settings(tmp_path_factory.mktemp("live-server-pg")), backend="postgresql") as server:
         yield server
 
 
