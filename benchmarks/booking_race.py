@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 from harness import free_port, gunicorn  # noqa: I001 - harness puts the project root on sys.path first
 from rq import Queue  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -81,6 +82,7 @@ def server_environment(port: int, database_url: str, queue_name: str) -> dict[st
         **os.environ,
         "KENDAMA_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(32),
+        "CALENDAR_SECRETS_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "RQ_QUEUE": queue_name,

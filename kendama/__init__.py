@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import start_checks
-from .config import CONFIGS, development_secret_key, normalise_database_url
+from .config import CONFIGS, development_calendar_secrets_key, development_secret_key, normalise_database_url
 
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 
@@ -45,6 +45,8 @@ def configure_environment(app: Flask) -> None:
         start_checks.check_development_bind(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    if not app.config.get("CALENDAR_SECRETS_KEY"):
+        app.config["CALENDAR_SECRETS_KEY"] = development_calendar_secrets_key(app.instance_path)
     url = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
         url = f"sqlite:///{Path(app.instance_path) / 'kendama.sqlite3'}"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from dotenv import load_dotenv
 
 # Before the classes below read the environment: `gunicorn app:app` and `python worker.py` reach
@@ -39,14 +41,22 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def development_secret_key(instance_path: str) -> str:
-    """A random key generated once and kept in instance/, so dev sessions survive restarts."""
-    path = Path(instance_path) / "secret_key"
+def _kept_secret(path: Path, make: Callable[[], str]) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def development_secret_key(instance_path: str) -> str:
+    """A random key generated once and kept in instance/, so dev sessions survive restarts."""
+    return _kept_secret(Path(instance_path) / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def development_calendar_secrets_key(instance_path: str) -> str:
+    """The Fernet key for CalDAV passwords on the embedded default, kept in instance/ like SECRET_KEY."""
+    return _kept_secret(Path(instance_path) / "calendar_secrets_key", lambda: Fernet.generate_key().decode())
 
 
 class Config:
@@ -197,6 +207,13 @@ class Config:
     # environment unless set; the calendar import tests turn it on for their 127.0.0.1 server.
     # Production and staging refuse to start with it on.
     CALENDAR_FETCH_ALLOW_PRIVATE = _bool("CALENDAR_FETCH_ALLOW_PRIVATE")
+    # CalDAV accounts: app passwords are Fernet-encrypted with this key ("new,old" while rotating);
+    # generated into instance/ on the embedded default, required in production.
+    CALENDAR_SECRETS_KEY = os.environ.get("CALENDAR_SECRETS_KEY")
+    CALDAV_TIMEOUT = _int("CALDAV_TIMEOUT", 10)  # seconds for a whole exchange with the server, in jobs
+    CALDAV_BOOKING_TIMEOUT = _int("CALDAV_BOOKING_TIMEOUT", 3)  # the re-check while a fan books waits on it
+    CALDAV_BUSY_TTL_SECONDS = _int("CALDAV_BUSY_TTL_SECONDS", 300)  # how old the cached busy times may get
+    CALDAV_MAX_FAILURES = _int("CALDAV_MAX_FAILURES", 8)  # in a row, backing off, before syncing stops
 
     # Sandboxes: served under /_sandbox/ when no real key is configured (never in production)
     PRODUCTION = False  # true for production and staging: no sandboxes, secure cookies, HSTS
@@ -230,6 +247,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key-not-for-production"
+    CALENDAR_SECRETS_KEY = "dGVzdGluZy1jYWxlbmRhci1rZXktbm90LWZvci1wcm8="  # Fernet: 32 bytes, base64
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     BASE_URL = "http://localhost"

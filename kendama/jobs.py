@@ -12,7 +12,7 @@ from flask import current_app
 from .integrations.stripe.sandbox import clock as stripe_sandbox_clock
 from .services.accounts import sign_ins
 from .services.booking import lifecycle
-from .services.calendars import imports
+from .services.calendars import caldav_busy, imports, writes
 from .services.notifications import delivery, sweep
 from .services.payments import checkout, refunds
 from .services.video import calls, recording_sync
@@ -43,6 +43,27 @@ def refresh_calendars() -> None:
     with job_context():
         for player_id in imports.players_to_sync():
             enqueue(f"{__name__}.sync_calendar", player_id)
+
+
+def sync_caldav_busy(player_id: int) -> None:
+    """Job: read a player's CalDAV busy times for the booking window into the cache."""
+    with job_context():
+        caldav_busy.sync(player_id)
+
+
+def push_calendar_event(session_id: int) -> None:
+    """Job: make the player's CalDAV calendar match one session (put or delete its event)."""
+    with job_context():
+        writes.push(session_id)
+
+
+def refresh_caldav() -> None:
+    """Periodic: hand out CalDAV busy-time refreshes and event writes that are due (retries included)."""
+    with job_context():
+        for player_id in caldav_busy.hand_out_due():
+            enqueue(f"{__name__}.sync_caldav_busy", player_id)
+        for session_id in writes.hand_out_due():
+            enqueue(f"{__name__}.push_calendar_event", session_id)
 
 
 def expire_booking_holds() -> None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask
 
+from .services.calendars.secrets import keys_problem
 from .web.loopback import is_loopback
 
 MIN_SECRET_KEY_BYTES = 32
@@ -64,6 +65,12 @@ def problems(config: Mapping) -> list[str]:
         found.append(
             "CALENDAR_FETCH_ALLOW_PRIVATE is on: the calendar import would fetch from this network (SSRF); "
             "it is for local set-ups only."
+        )
+    calendar_keys = keys_problem(config.get("CALENDAR_SECRETS_KEY"))
+    if calendar_keys:
+        found.append(
+            f"CALENDAR_SECRETS_KEY {calendar_keys}: it encrypts players' CalDAV passwords; generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
         )
     live = str(config.get("LIVE_SESSIONS_DEFAULT") or "")
     if live not in LIVE_SESSION_STATES:

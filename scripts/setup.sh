@@ -17,6 +17,7 @@ stamp=".venv/.installed-$(cat requirements*.txt | sha1sum | cut -c1-12)-$(basena
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r "$requirements"
+  .venv/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
   touch "$stamp"
 fi
 bash scripts/install-assets.sh

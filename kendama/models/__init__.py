@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the app load them through here)."""
 
 from .availability import CalendarBusyTime, DateOverride, SessionAvailability, WeeklyWindow
+from .calendars import CalendarConnection, CalendarEventWrite
 from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
 from .payments import TROUBLED_REFUNDS, Payment, PaymentStatus, Refund, RefundStatus
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
@@ -13,6 +14,8 @@ __all__ = [
     "ApiToken",
     "BetaAllowlistEntry",
     "CalendarBusyTime",
+    "CalendarConnection",
+    "CalendarEventWrite",
     "ConsentRecord",
     "DateOverride",
     "LiveSession",

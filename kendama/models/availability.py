@@ -64,7 +64,10 @@ class DateOverride(db.Model):
 
 
 class CalendarBusyTime(db.Model):
-    """A busy interval imported from the player's external calendar."""
+    """A busy interval from the player's external calendars: the iCal feed or the CalDAV account.
+
+    Each source's sync replaces only its own rows.
+    """
 
     __tablename__ = "calendar_busy_times"
 
@@ -72,5 +75,6 @@ class CalendarBusyTime(db.Model):
     player_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
 
     __table_args__ = (db.Index("ix_calendar_busy_player_range", "player_id", "starts_at", "ends_at"),)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PERIODIC_JOBS: list[tuple[str, int]] = [
     ("kendama.jobs.sweep_notifications", 60),
     ("kendama.jobs.refresh_calendars", 30 * 60),
+    ("kendama.jobs.refresh_caldav", 60),
     ("kendama.jobs.expire_booking_holds", 60),
     ("kendama.jobs.purge_dead_sign_ins", 6 * 3600),
     ("kendama.jobs.prepare_video_rooms", 5 * 60),

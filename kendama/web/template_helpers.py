@@ -1,4 +1,5 @@
-"""Filters and globals for templates: times in the viewer's zone, money, counts, durations, the viewer's zone."""
+"""Filters and globals for templates: times in the viewer's zone, money, counts, durations, the viewer's zone,
+a session's "Add to calendar" links."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from ..models import utcnow
+from ..models import LiveSession, utcnow
+from ..services.calendars import links as add_to_calendar
 from ..services.payments.money import format_amount, format_money
 from ..services.timezones import PERSON_FORMAT, for_person, in_zone, zone_from_cookie
 from ..services.wording import plural
@@ -23,6 +25,13 @@ def viewer_zone() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return browser_zone() or "UTC"
+
+
+def calendar_links(session: LiveSession) -> add_to_calendar.AddToCalendar | None:
+    """The signed-in viewer's "Add to calendar" links for a session they take part in, else None."""
+    if not (current_user and current_user.is_authenticated):
+        return None
+    return add_to_calendar.for_session(session, current_user.id)
 
 
 def local_datetime(value: datetime | None, fmt: str = PERSON_FORMAT, zone_name: str | None = None) -> str:
@@ -64,4 +73,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = lambda amount, currency="usd": format_money(amount, currency)
     app.jinja_env.filters["amount"] = lambda amount, currency="usd": format_amount(amount, currency)
     app.jinja_env.globals["viewer_zone"] = viewer_zone
+    app.jinja_env.globals["calendar_links"] = calendar_links
     app.jinja_env.globals["now"] = utcnow

@@ -47,8 +47,13 @@ def refusal(environment: str, database_url: str, **settings) -> list[str]:
         ({"BASE_URL": "http://kendama.example"}, "BASE_URL must be the site's https:// address"),
         ({"BASE_URL": "kendama.example"}, "BASE_URL must be the site's https:// address"),
         ({"LIVE_SESSIONS_DEFAULT": "on"}, "LIVE_SESSIONS_DEFAULT must be off, beta or everyone"),
+        ({"CALENDAR_SECRETS_KEY": None}, "CALENDAR_SECRETS_KEY is not set"),
+        ({"CALENDAR_SECRETS_KEY": "not-a-fernet-key"}, "CALENDAR_SECRETS_KEY is not a Fernet key"),
     ],
-    ids=["no-key", "short-key", "repetitive-key", "committed-key", "http-base-url", "no-scheme", "bad-switch"],
+    ids=[
+        "no-key", "short-key", "repetitive-key", "committed-key", "http-base-url", "no-scheme", "bad-switch",
+        "no-calendar-key", "bad-calendar-key",
+    ],  # fmt: skip
 )
 def test_an_unsafe_setting_is_refused_with_one_line_naming_it(database_url, environment, settings, named):
     lines = refusal(environment, database_url, **settings)

@@ -139,9 +139,12 @@ def test_the_new_time_is_judged_at_the_moment_given():
     """A start beyond the booking window from today is bookable when judged from a later day."""
     player = PlayerFactory(setup__days_ahead=10)
     fan = FanFactory()
-    start = weekday_at(10, days_ahead=9)
+    # 7 to 9 days ahead (a weekend moves it on), and a week after it: 14 to 16 days ahead, past
+    # the window today but 9 days after the moment two days before the start. (Dated offsets
+    # of 9 and 15 days failed on some days: a start moved past a weekend left the window.)
+    start = weekday_at(10, days_ahead=7)
     session = lifecycle.create_session(fan, player.id, start, 30)
-    later = weekday_at(10, days_ahead=15)
+    later = start + timedelta(days=7)
     with pytest.raises(SlotUnavailable):
         lifecycle.reschedule(fan, session.id, later)
     moved = lifecycle.reschedule(fan, session.id, later, now=start - timedelta(days=2))

@@ -22,7 +22,7 @@ from .smtp_server import free_port
 ROOT = Path(__file__).resolve().parents[2]
 # Set by the test command or by people; scripts/dev.sh must work with none of them.
 CONFIGURATION = (
-    "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "KENDAMA_ENV", "SECRET_KEY", "BASE_URL",
+    "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "KENDAMA_ENV", "SECRET_KEY", "CALENDAR_SECRETS_KEY", "BASE_URL",
     "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "VIDEO_PROVIDER", "DAILY_API_KEY", "DAILY_WEBHOOK_SECRET",
 )  # fmt: skip
 START_SECONDS = 240  # set-up (an idempotent pip check), migrations, demo data, then the server

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from requests.adapters import HTTPAdapter
 
 from kendama import create_app
@@ -158,6 +159,7 @@ def _production_environment(database_url: str, base_url: str, port: int, setting
         "PATH": f"{ROOT / '.venv' / 'bin'}:{inherited.get('PATH', '')}",
         "KENDAMA_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "CALENDAR_SECRETS_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://", 1),
         "BASE_URL": base_url,
         "LIVE_SESSIONS_DEFAULT": "off",  # no payment or video keys are needed while sessions are off

@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     accounts,
     admin,
     availability,
+    calendar_connection,
     feedback,
     openapi,
     players,

@@ -114,3 +114,33 @@ class ProfileOut(BaseModel):
     sharing_default: bool
     verification_state: Literal["unverified", "pending", "verified", "rejected"]
     payout_state: Literal["none", "onboarding", "restricted", "enabled"]
+
+
+# --- calendar connection (CalDAV) -------------------------------------------------
+class CalendarConnectionIn(Strict):
+    """Connect or reconnect (server_url, username, password), and/or choose calendars."""
+
+    server_url: str | None = Field(default=None, max_length=2048)
+    username: str | None = Field(default=None, max_length=255)
+    password: str | None = Field(default=None, max_length=1024)
+    busy_calendar_urls: list[str] | None = Field(default=None, max_length=100)
+    write_calendar_url: str | None = Field(default=None, max_length=2048)
+
+
+class CalendarOut(BaseModel):
+    url: str
+    name: str
+
+
+class CalendarConnectionOut(BaseModel):
+    server_url: str
+    username: str
+    status: Literal["ok", "wrong_password", "calendar_missing", "unreachable"]
+    problem: str | None
+    stopped: bool
+    calendars: list[CalendarOut]
+    busy_calendar_urls: list[str]
+    write_calendar_url: str | None
+    busy_synced_at: str | None
+    writes_waiting: int
+    writes_stopped: int

@@ -1,4 +1,4 @@
-"""The private iCalendar feed that fans and players subscribe to."""
+"""The private iCalendar feed that fans and players subscribe to, and one session's .ics download."""
 
 from flask import Blueprint
 

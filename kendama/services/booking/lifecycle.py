@@ -33,6 +33,8 @@ from ...models import (
 from ...tasks.queue import after_commit
 from .. import discovery
 from ..access import session_for_participant, session_for_viewer
+from ..calendars import caldav_busy
+from ..calendars import writes as calendar_writes
 from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from ..notifications import outbox
 from ..payments import checkout, refunds
@@ -85,6 +87,7 @@ def create_session(
     check_takes_payments(profile, offered.price)
     if offered.slot_taken:
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
+    _recheck_calendars(player_id, start, duration_minutes, found.buffer_minutes, now)
 
     lock_user(fan.id)  # one booking at a time per fan, so the self-overlap check below holds
     expire_holds(now=now, player_id=player_id, commit=False)
@@ -135,8 +138,17 @@ def create_session(
         _open_checkout(session)  # it reads the held session afresh, under its lock
     else:
         outbox.on_confirmed(session)
+        calendar_writes.mark(session, now=now)
         _commit_keeping_loaded()
     return session
+
+
+def _recheck_calendars(player_id: int, start: datetime, duration_minutes: int, buffer_minutes: int, now) -> None:
+    """Ask the player's CalDAV calendars about the slot before taking it (no lock is held yet)."""
+    buffer = timedelta(minutes=buffer_minutes)
+    end = start + timedelta(minutes=duration_minutes)
+    if caldav_busy.recheck(player_id, start - buffer, end + buffer, now=now):
+        raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
 
 
 def _hold_end(start: datetime, now: datetime) -> datetime:
@@ -334,6 +346,11 @@ def actor_role(session: LiveSession, actor: User) -> str:
 def reschedule(actor: User, session_id: int, new_start: datetime, *, now: datetime | None = None) -> LiveSession:
     """Move a confirmed session to another free slot of the same player, within the policy."""
     now = now or utcnow()
+    unlocked = session_for_participant(actor, session_id)
+    if unlocked.status == SessionStatus.CONFIRMED.value and new_start != unlocked.starts_at:
+        _recheck_calendars(
+            unlocked.player_id, new_start, unlocked.duration_minutes, buffer_minutes(unlocked.player_id), now
+        )
     session = session_for_participant(actor, session_id, for_update=True)
     if session.status != SessionStatus.CONFIRMED.value:
         raise WrongState("Only confirmed sessions can be rescheduled.")
@@ -363,6 +380,7 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
     session.room_url = None
     flush_or_slot_taken(session)
     outbox.on_rescheduled(session, previous_start)
+    calendar_writes.mark(session, now=now)
     db.session.commit()
     return session
 
@@ -413,6 +431,7 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     session.mark_cancelled(now, role, reason, by_id=actor.id)
     refunded = refund.amount if refund is not None else 0
     outbox.on_cancelled(session, refunded)
+    calendar_writes.mark(session, now=now)
     db.session.commit()
     outcome = RefundOutcome(refunded, session.currency, refund.status if refund is not None else "none")
     return Cancellation(session, outcome)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -175,6 +177,15 @@ def _client() -> requests.Session:
     client.mount("http://", adapter)
     client.mount("https://", adapter)
     return client
+
+
+@contextmanager
+def guarded_session(limits: Limits) -> Iterator[requests.Session]:
+    """A session for a client that makes several requests (CalDAV): each connection peer-checked
+    like fetch()'s, redirects included, and all of them under one deadline of limits.total_seconds."""
+    with _Download(limits.allow_private, limits.total_seconds), _client() as client:
+        del client.headers["Accept"]  # the client says what it accepts per request
+        yield client
 
 
 def _target(url: str, allow_private: bool) -> None:

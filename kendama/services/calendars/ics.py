@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...models import LiveSession, SessionStatus, User, utcnow
+from ..access import session_for_participant
 from ..wording import plural
 
 PRODID = "-//Kendama Live Sessions//Sessions//EN"
@@ -109,6 +110,17 @@ def invitation(session: LiveSession, method: str = "REQUEST", *, recipient_id: i
     return calendar.to_ical()
 
 
+def invitation_for_participant(viewer: User, session_id: int) -> bytes:
+    """The session's invitation as its fan or player downloads it ("Add to calendar").
+
+    The same document the emails attach (same UID and SEQUENCE), so opening it updates the event
+    the email added rather than adding a second one. Strangers get NotFound, admins NotAllowed.
+    """
+    session = session_for_participant(viewer, session_id)
+    method = "CANCEL" if session.status == SessionStatus.CANCELLED else "REQUEST"
+    return invitation(session, method, recipient_id=viewer.id)
+
+
 def feed_sessions(user_id: int, now: datetime | None = None) -> list[LiveSession]:
     """The user's sessions (as fan or player) from FEED_PAST_DAYS ago on, cancelled ones included."""
     since = (now or utcnow()) - timedelta(days=FEED_PAST_DAYS)
@@ -139,3 +151,15 @@ def feed_for(user: User) -> bytes:
     # Outlook and older Apple clients read the refresh hint from this older property, as a duration.
     calendar.add("X-PUBLISHED-TTL", vDuration(FEED_REFRESH))
     return calendar.to_ical()
+
+
+def calendar_copy(session: LiveSession) -> bytes:
+    """The session as an event stored in the player's own calendar over CalDAV.
+
+    The same UID as the invitations and the feed, but no ORGANIZER or ATTENDEE: with them a
+    CalDAV server that does scheduling (RFC 6638) would email the fan an invitation of its own.
+    """
+    event = _event(session, recipient_id=session.player_id, cancelled=False, stamp=utcnow())
+    del event["ORGANIZER"]
+    del event["ATTENDEE"]
+    return Calendar.new(prodid=PRODID, subcomponents=[event]).to_ical()

@@ -39,6 +39,7 @@ MAX_OCCURRENCES = 20000
 # Busy times from this far back still count: an appointment that began yesterday may run on.
 LOOKBACK = timedelta(days=1)
 _URL_FIELD = "calendar_import_url"
+SOURCE = "feed"  # CalendarBusyTime.source of the rows the iCal address gives
 
 
 class CalendarUnreadable(fetch.FetchError):
@@ -59,7 +60,7 @@ def _player_profile(user: User) -> Profile:
     return profiles.own_player_profile(user)
 
 
-def _obviously_private(host: str) -> bool:
+def obviously_private(host: str) -> bool:
     """A literal private address or a local name; names are resolved (and checked) by the job."""
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         return True
@@ -88,7 +89,7 @@ def normalise_url(raw: str) -> str:
         host = None
     if parts.scheme.lower() not in schemes or not host:
         raise InvalidInput({_URL_FIELD: "Use a secret address that starts with https:// (or webcal://)."})
-    if not _allow_private() and _obviously_private(host):
+    if not _allow_private() and obviously_private(host):
         raise InvalidInput({_URL_FIELD: "This address points into a private network, so we cannot fetch it."})
     return url
 
@@ -113,7 +114,7 @@ def remove_import(user: User) -> Profile:
     profile.calendar_import_url = None
     profile.calendar_synced_at = None
     profile.calendar_sync_error = None
-    db.session.execute(delete(CalendarBusyTime).where(CalendarBusyTime.player_id == user.id))
+    db.session.execute(delete(CalendarBusyTime).where(_feed_rows(user.id)))
     db.session.commit()
     return profile
 
@@ -128,9 +129,14 @@ def is_pending(profile: Profile) -> bool:
     return bool(profile.calendar_import_url) and profile.calendar_synced_at is None and not profile.calendar_sync_error
 
 
+def _feed_rows(player_id: int):
+    """The player's busy times that came from the iCal feed (not from a CalDAV account)."""
+    return (CalendarBusyTime.player_id == player_id) & (CalendarBusyTime.source == SOURCE)
+
+
 def busy_count(player_id: int) -> int:
-    """How many busy intervals are stored for the player (shown after a sync)."""
-    return db.session.scalar(select(func.count()).where(CalendarBusyTime.player_id == player_id))
+    """How many busy intervals the feed gave the player (shown after a sync)."""
+    return db.session.scalar(select(func.count()).where(_feed_rows(player_id)))
 
 
 # --- Reading a calendar ---------------------------------------------------------------
@@ -257,7 +263,7 @@ def _limits() -> fetch.Limits:
     )
 
 
-def _window(player_id: int, now: datetime) -> tuple[datetime, datetime, str]:
+def booking_window(player_id: int, now: datetime) -> tuple[datetime, datetime, str]:
     user = db.session.get(User, player_id)
     rules = db.session.get(SessionAvailability, player_id)
     days = max(current_app.config["CALENDAR_IMPORT_DAYS"], rules.max_days_ahead if rules else 0)
@@ -278,15 +284,30 @@ def _store(player_id: int, url: str, intervals: list[Interval], now: datetime) -
     if profile is None:
         db.session.rollback()
         return
-    db.session.execute(delete(CalendarBusyTime).where(CalendarBusyTime.player_id == player_id))
-    if intervals:
-        db.session.execute(
-            insert(CalendarBusyTime),
-            [{"player_id": player_id, "starts_at": start, "ends_at": end} for start, end in intervals],
-        )
+    replace_busy(player_id, SOURCE, intervals)
     profile.calendar_synced_at = now
     profile.calendar_sync_error = None
     db.session.commit()
+
+
+def replace_busy(player_id: int, source: str, intervals: list[Interval]) -> None:
+    """Put `intervals` in place of the player's busy times from `source` (the caller commits)."""
+    db.session.execute(
+        delete(CalendarBusyTime).where(CalendarBusyTime.player_id == player_id, CalendarBusyTime.source == source)
+    )
+    if intervals:
+        db.session.execute(
+            insert(CalendarBusyTime),
+            [{"player_id": player_id, "starts_at": s, "ends_at": e, "source": source} for s, e in intervals],
+        )
+
+
+def add_busy(player_id: int, source: str, intervals: list[Interval]) -> None:
+    """Add `intervals` to the player's busy times from `source` until its next sync (the caller commits)."""
+    db.session.execute(
+        insert(CalendarBusyTime),
+        [{"player_id": player_id, "starts_at": s, "ends_at": e, "source": source} for s, e in intervals],
+    )
 
 
 def _record_failure(player_id: int, url: str, message: str) -> None:
@@ -305,7 +326,7 @@ def sync(player_id: int, now: datetime | None = None) -> None:
     if profile is None or not profile.calendar_import_url:
         return
     url = profile.calendar_import_url
-    window_start, window_end, zone_name = _window(player_id, now)
+    window_start, window_end, zone_name = booking_window(player_id, now)
     limits = _limits()
     db.session.commit()  # hold no transaction open while the download runs
     try:

@@ -24,6 +24,7 @@ from ..accounts import accounts
 from ..booking import lifecycle
 from ..booking.policy import SYSTEM
 from ..calendars import ics
+from ..calendars import links as calendar_links
 from ..feedback import FEEDBACK_STATUSES
 from ..payments.money import format_money
 from . import links
@@ -319,6 +320,10 @@ def _reminder_pending(session: LiveSession, user: User) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def _confirmed(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    return {**_joining(notification, user, session), "calendar_links": calendar_links.for_session(session, user.id)}
+
+
 def _rescheduled_and_joining(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
     return {**_rescheduled(notification, user, session), **_joining(notification, user, session)}
 
@@ -376,7 +381,7 @@ def _recording_ready(notification: Notification, user: User, session: LiveSessio
 
 
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
-    "booking_confirmed": _joining,
+    "booking_confirmed": _confirmed,
     "awaiting_payment": _awaiting_payment,
     "payment_received": _payment_received,
     "rescheduled": _rescheduled_and_joining,

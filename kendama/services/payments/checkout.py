@@ -25,6 +25,7 @@ from ...models import LiveSession, Payment, PaymentStatus, Refund, RefundStatus,
 from ..access import session_for_participant, session_for_viewer
 from ..booking import holds
 from ..booking.policy import SYSTEM
+from ..calendars import writes as calendar_writes
 from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from ..notifications import outbox
 from ..notifications.links import absolute_url
@@ -304,6 +305,7 @@ def _confirm(session: LiveSession) -> None:
     session.ics_sequence += 1
     outbox.on_payment_received(session)
     outbox.on_confirmed(session)
+    calendar_writes.mark(session)
 
 
 def _refund_in_full(session: LiveSession, payment: Payment, reason: str, kind: str) -> None:

@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import ConsentRecord, LiveSession, Profile, SessionStatus, User, utcnow
 from ..access import require_player
 from ..booking import lifecycle
+from ..calendars import writes as calendar_writes
 from ..demo_data import DEMO_FAN_EMAIL
 from ..errors import NotFound, SlotUnavailable, WrongState
 from ..notifications import outbox
@@ -74,6 +75,7 @@ def start_test_call(player: User, *, now: datetime | None = None) -> LiveSession
         for user_id in (fan.id, player.id)
     )
     outbox.on_confirmed(session)
+    calendar_writes.mark(session, now=now)
     db.session.commit()
     return session
 
