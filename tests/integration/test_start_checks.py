@@ -51,8 +51,15 @@ def refusal(environment: str, database_url: str, **settings) -> list[str]:
         ({"CALENDAR_SECRETS_KEY": "not-a-fernet-key"}, "CALENDAR_SECRETS_KEY is not a Fernet key"),
     ],
     ids=[
-        "no-key", "short-key", "repetitive-key", "committed-key", "http-base-url", "no-scheme", "bad-switch",
-        "no-calendar-key", "bad-calendar-key",
+        "no-key",
+        "short-key",
+        "repetitive-key",
+        "committed-key",
+        "http-base-url",
+        "no-scheme",
+        "bad-switch",
+        "no-calendar-key",
+        "bad-calendar-key",
     ],  # fmt: skip
 )
 def test_an_unsafe_setting_is_refused_with_one_line_naming_it(database_url, environment, settings, named):
