@@ -211,3 +211,48 @@ def test_a_changed_password_and_a_deleted_calendar_are_told_and_syncing_backs_of
     caldav_busy.sync(player.id)
     db.session.refresh(connection)
     assert connection.status == "calendar_missing"
+
+
+def test_the_api_connects_chooses_refuses_without_saving_and_disconnects(
+    client, api_token, player, radicale, calendars
+):
+    headers = api_token(player)
+    url = "/api/users/me/calendar-connection"
+    assert client.get(url, headers=headers).status_code == 404
+    bad = client.put(
+        url,
+        headers=headers,
+        json={"server_url": radicale.url, "username": "player", "password": USERS["player"], "write_calendar_url": "x"},
+    )
+    assert bad.status_code == 422 and "write_calendar" in bad.json["error"]["fields"]
+    assert db.session.get(CalendarConnection, player.id) is None  # nothing half-saved
+
+    made = client.put(
+        url, headers=headers, json={"server_url": radicale.url, "username": "player", "password": USERS["player"]}
+    )
+    assert made.status_code == 200, made.json
+    body = made.json
+    assert body["status"] == "ok" and body["problem"] is None and "password" not in body
+    assert str(calendars[0].url) in {c["url"] for c in body["calendars"]}
+
+    chosen = client.put(
+        url, headers=headers, json={"busy_calendar_urls": [str(calendars[0].url)], "write_calendar_url": None}
+    )
+    assert chosen.status_code == 200
+    assert chosen.json["busy_calendar_urls"] == [str(calendars[0].url)] and chosen.json["write_calendar_url"] is None
+    assert client.get(url, headers=headers).json["busy_calendar_urls"] == [str(calendars[0].url)]
+
+    assert client.delete(url, headers=headers).status_code == 204
+    assert client.get(url, headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [("http://calendar.example/", "starts with https://"), ("https://127.0.0.1:5232/", "private network")],
+)
+def test_addresses_into_this_network_are_refused_where_the_switch_is_off(app, monkeypatch, player, address, said):
+    monkeypatch.setitem(app.config, "CALENDAR_FETCH_ALLOW_PRIVATE", False)
+    with pytest.raises(InvalidInput) as refused:
+        connections.connect(player, address, "player", USERS["player"])
+    assert said in refused.value.fields["server_url"]
+    assert db.session.get(CalendarConnection, player.id) is None

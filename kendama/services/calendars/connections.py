@@ -9,7 +9,6 @@ leaves this module only inside an `Account` handed to the adapter.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, select, update
@@ -45,16 +44,10 @@ def _server_url(raw: str) -> str:
         raise InvalidInput({field: "Enter your calendar server's address (your provider's CalDAV address)."})
     if len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
         raise InvalidInput({field: "This does not look like a server address."})
-    allow_private = bool(current_app.config["CALENDAR_FETCH_ALLOW_PRIVATE"])
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        host = None
-    if parts.scheme.lower() not in (("https", "http") if allow_private else ("https",)) or not host:
+    problem = imports.address_problem(url)
+    if problem == "scheme":
         raise InvalidInput({field: "Use the server's address that starts with https://."})
-    if not allow_private and imports.obviously_private(host):
+    if problem == "private":
         raise InvalidInput({field: "This address points into a private network, so we cannot connect to it."})
     return url
 

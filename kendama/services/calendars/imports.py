@@ -80,18 +80,32 @@ def normalise_url(raw: str) -> str:
     # Apple and Google hand out webcal:// links; it is the same address over https.
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://") :]
+    problem = address_problem(url)
+    if problem == "scheme":
+        raise InvalidInput({_URL_FIELD: "Use a secret address that starts with https:// (or webcal://)."})
+    if problem == "private":
+        raise InvalidInput({_URL_FIELD: "This address points into a private network, so we cannot fetch it."})
+    return url
+
+
+def address_problem(url: str) -> str | None:
+    """Why our server must not fetch from `url`: "scheme" (not https, or no host), "private", or None.
+
+    Plain http and private hosts pass only where CALENDAR_FETCH_ALLOW_PRIVATE is on; names are
+    resolved (and every address checked) when the connection is made.
+    """
     schemes = ("https", "http") if _allow_private() else ("https",)
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        host = None
+        return "scheme"
     if parts.scheme.lower() not in schemes or not host:
-        raise InvalidInput({_URL_FIELD: "Use a secret address that starts with https:// (or webcal://)."})
+        return "scheme"
     if not _allow_private() and obviously_private(host):
-        raise InvalidInput({_URL_FIELD: "This address points into a private network, so we cannot fetch it."})
-    return url
+        return "private"
+    return None
 
 
 def set_import_url(user: User, url: str) -> Profile:
