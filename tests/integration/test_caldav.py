@@ -256,3 +256,35 @@ def test_addresses_into_this_network_are_refused_where_the_switch_is_off(app, mo
         connections.connect(player, address, "player", USERS["player"])
     assert said in refused.value.fields["server_url"]
     assert db.session.get(CalendarConnection, player.id) is None
+
+
+def test_the_dashboard_and_the_calendar_page_tell_each_trouble_with_a_way_to_reconnect(
+    client, login, player, radicale, calendars
+):
+    connect(player, radicale, calendars)
+    login(player)
+    assert "could not reach" not in client.get("/dashboard/").get_data(as_text=True)
+    radicale.stop()
+    try:
+        caldav_busy.sync(player.id)
+    finally:
+        radicale.start()
+    for path in ("/dashboard/", "/dashboard/calendar/caldav"):
+        page = client.get(path).get_data(as_text=True)
+        assert "We could not reach your calendar server" in page and "Reconnect" in page, path
+
+    connection = db.session.get(CalendarConnection, player.id)
+    connection.password_secret = secrets.seal("revoked-app-password")
+    db.session.commit()
+    caldav_busy.sync(player.id)
+    page = client.get("/dashboard/calendar/caldav").get_data(as_text=True)
+    assert "no longer accepts the app password" in page and "revoked-app-password" not in page
+
+    form = client.get("/dashboard/calendar/caldav").get_data(as_text=True)
+    token = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    answer = client.post(
+        "/dashboard/calendar/caldav",
+        data={"server_url": radicale.url, "username": "player", "password": USERS["player"], "csrf_token": token},
+    )
+    assert answer.status_code == 303
+    assert "no longer accepts" not in client.get("/dashboard/calendar/caldav").get_data(as_text=True)
