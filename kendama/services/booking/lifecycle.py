@@ -351,6 +351,7 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
         _recheck_calendars(
             unlocked.player_id, new_start, unlocked.duration_minutes, buffer_minutes(unlocked.player_id), now
         )
+    db.session.expire(unlocked)  # the locked read below must see the row as it is now, not as read above
     session = session_for_participant(actor, session_id, for_update=True)
     if session.status != SessionStatus.CONFIRMED.value:
         raise WrongState("Only confirmed sessions can be rescheduled.")
