@@ -2,6 +2,17 @@
 
 from .availability import CalendarBusyTime, DateOverride, SessionAvailability, WeeklyWindow
 from .calendars import CalendarConnection, CalendarEventWrite
+from .coaching import (
+    ClipAccess,
+    CoachNote,
+    PlayerTrick,
+    PracticeClip,
+    ProgressMark,
+    ProgressState,
+    SessionGoal,
+    Trick,
+    TrickFamily,
+)
 from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
 from .payments import TROUBLED_REFUNDS, Payment, PaymentStatus, Refund, RefundStatus
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
@@ -10,6 +21,15 @@ from .types import UTCDateTime, utcnow
 from .users import ApiToken, Offering, PayoutState, Profile, Role, SignIn, User, VerificationState
 
 __all__ = [
+    "TrickFamily",
+    "Trick",
+    "SessionGoal",
+    "ProgressState",
+    "ProgressMark",
+    "PracticeClip",
+    "PlayerTrick",
+    "CoachNote",
+    "ClipAccess",
     "ACTIVE_STATUSES",
     "ApiToken",
     "BetaAllowlistEntry",

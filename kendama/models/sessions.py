@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     DDL,
@@ -24,6 +25,9 @@ from ..dialects import overlap_guard_ddl
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 from .users import User
+
+if TYPE_CHECKING:
+    from .coaching import SessionGoal
 
 
 class SessionStatus(enum.StrEnum):
@@ -66,6 +70,8 @@ class LiveSession(db.Model):
     platform_fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     player_share_amount: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # What the fan wants from the lesson, beside the goal tricks (coaching.SessionGoal).
+    goal_note: Mapped[str] = mapped_column(Text, default="")
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Current consent; every change is also logged in session_consents with who and when.
@@ -95,6 +101,8 @@ class LiveSession(db.Model):
 
     fan: Mapped[User] = relationship(foreign_keys=[fan_id])
     player: Mapped[User] = relationship(foreign_keys=[player_id])
+    # The fan's goal tricks, in their order (written by services/coaching/goals.py).
+    goals: Mapped[list[SessionGoal]] = relationship(order_by="SessionGoal.position", viewonly=True)
 
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),

@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     email_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     email_feedback_requests: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A fan's progress is shown to the players who marked it; with this, to every player they book.
+    progress_shared_with_players: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     profile: Mapped[Profile | None] = relationship(back_populates="user", uselist=False, foreign_keys="Profile.user_id")

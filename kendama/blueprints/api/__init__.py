@@ -10,6 +10,7 @@ from . import (  # noqa: E402,F401
     admin,
     availability,
     calendar_connection,
+    coaching,
     feedback,
     openapi,
     players,

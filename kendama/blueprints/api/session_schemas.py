@@ -81,6 +81,8 @@ class SessionIn(Strict):
     duration_minutes: int
     notes: str | None = Field(default=None, max_length=2000)
     recording_consent: bool = False
+    goals: list[int] = Field(default_factory=list, max_length=20, description="catalog trick ids, at most 3")
+    goal_note: str | None = Field(default=None, max_length=4000, description="what the fan wants; at most 2,000")
 
 
 class SessionUpdateIn(Strict):
@@ -111,6 +113,11 @@ class RefundOut(BaseModel):
     status: Literal["pending", "succeeded", "failed", "dead", "none"]
 
 
+class TrickRef(BaseModel):
+    id: int
+    name: str
+
+
 class SessionOut(BaseModel):
     id: int
     status: SessionStatusName
@@ -122,6 +129,8 @@ class SessionOut(BaseModel):
     price: Money
     player_share: Money | None = Field(description="what the player is paid; shown to the player and admins")
     notes: str
+    goals: list[TrickRef]
+    goal_note: str
     hold_expires_at: str | None
     checkout_url: str | None
     recording_consent: Consent

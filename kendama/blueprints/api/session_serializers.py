@@ -20,6 +20,7 @@ from .session_schemas import (
     SessionUpdateOut,
     SlotListOut,
     SlotOut,
+    TrickRef,
     WeeklyWindowOut,
 )
 
@@ -71,6 +72,8 @@ def _session(session: LiveSession, viewer: User) -> dict:
         price=Money(amount=session.price_amount, currency=session.currency),
         player_share=Money(amount=session.player_share_amount, currency=session.currency) if sees_payout else None,
         notes=session.notes,
+        goals=[TrickRef(id=goal.trick.id, name=goal.trick.name) for goal in session.goals],
+        goal_note=session.goal_note,
         hold_expires_at=iso_utc(session.hold_expires_at) if session.status == "pending_payment" else None,
         checkout_url=_checkout_url(session, viewer),
         recording_consent=Consent(fan=session.fan_recording_consent, player=session.player_recording_consent),

@@ -51,6 +51,8 @@ def create_session():
         data.duration_minutes,
         notes=data.notes or "",
         recording_consent=data.recording_consent,
+        goals=data.goals,
+        goal_note=data.goal_note or "",
     )
     return jsonify(session_out(session, user)), 201
 

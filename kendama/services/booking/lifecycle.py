@@ -11,6 +11,7 @@ race; its refusal becomes a 409.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ from .. import discovery
 from ..access import session_for_participant, session_for_viewer
 from ..calendars import caldav_busy
 from ..calendars import writes as calendar_writes
+from ..coaching import goals as lesson_goals
 from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from ..notifications import outbox
 from ..payments import checkout, refunds
@@ -73,9 +75,14 @@ def create_session(
     notes: str = "",
     recording_consent: bool = False,
     *,
+    goals: Sequence[int] = (),
+    goal_note: str = "",
     now: datetime | None = None,
 ) -> LiveSession:
-    """Book a slot: free sessions are confirmed at once, paid ones held until payment."""
+    """Book a slot: free sessions are confirmed at once, paid ones held until payment.
+
+    `goals` are up to three catalog trick ids the fan wants to work on, with `goal_note`.
+    """
     now = now or utcnow()
     check_booker(fan, player_id)
     found = _read_for_booking(fan.id, player_id, start, now)
@@ -83,6 +90,7 @@ def create_session(
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
+    goal_tricks, goal_note = lesson_goals.checked(goals, goal_note)
     profile, offered = found.offering(duration_minutes)
     check_takes_payments(profile, offered.price)
     if offered.slot_taken:
@@ -113,6 +121,7 @@ def create_session(
         platform_fee_amount=split.platform_fee,
         player_share_amount=split.player_share,
         notes=notes,
+        goal_note=goal_note,
         hold_expires_at=_hold_end(start, now) if paid else None,
         fan_recording_consent=bool(recording_consent),
         player_recording_consent=profile.recording_default,
@@ -121,6 +130,7 @@ def create_session(
     )
     db.session.add(session)
     flush_or_slot_taken(session)
+    lesson_goals.attach(session, goal_tricks)
     db.session.add_all(
         [
             ConsentRecord(session_id=session.id, user_id=fan.id, kind="recording", granted=bool(recording_consent)),

@@ -1,0 +1,165 @@
+"""The trick catalog: searching it by any of a trick's names, and the administrators' changes to
+it (add, rename, merge a duplicate into another, retire)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+
+from ...extensions import db
+from ...models import CoachNote, PlayerTrick, ProgressMark, SessionGoal, Trick, TrickFamily, User, utcnow
+from ..access import require_admin
+from ..errors import Conflict, InvalidInput, NotFound
+
+FAMILY_LABELS = {
+    TrickFamily.CUPS: "Cups",
+    TrickFamily.SPIKE: "Spike",
+    TrickFamily.AIRPLANE_LIGHTHOUSE: "Airplane and lighthouse",
+    TrickFamily.JUGGLES: "Juggles",
+    TrickFamily.BALANCE: "Balance",
+}
+MAX_NAME = 80
+NOT_IN_CATALOG = "Choose a trick from the catalog."
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().replace("-", " ").split())
+
+
+def names_of(trick: Trick) -> list[str]:
+    return [trick.name, *trick.aliases]
+
+
+def active_tricks() -> list[Trick]:
+    """Every trick on offer, by family, level and name (what pickers list)."""
+    query = select(Trick).where(Trick.retired_at.is_(None)).order_by(Trick.family, Trick.level, Trick.name)
+    return list(db.session.scalars(query))
+
+
+def search(q: str = "", *, level: int | None = None, family: str | None = None) -> list[Trick]:
+    """Active tricks whose name or an also-known-as name contains `q` (case, spaces and hyphens
+    do not matter), at `level` and in `family` when given; exact name matches first."""
+    wanted = _folded(q or "")
+    found = [
+        trick
+        for trick in active_tricks()
+        if (level is None or trick.level == level)
+        and (family is None or trick.family == family)
+        and any(wanted in _folded(name) for name in names_of(trick))
+    ]
+    return sorted(found, key=lambda trick: (not any(_folded(n) == wanted for n in names_of(trick)), trick.level))
+
+
+def active_by_ids(trick_ids: Iterable[int], *, field: str) -> list[Trick]:
+    """The active tricks with these ids, in the order given; InvalidInput on `field` otherwise."""
+    ids = list(trick_ids)
+    found = {t.id: t for t in db.session.scalars(select(Trick).where(Trick.id.in_(ids), Trick.retired_at.is_(None)))}
+    if any(trick_id not in found for trick_id in ids):
+        raise InvalidInput({field: NOT_IN_CATALOG})
+    return [found[trick_id] for trick_id in ids]
+
+
+# --- administrators ---------------------------------------------------------------------------
+
+
+def _checked_details(name: str, aliases: Iterable[str], level: int, family: str) -> tuple[str, list[str]]:
+    name = " ".join((name or "").split())
+    problems = {}
+    if not name or len(name) > MAX_NAME:
+        problems["name"] = f"Give the trick a name of at most {MAX_NAME} characters."
+    if not isinstance(level, int) or not 1 <= level <= 10:
+        problems["level"] = "Choose a level from 1 to 10."
+    if family not in set(TrickFamily):
+        problems["family"] = "Choose one of the families."
+    if problems:
+        raise InvalidInput(problems)
+    kept = []
+    for alias in aliases:
+        alias = " ".join(alias.split())[:MAX_NAME]
+        if alias and _folded(alias) != _folded(name) and _folded(alias) not in map(_folded, kept):
+            kept.append(alias)
+    return name, kept
+
+
+def _refuse_taken_name(name: str, except_id: int | None = None) -> None:
+    for trick in db.session.scalars(select(Trick)):
+        if trick.id != except_id and _folded(trick.name) == _folded(name):
+            raise Conflict(
+                f"There is already a trick called {trick.name}.", code="trick_exists", fields={"name": "Taken."}
+            )
+
+
+def add_trick(admin: User, name: str, level: int, family: str, aliases: Iterable[str] = ()) -> Trick:
+    require_admin(admin)
+    name, aliases = _checked_details(name, aliases, level, family)
+    _refuse_taken_name(name)
+    trick = Trick(name=name, aliases=aliases, level=level, family=family)
+    db.session.add(trick)
+    db.session.commit()
+    return trick
+
+
+def _trick(trick_id: int) -> Trick:
+    trick = db.session.get(Trick, trick_id)
+    if trick is None:
+        raise NotFound("No such trick.")
+    return trick
+
+
+def rename_trick(admin: User, trick_id: int, name: str) -> Trick:
+    """A new name; the old one stays findable as an also-known-as name."""
+    require_admin(admin)
+    trick = _trick(trick_id)
+    old = trick.name
+    name, aliases = _checked_details(name, [old, *trick.aliases], trick.level, trick.family)
+    _refuse_taken_name(name, except_id=trick.id)
+    trick.name, trick.aliases = name, aliases
+    db.session.commit()
+    return trick
+
+
+def retire_trick(admin: User, trick_id: int) -> Trick:
+    """Offered no more; what sessions, notes and progress say about it stays."""
+    require_admin(admin)
+    trick = _trick(trick_id)
+    trick.retired_at = trick.retired_at or utcnow()
+    db.session.commit()
+    return trick
+
+
+def merge_tricks(admin: User, duplicate_id: int, into_id: int) -> Trick:
+    """Fold a duplicate into the trick it repeats: its names become also-known-as names, and
+    what pointed at it (players' lists, goals, notes, progress) points at the other."""
+    require_admin(admin)
+    if duplicate_id == into_id:
+        raise InvalidInput({"into": "Choose another trick to merge into."})
+    duplicate, kept = _trick(duplicate_id), _trick(into_id)
+    if kept.retired_at is not None:
+        raise InvalidInput({"into": "Merge into a trick that is still offered."})
+    _move_references(duplicate.id, kept.id)
+    _, kept.aliases = _checked_details(kept.name, [*kept.aliases, *names_of(duplicate)], kept.level, kept.family)
+    duplicate.retired_at = duplicate.retired_at or utcnow()
+    duplicate.merged_into_id = kept.id
+    db.session.commit()
+    return kept
+
+
+def _move_references(old: int, new: int) -> None:
+    """Repoint rows at `new`, dropping those that would then repeat a row already there."""
+    has_new = select(PlayerTrick.player_id).where(PlayerTrick.trick_id == new)
+    db.session.execute(
+        PlayerTrick.__table__.delete().where(PlayerTrick.trick_id == old, PlayerTrick.player_id.in_(has_new))
+    )
+    db.session.execute(update(PlayerTrick).where(PlayerTrick.trick_id == old).values(trick_id=new))
+    goal_sessions = select(SessionGoal.session_id).where(SessionGoal.trick_id == new)
+    db.session.execute(
+        SessionGoal.__table__.delete().where(SessionGoal.trick_id == old, SessionGoal.session_id.in_(goal_sessions))
+    )
+    db.session.execute(update(SessionGoal).where(SessionGoal.trick_id == old).values(trick_id=new))
+    marked = select(ProgressMark.session_id).where(ProgressMark.trick_id == new)
+    db.session.execute(
+        ProgressMark.__table__.delete().where(ProgressMark.trick_id == old, ProgressMark.session_id.in_(marked))
+    )
+    db.session.execute(update(ProgressMark).where(ProgressMark.trick_id == old).values(trick_id=new))
+    db.session.execute(update(CoachNote).where(CoachNote.trick_id == old).values(trick_id=new))
