@@ -144,6 +144,14 @@ class Config:
     # integrations/video/sandbox/wsgi_transport.py); "http": always over the network.
     VIDEO_SANDBOX_TRANSPORT = os.environ.get("VIDEO_SANDBOX_TRANSPORT", "auto")
 
+    # Uploaded practice clips (integrations/storage): an S3 bucket when STORAGE_BUCKET is set, else a folder.
+    STORAGE_BUCKET = os.environ.get("STORAGE_BUCKET")  # the bucket's name; unset: files stay on this machine
+    STORAGE_ENDPOINT_URL = os.environ.get("STORAGE_ENDPOINT_URL")  # an S3-compatible service; unset: AWS
+    STORAGE_REGION = os.environ.get("STORAGE_REGION", "us-east-1")  # the bucket's region
+    STORAGE_DIR = os.environ.get("STORAGE_DIR")  # the folder without a bucket; unset: <instance>/clips
+    CLIP_MAX_BYTES = _int("CLIP_MAX_BYTES", 100 * 1024 * 1024)  # per practice clip
+    CLIP_MAX_SECONDS = _int("CLIP_MAX_SECONDS", 60)
+
     # Computed free slots are cached (services/booking/slot_cache.py) for at most this long; 0 turns it off.
     SLOT_CACHE_SECONDS = _int("SLOT_CACHE_SECONDS", 30)
     SLOT_CACHE_PREFIX = os.environ.get("SLOT_CACHE_PREFIX")  # Redis key prefix; derived from DATABASE_URL when unset
@@ -255,6 +263,7 @@ class TestingConfig(Config):
     DEV_MAIL_OUTBOX = True
     # Each test process keeps its own outbox, so parallel runs never read each other's mail.
     MAIL_OUTBOX_DIR = os.path.join(tempfile.gettempdir(), f"kendama-test-mail-{_RUN}")
+    STORAGE_DIR = os.path.join(tempfile.gettempdir(), f"kendama-test-clips-{_RUN}")
     PASSWORD_HASH_FAST = True  # argon2 with test-sized cost so the suite stays quick
     # Generous limits so ordinary tests never trip them; rate-limit tests lower them.
     RATELIMIT_LOGIN = "1000 per minute"

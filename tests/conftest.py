@@ -99,7 +99,7 @@ app_postgresql, app_sqlite, app = per_backend("app", _app)
 
 
 # Per-process files the testing config keeps in the temp folder (outbox, sandbox state).
-SCRATCH_SETTINGS = ("MAIL_OUTBOX_DIR", "VIDEO_SANDBOX_DB", "STRIPE_SANDBOX_DB")
+SCRATCH_SETTINGS = ("MAIL_OUTBOX_DIR", "VIDEO_SANDBOX_DB", "STRIPE_SANDBOX_DB", "STORAGE_DIR")
 
 
 def remove_scratch_files(app) -> None:

@@ -13,6 +13,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .auth import bp as auth
     from .booking import bp as booking
     from .calendar import bp as calendar
+    from .coaching import bp as coaching
     from .dashboard import bp as dashboard
     from .devmail import bp as devmail
     from .discovery import bp as discovery
@@ -35,5 +36,6 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (stripe_sandbox, STRIPE_SANDBOX_PREFIX),
         (devmail, "/dev/mail"),
         (video, None),
+        (coaching, None),
         (video_sandbox, "/_sandbox/video"),
     ]

@@ -30,7 +30,7 @@ from datetime import timedelta
 import pytest
 
 from kendama.extensions import db
-from kendama.models import Refund, SessionFeedback, SessionRecording, User, utcnow
+from kendama.models import CoachNote, PracticeClip, Refund, SessionFeedback, SessionRecording, User, utcnow
 from kendama.services.accounts import api_tokens, sign_ins
 
 from ..support.booking_helpers import mark_paid, weekday_at
@@ -103,6 +103,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/tricks"): row("/api/tricks?q=cup", 200, 200, 200, 200, 200, 200),
     ("PUT", "/api/sessions/<int:session_id>/progress"): row("/api/sessions/{past}/progress", 401, 403, 404, 422, 404, 403, json={"items": []}),
     ("GET", "/api/users/me/progress"): row("/api/users/me/progress", 401, 200, 200, 200, 200, 200),
+    ("GET", "/api/sessions/<int:session_id>/notes"): row("/api/sessions/{past}/notes", 401, 200, 404, 200, 404, 200),
+    ("POST", "/api/sessions/<int:session_id>/notes"): row("/api/sessions/{past}/notes", 401, 403, 404, 201, 404, 403, json={"at_seconds": 5, "text": "Matrix"}),
+    ("POST", "/api/sessions/<int:session_id>/notes/publish"): row("/api/sessions/{past}/notes/publish", 401, 403, 404, 200, 404, 403, json={}),
+    ("DELETE", "/api/sessions/<int:session_id>/notes/<int:note_id>"): row("/api/sessions/{past}/notes/{note}", 401, 403, 404, 204, 404, 403),
     ("POST", "/api/sessions/<int:session_id>/feedback"): row("/api/sessions/{past}/feedback", 401, 409, 404, 201, 404, 403, json={"rating": 4}),
     ("POST", "/api/sessions/<int:session_id>/join"): row("/api/sessions/{upcoming}/join", 401, 409, 404, 409, 404, 403, json={}),
     ("POST", "/api/sessions/<int:session_id>/no-show"): row("/api/sessions/{upcoming}/no-show", 401, 403, 404, 409, 404, 403, json={}),
@@ -190,6 +194,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     # The session's invitation as a participant downloads it; an admin may look at the session, not add it.
     ("GET", "/sessions/<int:session_id>/calendar.ics"): row("/sessions/{upcoming}/calendar.ics", 302, 200, 404, 200, 404, 403),
     ("POST", "/sessions/<int:session_id>/consent"): row("/sessions/{upcoming}/consent", 302, 303, 404, 303, 404, 303, form={"recording": "y"}),
+    ("POST", "/sessions/<int:session_id>/clips"): row("/sessions/{upcoming}/clips", 302, 303, 404, 303, 404, 303, form={}),
+    ("POST", "/sessions/<int:session_id>/clips/<int:clip_id>/delete"): row("/sessions/{upcoming}/clips/{clip}/delete", 302, 303, 404, 303, 404, 303, form={}),
+    ("GET", "/clips/<int:clip_id>/media"): row("/clips/{clip}/media?sig=forged", 403, 403, 403, 403, 403, 403),
+    ("POST", "/api/sessions/<int:session_id>/clips"): row("/api/sessions/{upcoming}/clips", 401, 422, 404, 403, 404, 403, json={}),
+    ("GET", "/api/sessions/<int:session_id>/clips"): row("/api/sessions/{upcoming}/clips", 401, 200, 404, 200, 404, 200),
+    ("POST", "/sessions/<int:session_id>/progress"): row("/sessions/{past}/progress", 302, 303, 404, 303, 404, 303, form={}),
+    ("GET", "/progress"): row("/progress", 302, 200, 200, 200, 200, 200),
+    ("POST", "/progress/sharing"): row("/progress/sharing", 302, 303, 303, 303, 303, 303, form={"shared": "yes"}),
     ("POST", "/sessions/<int:session_id>/end"): row("/sessions/{upcoming}/end", 302, 303, 404, 303, 404, 303, form={}),
     ("GET", "/sessions/<int:session_id>/join"): row("/sessions/{upcoming}/join", 302, 200, 404, 200, 404, 403),
     ("POST", "/sessions/<int:session_id>/no-show"): row("/sessions/{upcoming}/no-show", 302, 303, 404, 303, 404, 303, form={}),
@@ -197,6 +209,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/sessions/<int:session_id>/payment/cancelled"): row("/sessions/{upcoming}/payment/cancelled", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/payment/checkout"): row("/sessions/{upcoming}/payment/checkout", 302, 409, 404, 403, 404, 403, form={}),
     ("GET", "/sessions/<int:session_id>/payment/status"): row("/sessions/{upcoming}/payment/status", 302, 200, 404, 200, 404, 200),
+    ("GET", "/sessions/<int:session_id>/recording/chapters.vtt"): row("/sessions/{past}/recording/chapters.vtt", 302, 200, 404, 200, 404, 200),
     ("GET", "/sessions/<int:session_id>/recording"): row("/sessions/{past}/recording", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/recording/share"): row("/sessions/{past}/recording/share", 302, 303, 404, 303, 404, 303, form={}),
     ("POST", "/sessions/<int:session_id>/recording/share/revoke"): row("/sessions/{past}/recording/share/revoke", 302, 403, 404, 303, 404, 403, form={}),
@@ -266,7 +279,18 @@ def build_world() -> World:
         status="dead",
         idempotency_key=f"matrix-refund-{upcoming.id}",
     )
-    db.session.add_all([recording, refund, SessionFeedback(session_id=past.id, author_id=fan.id, rating=5)])
+    note = CoachNote(session_id=past.id, author_id=player.id, at_seconds=5, text="Matrix")
+    clip = PracticeClip(
+        session_id=upcoming.id,
+        uploader_id=fan.id,
+        storage_key=f"clips/matrix-{upcoming.id}.mp4",
+        content_type="video/mp4",
+        size_bytes=1,
+        duration_seconds=1,
+        width=64,
+        height=64,
+    )
+    db.session.add_all([recording, refund, note, clip, SessionFeedback(session_id=past.id, author_id=fan.id, rating=5)])
     notice = outbox.queue(fan.id, "password_reset")
     notice.status = "dead"
     db.session.commit()
@@ -282,6 +306,8 @@ def build_world() -> World:
         "upcoming": upcoming.id,
         "past": past.id,
         "recording": recording.id,
+        "note": note.id,
+        "clip": clip.id,
         "refund": refund.id,
         "notification": notice.id,
         "share_token": share_token,

@@ -254,6 +254,7 @@ KIND_CASES = {
     "rescheduled": ("confirmed", {"previous_start": "2026-01-05T10:00:00+00:00"}, "the session moved"),
     "cancelled": ("cancelled", {"refund_amount": 0, "currency": "usd"}, "nothing to refund"),
     "recording_ready": ("completed", {}, "ready to watch"),
+    "coach_notes_published": ("completed", {"note_ids": []}, "left coach notes"),
     "feedback_request": ("completed", {}, "rating from 1 to 5"),
     "hold_expired": ("cancelled", {}, "You were not charged"),
     "payment_refunded_duplicate": ("confirmed", {"amount": 2500, "currency": "usd"}, "paid twice"),

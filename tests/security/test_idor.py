@@ -27,6 +27,8 @@ ID_KINDS = {
     "session_id": "the session's fan and player, and admins",
     "recording_id": "admins; participants and share-link holders only through signed links",
     "player_id": "anyone for a public player's profile; admins for verification",
+    "note_id": "the session's player (its session_id route decides who reads the notes)",
+    "clip_id": "the session's fan deletes it; everyone else only through signed links (participants, admins)",
     "refund_id": "admins",
     "notification_id": "admins",
     "user_id": "admins",

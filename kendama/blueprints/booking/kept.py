@@ -10,7 +10,7 @@ press. Choices kept for another player, or longer ago than KEPT_FOR, are dropped
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, session, url_for
@@ -18,7 +18,7 @@ from flask import current_app, session, url_for
 from ...models import utcnow
 from ...services.errors import ServiceError
 from ...services.timezones import parse_aware
-from .forms import BookingForm
+from .forms import GOAL_FIELDS, BookingForm
 
 SESSION_KEY = "kept_booking"
 # Long enough to sign in, or to create an account; a fan who comes back later starts afresh.
@@ -40,6 +40,8 @@ class KeptChoices:
     recording_consent: bool
     kept_at: datetime
     notes_dropped: bool = False  # the note was too long to keep
+    goals: list[int | None] = field(default_factory=list)  # the three goal pickers, as chosen
+    goal_note: str = ""
 
     @property
     def start_at(self) -> datetime | None:
@@ -56,7 +58,13 @@ class KeptChoices:
     def form(self) -> BookingForm:
         return BookingForm(
             formdata=None,
-            data={"start": self.start, "notes": self.notes, "recording_consent": self.recording_consent},
+            data={
+                "start": self.start,
+                "notes": self.notes,
+                "recording_consent": self.recording_consent,
+                "goal_note": self.goal_note,
+                **dict(zip(GOAL_FIELDS, self.goals, strict=False)),
+            },
         )
 
 
@@ -72,10 +80,12 @@ def keep(
         "start": form.start.data or None,
         "notes": form.notes.data or "",
         "recording_consent": bool(form.recording_consent.data),
+        "goals": [form[name].data for name in GOAL_FIELDS],
+        "goal_note": form.goal_note.data or "",
         "kept_at": utcnow().timestamp(),
     }
     if _cookie_size(values) > COOKIE_BUDGET:
-        values.update(notes="", notes_dropped=True)
+        values.update(notes="", goal_note="", notes_dropped=True)
     session[SESSION_KEY] = values
     return _choices(values)
 

@@ -104,6 +104,8 @@ def create(player_id: int):
             form.duration.data,
             notes=form.notes.data or "",
             recording_consent=form.recording_consent.data,
+            goals=form.goal_ids,
+            goal_note=form.goal_note.data or "",
         )
     except ServiceError as exc:
         return _render("booking/book.html", player_id, form, exc.status, message=_explanation(form, exc))

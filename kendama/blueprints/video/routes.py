@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user, login_required
 
+from ...services.coaching import chapters, lesson
 from ...services.errors import ServiceError
 from ...services.notifications.links import absolute_url
 from ...services.video import calls, recording_consent, recording_pages, recordings
@@ -31,7 +32,12 @@ def join(session_id: int):
     form = ConsentForm(recording=page.consent.fan_recording if page.role == "fan" else page.consent.player_recording)
     form.sharing.data = page.consent.fan_sharing if page.role == "fan" else page.consent.player_sharing
     return render_template(
-        "video/join.html", page=page, form=form, action_form=ActionForm(), sharing_form=SharingForm()
+        "video/join.html",
+        page=page,
+        form=form,
+        action_form=ActionForm(),
+        sharing_form=SharingForm(),
+        coaching=lesson.for_viewer(current_user, page.session),
     )
 
 
@@ -151,6 +157,14 @@ def revoke_share(session_id: int):
     count = recordings.revoke_share_links(current_user, session_id)
     flash("The share link no longer works." if count else "There was no live share link.", "success")
     return see_other(url_for("video.recording_page", session_id=session_id))
+
+
+@bp.get("/sessions/<int:session_id>/recording/chapters.vtt")
+@login_required
+def recording_chapters(session_id: int):
+    """Coach notes as a chapters track (?recording= names a part; the main one otherwise)."""
+    text = chapters.chapters_for_viewer(current_user, session_id, request.args.get("recording", type=int))
+    return current_app.response_class(text, mimetype="text/vtt")
 
 
 @bp.get("/recordings/<int:recording_id>/media")

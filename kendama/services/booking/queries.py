@@ -21,7 +21,9 @@ def get_session(viewer: User, session_id: int) -> LiveSession:
 
 
 def _visible_to(viewer: User) -> Select[tuple[LiveSession]]:
-    query = select(LiveSession).options(selectinload(LiveSession.fan), selectinload(LiveSession.player))
+    query = select(LiveSession).options(
+        selectinload(LiveSession.fan), selectinload(LiveSession.player), selectinload(LiveSession.goals)
+    )
     if not viewer.is_admin:
         query = query.where(or_(LiveSession.fan_id == viewer.id, LiveSession.player_id == viewer.id))
     return query

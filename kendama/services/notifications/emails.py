@@ -19,12 +19,23 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...integrations.mail import AddressedMessage, mailbox
-from ...models import LiveSession, Notification, Payment, PaymentStatus, SessionFeedback, SessionStatus, User, utcnow
+from ...models import (
+    CoachNote,
+    LiveSession,
+    Notification,
+    Payment,
+    PaymentStatus,
+    SessionFeedback,
+    SessionStatus,
+    User,
+    utcnow,
+)
 from ..accounts import accounts
 from ..booking import lifecycle
 from ..booking.policy import SYSTEM
 from ..calendars import ics
 from ..calendars import links as calendar_links
+from ..coaching.chapters import at_label
 from ..feedback import FEEDBACK_STATUSES
 from ..payments.money import format_money
 from . import links
@@ -61,6 +72,7 @@ SESSION_KINDS = {
     "reminder_24h",
     "reminder_1h",
     "recording_ready",
+    "coach_notes_published",
     "feedback_request",
 }
 ACCOUNT_KINDS = {"password_reset", "confirm_email", "registration_attempt", "player_verified", "payouts_restricted"}
@@ -380,6 +392,18 @@ def _recording_ready(notification: Notification, user: User, session: LiveSessio
     return {"recording_url": links.absolute_url(endpoint, **values)}
 
 
+def _coach_notes_published(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    # The notes as they are now: one deleted since the publish is left out.
+    ids = (notification.payload or {}).get("note_ids") or []
+    notes = db.session.scalars(
+        select(CoachNote)
+        .where(CoachNote.id.in_(ids), CoachNote.published_at.is_not(None))
+        .order_by(CoachNote.at_seconds, CoachNote.id)
+    )
+    listed = [{"at": at_label(n.at_seconds), "trick": n.trick.name if n.trick else None, "text": n.text} for n in notes]
+    return {**_recording_ready(notification, user, session), "notes": listed}
+
+
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
     "booking_confirmed": _confirmed,
     "awaiting_payment": _awaiting_payment,
@@ -393,6 +417,7 @@ CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str,
     "registration_attempt": _registration_attempt,
     "player_verified": _player_verified,
     "recording_ready": _recording_ready,
+    "coach_notes_published": _coach_notes_published,
     "payouts_restricted": _payouts_restricted,
     **dict.fromkeys(REFUND_KINDS, _payment_refunded),
 }

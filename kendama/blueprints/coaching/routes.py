@@ -1,0 +1,138 @@
+"""The fan's progress page and sharing choice, the player's progress form on the session page,
+and the fan's practice clips (upload, delete, and the signed link that shows one)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from ...services.coaching import charts, clips, progress
+from ...services.errors import ServiceError
+from ..redirects import see_other
+from ..video.forms import ActionForm
+from . import bp
+
+
+@bp.get("/progress")
+@login_required
+def my_progress():
+    tricks = progress.fan_progress(current_user)
+    return render_template(
+        "coaching/progress.html",
+        tricks=tricks,
+        suggestions=progress.next_tricks(tricks),
+        charts=charts,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/progress/sharing")
+@login_required
+def progress_sharing():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    shared = request.form.get("shared") == "yes"
+    progress.set_sharing(current_user, shared)
+    flash(
+        "Every player you book can now see your progress."
+        if shared
+        else "Players now see only the progress they marked themselves.",
+        "success",
+    )
+    return see_other(url_for("coaching.my_progress"))
+
+
+@bp.post("/sessions/<int:session_id>/progress")
+@login_required
+def mark_progress(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    items = [
+        progress.MarkIn(
+            int(trick_id), request.form.get(f"state-{trick_id}", ""), request.form.get(f"note-{trick_id}", "")
+        )
+        for trick_id in request.form.getlist("trick")
+        if trick_id.isdigit() and request.form.get(f"state-{trick_id}")
+    ]
+    try:
+        progress.mark_progress(current_user, session_id, items)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(" ".join([exc.message, *exc.fields.values()]) if exc.fields else exc.message, "error")
+    else:
+        flash("Progress saved. The fan sees it on their progress page.", "success")
+    return see_other(url_for("video.join", session_id=session_id) + "#progress-title")
+
+
+# --- practice clips ---------------------------------------------------------------------------
+
+
+@bp.post("/sessions/<int:session_id>/clips")
+@login_required
+def upload_clip(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("file")
+    back = url_for("video.join", session_id=session_id) + "#clips-title"
+    chosen = upload is not None and bool(upload.filename)
+    try:
+        clip = clips.upload_clip(
+            current_user, session_id, upload.stream if chosen else None, upload.filename if chosen else ""
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        message = " ".join(exc.fields.values()) if exc.fields else exc.message
+        if request.headers.get("X-Requested-With") == "clip-upload":  # clip-upload.js shows it in place
+            return {"error": {"code": exc.code, "message": message}}, exc.status
+        flash(message, "error")
+        return see_other(back)
+    if request.headers.get("X-Requested-With") == "clip-upload":
+        return {"id": clip.id, "next": back}, 201
+    flash(
+        f"Your clip is uploaded ({clip.duration_seconds:.0f} seconds). The player can watch it before the lesson.",
+        "success",
+    )
+    return see_other(back)
+
+
+@bp.post("/sessions/<int:session_id>/clips/<int:clip_id>/delete")
+@login_required
+def delete_clip(session_id: int, clip_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        clips.delete_clip(current_user, session_id, clip_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("The clip is deleted.", "success")
+    return see_other(url_for("video.join", session_id=session_id) + "#clips-title")
+
+
+@bp.get("/clips/<int:clip_id>/media")
+def clip_media(clip_id: int):
+    """A signed link: checked and logged, then a fresh storage link (or the file from the local folder)."""
+    found = clips.open_clip(clip_id, request.args.get("sig", ""))
+    if found.redirect_url:
+        return redirect(found.redirect_url, code=302)
+    response = send_file(found.local_path, mimetype=found.clip.content_type, conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+CLIP_UPLOADS = frozenset({"coaching.upload_clip", "api.upload_clip"})
+
+
+def allow_clip_bodies() -> None:
+    """Raise the request size limit for clip uploads only, before CSRF reads the form."""
+    if request.endpoint in CLIP_UPLOADS:
+        request.max_content_length = current_app.config["CLIP_MAX_BYTES"] + 1024 * 1024
+
+
+@bp.record_once
+def _first_before_request(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, allow_clip_bodies)
