@@ -17,8 +17,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import Offering, Profile, Role, User, VerificationState, utcnow
+from ..models import Offering, PlayerTrick, Profile, Role, Trick, User, VerificationState, utcnow
 from .booking import slot_cache, slots
+from .coaching import catalog
 from .errors import NotFound
 from .text_search import LIKE_ESCAPE, contains_pattern
 from .timezones import parse_aware, zone
@@ -40,6 +41,7 @@ class PlayerSearch:
     duration: int | None = None
     available_before: str | datetime | None = None  # only players with a free start before this
     sort: PlayerSort = PlayerSort.NAME
+    trick_id: int | None = None  # only players who list this trick as one they teach
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ def _matches(search: PlayerSearch):
         .join(offered, offered.c.player_id == Profile.user_id)
         .where(*listing_conditions())
     )
+    if search.trick_id is not None:
+        teaches = select(PlayerTrick.player_id).where(PlayerTrick.trick_id == search.trick_id)
+        query = query.where(Profile.user_id.in_(teaches))
     text = (search.text or "").strip().lower()
     if text:
         pattern = contains_pattern(text)
@@ -265,9 +270,11 @@ class PlayerProfileView:
     card: PlayerCard
     week: list[OpenDay]
     zone_name: str
+    tricks: list[Trick]  # the tricks the player teaches
 
 
 def player_page(player_id: int, duration_minutes: int | None, zone_name: str) -> PlayerProfileView:
     """What a player's public page shows: the profile, the next free start and the week ahead."""
     card = player_card(player_id, duration_minutes)
-    return PlayerProfileView(card, week_ahead(player_id, card.duration_minutes, zone_name), zone_name)
+    week = week_ahead(player_id, card.duration_minutes, zone_name)
+    return PlayerProfileView(card, week, zone_name, catalog.tricks_of(player_id))

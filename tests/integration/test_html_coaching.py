@@ -120,3 +120,25 @@ def test_a_fan_cannot_mark_progress(client, login):
         data={"csrf_token": csrf_token_from(client), "trick": str(lunar.id), f"state-{lunar.id}": "landed"},
     )
     assert db.session.scalar(select(ProgressMark.id)) is None
+
+
+def test_a_player_lists_the_tricks_they_teach_and_fans_find_them_by_trick(client, login, api_token):
+    teacher, other = PlayerFactory(display_name="Teacher Tomo"), PlayerFactory(display_name="Other Oli")
+    login(teacher)
+    page = client.get("/dashboard/tricks").get_data(as_text=True)
+    lunar, bird = trick("Lunar"), trick("Bird")
+    assert f'<label for="trick-{lunar.id}">Lunar (level 5)</label>' in page
+    # The public profile is cached: seeing it before the change proves the change reaches it.
+    assert "<h3>Teaches</h3>" not in client.get(f"/players/{teacher.id}").get_data(as_text=True)
+    response = client.post(
+        "/dashboard/tricks", data={"csrf_token": form_token(page), "trick": [str(lunar.id), str(bird.id)]}
+    )
+    assert response.status_code == 303
+    profile = client.get(f"/players/{teacher.id}").get_data(as_text=True)
+    assert "<h3>Teaches</h3>" in profile and "<li>Bird</li><li>Lunar</li>" in profile
+
+    listing = client.get("/players", query_string={"trick": str(lunar.id)}).get_data(as_text=True)
+    assert "Teacher Tomo" in listing and "Other Oli" not in listing
+    found = client.get(f"/api/players?trick={lunar.id}").json["items"]
+    assert [item["id"] for item in found] == [teacher.id]
+    assert other.id in [item["id"] for item in client.get("/api/players").json["items"]]

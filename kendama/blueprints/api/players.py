@@ -32,6 +32,7 @@ def list_players():
             duration=query.duration,
             available_before=query.available_before,
             sort=discovery.PlayerSort(query.sort),
+            trick_id=query.trick,
         ),
         page=page,
         per_page=per_page,

@@ -58,6 +58,7 @@ class PlayerQuery(BaseModel):
     duration: int | None = Field(default=None, ge=15, le=30)
     available_before: str | None = Field(default=None, max_length=40)
     sort: Literal["name", "soonest", "price"] = "name"
+    trick: int | None = Field(default=None, ge=1, le=2_147_483_647, description="a catalog trick id the player teaches")
 
 
 # --- responses --------------------------------------------------------------

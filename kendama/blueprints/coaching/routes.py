@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from ...services.coaching import charts, clips, progress
+from ...services.coaching import catalog, chapters, charts, clips, notes, progress
 from ...services.errors import ServiceError
 from ..redirects import see_other
 from ..video.forms import ActionForm
@@ -136,3 +136,114 @@ def allow_clip_bodies() -> None:
 @bp.record_once
 def _first_before_request(state) -> None:
     state.app.before_request_funcs.setdefault(None, []).insert(0, allow_clip_bodies)
+
+
+# --- coach notes on the recording ---------------------------------------------------------------
+
+
+def _moment(text: str) -> int | None:
+    """ "7:42", "07:42", "1:02:03" or plain seconds; None when it is none of these."""
+    parts = (text or "").strip().split(":")
+    if not 1 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+@bp.post("/sessions/<int:session_id>/notes")
+@login_required
+def add_note(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    back = url_for("video.recording_page", session_id=session_id) + "#notes-title"
+    at = _moment(request.form.get("at", ""))
+    trick = request.form.get("trick_id", "")
+    try:
+        notes.add_note(
+            current_user,
+            session_id,
+            at,
+            request.form.get("text", ""),
+            int(trick) if trick.isdigit() else None,
+            recording_id=request.form.get("recording_id", type=int),
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(" ".join(exc.fields.values()) if exc.fields else exc.message, "error")
+    else:
+        flash("Note saved. The fan sees it once you publish your notes.", "success")
+    return see_other(back)
+
+
+@bp.post("/sessions/<int:session_id>/notes/publish")
+@login_required
+def publish_notes(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        count = notes.publish_notes(current_user, session_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(
+            f"{count} note{'s' if count != 1 else ''} published; the fan gets an email."
+            if count
+            else "Nothing new to publish.",
+            "success",
+        )
+    return see_other(url_for("video.recording_page", session_id=session_id) + "#notes-title")
+
+
+@bp.post("/sessions/<int:session_id>/markers")
+@login_required
+def drop_marker(session_id: int):
+    """The call screen's "note at 07:42" button (JSON for video-call.js; a redirect without it)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    in_place = request.headers.get("X-Requested-With") == "marker"  # video-call.js keeps the call on screen
+    try:
+        note = notes.add_note(current_user, session_id, None, request.form.get("text", ""), source="marker")
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        if in_place:
+            return {"error": {"code": exc.code, "message": exc.message}}, exc.status
+        flash(exc.message, "error")
+        return see_other(url_for("video.join", session_id=session_id))
+    label = chapters.at_label(note.at_seconds)
+    if in_place:
+        return {"id": note.id, "at_label": label}, 201
+    flash(f"Marker at {label} saved; write the note on the recording page after the call.", "success")
+    return see_other(url_for("video.join", session_id=session_id))
+
+
+# --- the tricks a player teaches ----------------------------------------------------------------
+
+
+@bp.route("/dashboard/tricks", methods=["GET", "POST"])
+@login_required
+def player_tricks():
+    if not current_user.is_player:
+        abort(404)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        chosen = [int(value) for value in request.form.getlist("trick") if value.isdigit()]
+        try:
+            catalog.set_player_tricks(current_user, chosen)
+        except ServiceError as exc:
+            flash(" ".join(exc.fields.values()) or exc.message, "error")
+        else:
+            flash("Your tricks are saved; fans can find you by them.", "success")
+            return see_other(url_for("coaching.player_tricks"))
+    families: dict[str, list] = {}
+    for trick in catalog.active_tricks():
+        families.setdefault(catalog.FAMILY_LABELS[trick.family], []).append(trick)
+    taught = {trick.id for trick in catalog.tricks_of(current_user.id)}
+    return render_template("coaching/player_tricks.html", families=families, taught=taught, action_form=form)

@@ -7,6 +7,7 @@ from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ...services.accounts.profiles import LESSON_LENGTHS
+from ...services.coaching import catalog
 from ...services.discovery import PlayerSearch, PlayerSort, available_this_week
 from ...services.payments.money import to_minor_units
 
@@ -22,6 +23,13 @@ def _money(form, field) -> None:
             raise ValidationError("Enter an amount such as 20 or 19.50.") from exc
 
 
+def trick_choices() -> list[tuple[str, str]]:
+    """The trick filter's options; the template asks for them while drawing, so a cached listing
+    asks the database for nothing."""
+    tricks = sorted(catalog.active_tricks(), key=lambda trick: trick.name)
+    return [("", "Any trick")] + [(str(trick.id), trick.name) for trick in tricks]
+
+
 class PlayerSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a search changes nothing; its address is meant to be shared
@@ -34,6 +42,7 @@ class PlayerSearchForm(FlaskForm):
     duration = SelectField(
         "Length", choices=[("", "Any length")] + [(str(m), f"{m} minutes") for m in LESSON_LENGTHS], default=""
     )
+    trick = SelectField("Teaches the trick", coerce=str, validate_choice=False, default="")
     week = BooleanField("Available in the next 7 days")
     sort = SelectField(
         "Sort by",
@@ -61,11 +70,16 @@ class PlayerSearchForm(FlaskForm):
             duration=None if duration is None else int(duration),
             available_before=available_this_week() if self.week.data else None,
             sort=PlayerSort(self._valid("sort") or PlayerSort.SOONEST),
+            trick_id=int(trick) if (trick := self._valid("trick")) and trick.isdigit() else None,
         )
 
     def query_params(self) -> dict[str, str]:
         """The valid, non-default filters as query parameters: the canonical address of this search."""
-        params = {name: str(self._valid(name)) for name in ("q", "price", "max_price", "duration") if self._valid(name)}
+        params = {
+            name: str(self._valid(name))
+            for name in ("q", "price", "max_price", "duration", "trick")
+            if self._valid(name)
+        }
         if self.week.data:
             params["week"] = "y"
         if self._valid("sort") and self.sort.data != PlayerSort.SOONEST.value:

@@ -14,7 +14,7 @@ from ...web import fragment_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone
 from . import bp
-from .forms import PlayerSearchForm
+from .forms import PlayerSearchForm, trick_choices
 
 PER_PAGE = 12
 PAGER_ID_PREFIX = "pager-"
@@ -66,7 +66,15 @@ def _listing(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus
     def render() -> Markup:
         result = discovery.search_players(form.to_search(), page=page, per_page=PER_PAGE)
         return Markup(
-            render_template(template, form=form, result=result, params=params, fragment=fragment, focus_results=focus)
+            render_template(
+                template,
+                form=form,
+                result=result,
+                params=params,
+                fragment=fragment,
+                focus_results=focus,
+                trick_choices=trick_choices,
+            )
         )
 
     if form.errors or "q" in params:

@@ -6,7 +6,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user, login_required
 
-from ...services.coaching import chapters, lesson
+from ...services.coaching import catalog, chapters, lesson
+from ...services.coaching import notes as coach_notes
 from ...services.errors import ServiceError
 from ...services.notifications.links import absolute_url
 from ...services.video import calls, recording_consent, recording_pages, recordings
@@ -125,7 +126,14 @@ def recording_page(session_id: int):
     notice = cookie_session.pop(SHARE_NOTICE, None)
     new_link = notice["url"] if notice and notice.get("session_id") == session_id else None
     return render_template(
-        "video/recording.html", page=page, new_link=new_link, action_form=ActionForm(), sharing_form=SharingForm()
+        "video/recording.html",
+        page=page,
+        new_link=new_link,
+        action_form=ActionForm(),
+        sharing_form=SharingForm(),
+        notes=coach_notes.notes_for_viewer(current_user, session_id),
+        at_label=chapters.at_label,
+        tricks=catalog.active_tricks() if page.is_player else [],
     )
 
 

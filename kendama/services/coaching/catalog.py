@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import CoachNote, PlayerTrick, ProgressMark, SessionGoal, Trick, TrickFamily, User, utcnow
-from ..access import require_admin
+from ..access import require_admin, require_player
+from ..booking import slot_cache
 from ..errors import Conflict, InvalidInput, NotFound
 
 FAMILY_LABELS = {
@@ -163,3 +164,28 @@ def _move_references(old: int, new: int) -> None:
     )
     db.session.execute(update(ProgressMark).where(ProgressMark.trick_id == old).values(trick_id=new))
     db.session.execute(update(CoachNote).where(CoachNote.trick_id == old).values(trick_id=new))
+
+
+# --- what players teach -----------------------------------------------------------------------
+
+
+def tricks_of(player_id: int) -> list[Trick]:
+    """The active tricks a player lists, by family and level."""
+    query = (
+        select(Trick)
+        .join(PlayerTrick, PlayerTrick.trick_id == Trick.id)
+        .where(PlayerTrick.player_id == player_id, Trick.retired_at.is_(None))
+        .order_by(Trick.family, Trick.level, Trick.name)
+    )
+    return list(db.session.scalars(query))
+
+
+def set_player_tricks(player: User, trick_ids: Iterable[int]) -> list[Trick]:
+    """Replace the tricks a player teaches (catalog tricks only; 422 on `tricks` otherwise)."""
+    require_player(player)
+    tricks = active_by_ids(list(dict.fromkeys(trick_ids)), field="tricks")
+    db.session.execute(PlayerTrick.__table__.delete().where(PlayerTrick.player_id == player.id))
+    db.session.add_all(PlayerTrick(player_id=player.id, trick_id=trick.id) for trick in tricks)
+    slot_cache.touch([player.id])  # the cached profile page and listing show them
+    db.session.commit()
+    return tricks_of(player.id)
