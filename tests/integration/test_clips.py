@@ -134,3 +134,19 @@ def test_the_fan_uploads_through_the_session_page_and_deleting_the_sessions_clip
     key = db.session.scalar(select(PracticeClip.storage_key))
     assert clips.delete_session_clips(session.id) == 1
     assert not current_storage().exists(key) and stored_count() == 0
+
+
+def test_the_progress_bar_upload_is_sent_back_to_an_address_that_loads_the_page_again(client, login, videos):
+    """clip-upload.js goes to `next` after the upload: a fragment-only change would not reload the
+    page, and the new clip would not show (found walking the page in a browser)."""
+    session = LiveSessionFactory()
+    login(session.fan)
+    page = client.get(f"/sessions/{session.id}/join").get_data(as_text=True)
+    with videos["good"].open("rb") as file:
+        response = client.post(
+            f"/sessions/{session.id}/clips",
+            data={"csrf_token": form_token(page), "file": (file, "lunar.mp4")},
+            headers={"X-Requested-With": "clip-upload"},
+        )
+    assert response.status_code == 201
+    assert response.json["next"] == f"/sessions/{session.id}/join"

@@ -89,7 +89,8 @@ def upload_clip(session_id: int):
         flash(message, "error")
         return see_other(back)
     if request.headers.get("X-Requested-With") == "clip-upload":
-        return {"id": clip.id, "next": back}, 201
+        # Without the fragment: a change of fragment alone would not load the page again.
+        return {"id": clip.id, "next": url_for("video.join", session_id=session_id)}, 201
     flash(
         f"Your clip is uploaded ({clip.duration_seconds:.0f} seconds). The player can watch it before the lesson.",
         "success",

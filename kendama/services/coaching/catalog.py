@@ -55,6 +55,8 @@ def search(q: str = "", *, level: int | None = None, family: str | None = None) 
 def active_by_ids(trick_ids: Iterable[int], *, field: str) -> list[Trick]:
     """The active tricks with these ids, in the order given; InvalidInput on `field` otherwise."""
     ids = list(trick_ids)
+    if not ids:
+        return []  # most bookings pick no goal: nothing to ask the database
     found = {t.id: t for t in db.session.scalars(select(Trick).where(Trick.id.in_(ids), Trick.retired_at.is_(None)))}
     if any(trick_id not in found for trick_id in ids):
         raise InvalidInput({field: NOT_IN_CATALOG})

@@ -24,7 +24,6 @@ from ...models import ClipAccess, LiveSession, PracticeClip, SessionStatus, User
 from ..access import session_for_viewer
 from ..accounts import signing
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
-from . import clip_checks
 
 MAX_CLIPS = 2
 CLIP_PURPOSE = "clip"
@@ -50,6 +49,8 @@ def upload_clip(
     session = _session_for_upload(fan, session_id, now)
     if stream is None:
         raise InvalidInput({"file": "Choose a clip to upload."})
+    from . import clip_checks  # PyAV loads only when a clip arrives: the app starts without it
+
     scratch = Path(tempfile.mkdtemp(prefix="kendama-clip-"))
     try:
         path = clip_checks.receive_upload(stream, scratch, max_bytes=_max_bytes())
