@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HTMX_VERSION=2.0.11
 DAILY_JS_VERSION=0.92.2  # the call frame for Daily (the join page loads it only with a real key)
+AUTOCOMPLETE_VERSION=3.0.1  # GOV.UK's accessible combobox: the goal-trick pickers
 dest=kendama/static/vendor
 mkdir -p "$dest"
 work=$(mktemp -d)
@@ -25,3 +26,5 @@ install() {
 
 install htmx.org "$HTMX_VERSION" dist/htmx.min.js "$dest/htmx.min.js"
 install @daily-co/daily-js "$DAILY_JS_VERSION" dist/daily.js "$dest/daily-js/daily.js"
+install accessible-autocomplete "$AUTOCOMPLETE_VERSION" dist/accessible-autocomplete.min.js "$dest/accessible-autocomplete/accessible-autocomplete.min.js"
+install accessible-autocomplete "$AUTOCOMPLETE_VERSION" dist/accessible-autocomplete.min.css "$dest/accessible-autocomplete/accessible-autocomplete.min.css"

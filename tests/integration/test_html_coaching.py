@@ -45,7 +45,12 @@ def test_the_fan_picks_goal_tricks_on_the_booking_form_and_the_player_sees_them(
     )
     # Without JavaScript the pickers are plain selects, grouped by family.
     assert '<label for="goal_1">Goal trick 1</label>' in page
-    assert '<optgroup label="Balance">' in page and f'<option value="{lunar.id}">Lunar (level 5)</option>' in page
+    assert (
+        '<optgroup label="Balance">' in page
+        and f'<option data-names="Lunar" value="{lunar.id}">Lunar (level 5)</option>' in page
+    )
+    # Each option carries the names the searching combobox matches (js/goal-picker.js).
+    assert f'<option data-names="Big Cup|Ozara" value="{trick("Big Cup").id}">Big Cup (level 1)</option>' in page
     assert response.status_code == 303, response.get_data(as_text=True)
     booked = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Lunar, Airplane" in booked and "Land lunar ten times." in booked

@@ -48,11 +48,13 @@ def _goal_field(number: int) -> SelectField:
 
 
 def trick_choices() -> dict[str, list]:
-    """The catalog as option groups by family, after an empty "no goal" choice."""
+    """The catalog as option groups by family, after an empty "no goal" choice. Each option
+    carries the trick's names, which the searching combobox (js/goal-picker.js) matches."""
     groups: dict[str, list] = {"": [("", "No goal trick")]}
     for trick in catalog.active_tricks():
         label = catalog.FAMILY_LABELS[trick.family]
-        groups.setdefault(label, []).append((trick.id, f"{trick.name} (level {trick.level})"))
+        names = {"data-names": "|".join(catalog.names_of(trick))}
+        groups.setdefault(label, []).append((trick.id, f"{trick.name} (level {trick.level})", names))
     return groups
 
 
