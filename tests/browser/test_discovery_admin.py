@@ -158,6 +158,7 @@ def test_admin_console_pages(page, a11y, console_data):
         ("/admin/recordings", "recordings"),
         ("/admin/rollout", "rollout"),
         ("/admin/feedback", "feedback"),
+        ("/admin/tricks", "tricks"),
     ):
         page.goto(path)
         expect(page.locator("h1")).to_have_count(1)

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.models import CoachNote, PracticeClip, Refund, SessionFeedback, SessionRecording, User, utcnow
+from kendama.models import CoachNote, PracticeClip, Refund, SessionFeedback, SessionRecording, Trick, User, utcnow
 from kendama.services.accounts import api_tokens, sign_ins
 
 from ..support.booking_helpers import mark_paid, weekday_at
@@ -89,6 +90,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/rollout/allowlist/<int:user_id>/remove"): row("/admin/rollout/allowlist/{fan}/remove", 302, 404, 404, 404, 404, 303, form={}),
     ("POST", "/admin/rollout/state"): row("/admin/rollout/state", 302, 404, 404, 404, 404, 422, form={}),
     ("GET", "/admin/sessions"): row("/admin/sessions", 302, 404, 404, 404, 404, 200),
+    ("GET", "/admin/tricks"): row("/admin/tricks", 302, 404, 404, 404, 404, 200),
+    ("POST", "/admin/tricks"): row("/admin/tricks", 302, 404, 404, 404, 404, 422, form={}),
+    ("POST", "/admin/tricks/<int:trick_id>/merge"): row("/admin/tricks/{trick}/merge", 302, 404, 404, 404, 404, 422, form={}),
+    ("POST", "/admin/tricks/<int:trick_id>/rename"): row("/admin/tricks/{trick}/rename", 302, 404, 404, 404, 404, 422, form={}),
+    ("POST", "/admin/tricks/<int:trick_id>/retire"): row("/admin/tricks/{trick}/retire", 302, 404, 404, 404, 404, 303, form={}),
     ("POST", "/api/admin/players/<int:player_id>/verify"): row("/api/admin/players/{pending}/verify", 401, 403, 403, 403, 403, 200, json={}),
     ("GET", "/api/openapi.json"): row("/api/openapi.json", 200, 200, 200, 200, 200, 200),
     ("GET", "/api/players"): row("/api/players", 200, 200, 200, 200, 200, 200),
@@ -313,6 +319,7 @@ def build_world() -> World:
         "recording": recording.id,
         "note": note.id,
         "clip": clip.id,
+        "trick": db.session.scalar(select(Trick.id).where(Trick.retired_at.is_(None)).order_by(Trick.id)),  # seeded
         "refund": refund.id,
         "notification": notice.id,
         "share_token": share_token,

@@ -31,6 +31,7 @@ ID_KINDS = {
     "clip_id": "the session's fan deletes it; everyone else only through signed links (participants, admins)",
     "refund_id": "admins",
     "notification_id": "admins",
+    "trick_id": "admins (the catalog is public through GET /api/tricks, which takes no id)",
     "user_id": "admins",
     "token": "whoever holds the capability (calendar feed, password reset, email confirmation)",
     "key": "nobody outside development (the outbox viewer)",

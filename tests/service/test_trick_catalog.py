@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.models import PlayerTrick, ProgressMark, SessionGoal, Trick
+from kendama.models import PlayerTrick, ProgressMark, SessionGoal, Trick, TrickFamily
 from kendama.services.coaching import catalog
-from kendama.services.errors import Conflict, InvalidInput, NotAllowed
+from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
 
@@ -78,3 +78,33 @@ def test_a_retired_trick_is_offered_no_more():
     assert catalog.search("ufo") == []
     with pytest.raises(InvalidInput):
         catalog.active_by_ids([trick.id], field="goals")
+
+
+def test_the_listing_holds_every_trick_by_family_with_the_retired_and_merged_apart():
+    admin = AdminFactory()
+    moon = catalog.add_trick(admin, "Moon", 5, "balance", ["Luna"])
+    catalog.merge_tricks(admin, moon.id, by_name("Lunar").id)
+    ufo = catalog.retire_trick(admin, by_name("UFO").id)
+
+    listing = catalog.listing()
+
+    assert list(listing.active) == list(catalog.FAMILY_LABELS)
+    cups = listing.active[TrickFamily.CUPS]
+    assert [t.name for t in cups[:3]] == ["Base Cup", "Big Cup", "Small Cup"]  # by level, then name
+    assert [t.level for t in cups] == sorted(t.level for t in cups)
+    assert listing.retired == [ufo]
+    assert listing.merged == [(moon, by_name("Lunar"))]
+    assert {t.id for t in listing.offered} == {t.id for t in catalog.active_tricks()}
+    assert listing.trick(ufo.id) is ufo
+    with pytest.raises(NotFound):
+        listing.trick(999_999)
+
+
+def test_the_listing_narrowed_by_a_name_keeps_only_what_goes_by_it():
+    catalog.retire_trick(AdminFactory(), by_name("UFO").id)
+    listing = catalog.listing("chuzar")
+    assert {family: [t.name for t in tricks] for family, tricks in listing.active.items()} == {
+        TrickFamily.CUPS: ["Base Cup"]
+    }
+    assert listing.retired == [] and catalog.listing("ufo").retired == [by_name("UFO")]
+    assert len(listing.offered) == len(catalog.active_tricks())  # a merge may still go into any of them

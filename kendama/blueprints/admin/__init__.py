@@ -1,7 +1,8 @@
 """The admin console: every /admin page, behind the one guard below.
 
 Pages: the overview and sessions (routes.py), money (payments.py), recordings (recordings.py),
-notifications (notifications.py), and the rollout with its feedback (rollout.py).
+notifications (notifications.py), the rollout with its feedback (rollout.py), and the trick
+catalog (tricks.py).
 """
 
 from flask import Blueprint
@@ -20,4 +21,4 @@ def admins_only():
         raise NotFound("We could not find that page.")
 
 
-from . import notifications, payments, recordings, rollout, routes  # noqa: E402,F401
+from . import notifications, payments, recordings, rollout, routes, tricks  # noqa: E402,F401

@@ -1,13 +1,18 @@
-"""Admin console forms: shape only; services/oversight.py holds the rules."""
+"""Admin console forms: shape only; services/oversight.py and services/coaching/catalog.py hold
+the rules."""
 
 from __future__ import annotations
 
+from typing import Self
+
 from flask_wtf import FlaskForm
-from wtforms import DateField, SearchField, SelectField
+from wtforms import DateField, Label, SearchField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
-from ...models import SessionStatus
+from ...models import SessionStatus, Trick
+from ...services.coaching.catalog import FAMILY_LABELS
 from ...services.oversight import SessionFilter
+from ..booking.forms import GroupedSelect
 
 STATUS_LABELS = {
     SessionStatus.PENDING_PAYMENT: "Awaiting payment",
@@ -50,3 +55,77 @@ class SessionFilterForm(FlaskForm):
             if not field.errors and field.data not in (None, ""):
                 params[field.name] = field.data.isoformat() if hasattr(field.data, "isoformat") else str(field.data)
         return params
+
+
+# --- the trick catalog ------------------------------------------------------------------------
+
+
+def _number(value) -> int | None:
+    """A chosen number, or None for the empty choice or anything else (the service says why)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class AddTrickForm(FlaskForm):
+    # The catalog's rules (a name, a level from 1 to 10, a family, a name not taken) are the
+    # service's, with its words: these selects take whatever comes and hand it on.
+    name = StringField("Name")
+    level = SelectField(
+        "Level",
+        choices=[("", "Choose a level")] + [(n, str(n)) for n in range(1, 11)],
+        coerce=_number,
+        validate_choice=False,
+    )
+    family = SelectField(
+        "Family",
+        choices=[("", "Choose a family")] + [(family.value, label) for family, label in FAMILY_LABELS.items()],
+        validate_choice=False,
+    )
+    aliases = StringField("Also known as (optional)")
+
+    def alias_list(self) -> list[str]:
+        """The also-known-as names, written separated by commas."""
+        return [alias.strip() for alias in (self.aliases.data or "").split(",") if alias.strip()]
+
+
+def _for_row(field, prefix: str, trick: Trick, label: str) -> None:
+    """Give a row's field an id and a label of its own: the page has one of it per trick."""
+    field.id = f"{prefix}-{trick.id}"
+    field.label = Label(field.id, label)
+
+
+class RenameTrickForm(FlaskForm):
+    name = StringField("New name")
+
+    def for_trick(self, trick: Trick) -> Self:
+        _for_row(self.name, "rename", trick, f"New name for {trick.name}")
+        return self
+
+
+class MergeTrickForm(FlaskForm):
+    # Grouped by family, with names alone: one of these per trick makes the page's bulk.
+    into = SelectField("Merge into", coerce=_number, validate_choice=False, widget=GroupedSelect())
+
+    def for_trick(self, trick: Trick, offered: list[Trick]) -> Self:
+        """Offer every other active trick to merge this one into."""
+        _for_row(self.into, "merge", trick, f"Merge {trick.name} into")
+        groups: dict[str, list] = {"": [("", "Choose a trick")]}
+        for other in offered:
+            if other.id != trick.id:
+                groups.setdefault(FAMILY_LABELS[other.family], []).append((other.id, other.name))
+        self.into.choices = groups
+        return self
+
+    def validate_into(self, field) -> None:
+        if field.data is None:
+            raise ValidationError("Choose the trick to merge it into.")
+        if field.data not in {value for choices in field.choices.values() for value, _label in choices}:
+            raise ValidationError("Choose a trick from the list.")
+
+
+class RetireTrickForm(FlaskForm):
+    """The Retire button: only the CSRF token."""

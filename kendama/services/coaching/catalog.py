@@ -4,6 +4,7 @@ it (add, rename, merge a duplicate into another, retire)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
@@ -47,9 +48,53 @@ def search(q: str = "", *, level: int | None = None, family: str | None = None) 
         for trick in active_tricks()
         if (level is None or trick.level == level)
         and (family is None or trick.family == family)
-        and any(wanted in _folded(name) for name in names_of(trick))
+        and _goes_by(trick, wanted)
     ]
     return sorted(found, key=lambda trick: (not any(_folded(n) == wanted for n in names_of(trick)), trick.level))
+
+
+def _goes_by(trick: Trick, wanted: str) -> bool:
+    """Whether one of the trick's names contains `wanted` (already folded)."""
+    return any(wanted in _folded(name) for name in names_of(trick))
+
+
+@dataclass(frozen=True)
+class CatalogListing:
+    """The whole catalog as administrators look after it."""
+
+    active: dict[TrickFamily, list[Trick]]  # families in FAMILY_LABELS order, only those with tricks
+    retired: list[Trick]  # retired by hand, not merged
+    merged: list[tuple[Trick, Trick]]  # a duplicate and the trick it was merged into
+    offered: list[Trick]  # every active trick, whatever was searched for: what a merge may go into
+    by_id: dict[int, Trick]  # every trick, retired and merged too
+
+    def trick(self, trick_id: int) -> Trick:
+        """The trick with this id, retired or not; NotFound when there is none."""
+        if trick_id not in self.by_id:
+            raise NotFound("No such trick.")
+        return self.by_id[trick_id]
+
+
+def listing(q: str = "") -> CatalogListing:
+    """Every trick, retired and merged ones included, by family, level and name; with `q`, the
+    lists hold only the tricks one of whose names contains it (as search() matches)."""
+    everything = list(db.session.scalars(select(Trick).order_by(Trick.level, Trick.name)))
+    families = list(FAMILY_LABELS)
+    offered = sorted((trick for trick in everything if trick.is_active), key=lambda t: families.index(t.family))
+    wanted = _folded(q or "")
+    active: dict[TrickFamily, list[Trick]] = {}
+    for trick in offered:
+        if _goes_by(trick, wanted):
+            active.setdefault(TrickFamily(trick.family), []).append(trick)
+    by_id = {trick.id: trick for trick in everything}
+    put_aside = [trick for trick in everything if not trick.is_active and _goes_by(trick, wanted)]
+    return CatalogListing(
+        active=active,
+        retired=[trick for trick in put_aside if trick.merged_into_id is None],
+        merged=[(trick, by_id[trick.merged_into_id]) for trick in put_aside if trick.merged_into_id is not None],
+        offered=offered,
+        by_id=by_id,
+    )
 
 
 def active_by_ids(trick_ids: Iterable[int], *, field: str) -> list[Trick]:
