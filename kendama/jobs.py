@@ -13,6 +13,7 @@ from .integrations.stripe.sandbox import clock as stripe_sandbox_clock
 from .services.accounts import sign_ins
 from .services.booking import lifecycle
 from .services.calendars import caldav_busy, imports, writes
+from .services.coaching import clips
 from .services.notifications import delivery, sweep
 from .services.payments import checkout, refunds
 from .services.video import calls, recording_sync
@@ -113,6 +114,19 @@ def delete_provider_recording(provider_recording_id: str) -> None:
     """Job: delete a recording kept without both consents from the provider's storage."""
     with job_context():
         recording_sync.delete_at_provider(provider_recording_id)
+
+
+def delete_session_clips(session_id: int) -> None:
+    """Job: delete a cancelled session's practice clips, files and rows."""
+    with job_context():
+        clips.delete_session_clips(session_id)
+
+
+def sweep_orphaned_clips() -> None:
+    """Periodic: delete the clips of cancelled sessions that a lost or failed job left behind."""
+    with job_context():
+        for session_id in clips.sessions_with_orphaned_clips():
+            enqueue(f"{__name__}.delete_session_clips", session_id)
 
 
 def execute_refund(refund_id: int) -> None:

@@ -40,6 +40,7 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("kendama.jobs.sync_video_recordings", 10 * 60),
     ("kendama.jobs.cleanup_video_rooms", 15 * 60),
     ("kendama.jobs.retry_refunds", 5 * 60),
+    ("kendama.jobs.sweep_orphaned_clips", 30 * 60),
     ("kendama.jobs.reconcile_checkouts", 5 * 60),
     ("kendama.jobs.stripe_sandbox_tick", 60),
 ]

@@ -25,6 +25,7 @@ from ...models import (
     ConsentRecord,
     LiveSession,
     Offering,
+    PracticeClip,
     Profile,
     SessionAvailability,
     SessionStatus,
@@ -440,12 +441,18 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
         after_commit("kendama.jobs.expire_checkouts", session.id)  # its Checkout must not stay payable
 
     session.mark_cancelled(now, role, reason, by_id=actor.id)
+    if _has_clips(session.id):
+        after_commit("kendama.jobs.delete_session_clips", session.id)  # the periodic sweep is the backstop
     refunded = refund.amount if refund is not None else 0
     outbox.on_cancelled(session, refunded)
     calendar_writes.mark(session, now=now)
     db.session.commit()
     outcome = RefundOutcome(refunded, session.currency, refund.status if refund is not None else "none")
     return Cancellation(session, outcome)
+
+
+def _has_clips(session_id: int) -> bool:
+    return db.session.scalar(select(PracticeClip.id).where(PracticeClip.session_id == session_id).limit(1)) is not None
 
 
 @dataclass(frozen=True)

@@ -157,10 +157,22 @@ def delete_clip(fan: User, session_id: int, clip_id: int) -> None:
 
 
 def delete_session_clips(session_id: int) -> int:
-    """Delete every clip of a session, files first (for when a session's data is deleted)."""
+    """Delete every clip of a session, files first: a file that failed to go keeps its row, so
+    the sweep below tries again (a cancelled lesson's clips have no purpose left, and are private)."""
     clips = list(db.session.scalars(select(PracticeClip).where(PracticeClip.session_id == session_id)))
     for clip in clips:
         current_storage().delete(clip.storage_key)
         db.session.delete(clip)
     db.session.commit()
     return len(clips)
+
+
+def sessions_with_orphaned_clips() -> list[int]:
+    """Cancelled sessions that still hold clips (their deletion job was lost, or failed)."""
+    query = (
+        select(PracticeClip.session_id)
+        .join(LiveSession, LiveSession.id == PracticeClip.session_id)
+        .where(LiveSession.status == SessionStatus.CANCELLED.value)
+        .distinct()
+    )
+    return list(db.session.scalars(query))
