@@ -15,7 +15,7 @@ from kendama.models import Trick
 from kendama.services.coaching import catalog
 
 from ..conftest import csrf_token_from
-from ..support.factories import AdminFactory
+from ..support.factories import AdminFactory, PlayerFactory
 
 pytestmark = pytest.mark.both_databases
 
@@ -229,3 +229,20 @@ def test_headings_go_in_order(admin):
     html = admin.get("/admin/tricks").get_data(as_text=True)
     levels = [int(level) for level in re.findall(r"<h([1-6])", html)]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_a_rename_reaches_the_cached_listing_and_profiles_at_once(client, login, cache):
+    teacher = PlayerFactory(display_name="Teacher Tomo")
+    lunar = trick("Lunar")
+    catalog.set_player_tricks(teacher, [lunar.id])
+    login(AdminFactory())
+    # Both pages are cached; reading them before the change proves the change reaches them.
+    assert "<li>Lunar</li>" in client.get(f"/players/{teacher.id}").get_data(as_text=True)
+    assert ">Lunar</option>" in client.get("/players").get_data(as_text=True)
+
+    assert post(client, f"/admin/tricks/{lunar.id}/rename", name="Moon Landing").status_code == 303
+
+    profile = client.get(f"/players/{teacher.id}").get_data(as_text=True)
+    assert "<li>Moon Landing</li>" in profile and "<li>Lunar</li>" not in profile
+    listing = client.get("/players").get_data(as_text=True)
+    assert ">Moon Landing</option>" in listing and ">Lunar</option>" not in listing

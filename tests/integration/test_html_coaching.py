@@ -127,7 +127,7 @@ def test_a_fan_cannot_mark_progress(client, login):
     assert db.session.scalar(select(ProgressMark.id)) is None
 
 
-def test_a_player_lists_the_tricks_they_teach_and_fans_find_them_by_trick(client, login, api_token):
+def test_a_player_lists_the_tricks_they_teach_and_fans_find_them_by_trick(client, login, api_token, cache):
     teacher, other = PlayerFactory(display_name="Teacher Tomo"), PlayerFactory(display_name="Other Oli")
     login(teacher)
     page = client.get("/dashboard/tricks").get_data(as_text=True)

@@ -97,6 +97,12 @@ def touch(player_ids: Iterable[int]) -> None:
     db.session().info.setdefault(_TOUCHED, set()).update(player_ids)
 
 
+def touch_everything() -> None:
+    """Mark every player's cached values as changed by the open transaction: for a change that
+    any cached page may show (the trick catalog, which the listing's filter and profiles name)."""
+    touch([_EPOCH])
+
+
 def _track_flush(session: Session, _flush_context) -> None:
     touched = {
         player_id

@@ -144,6 +144,7 @@ def add_trick(admin: User, name: str, level: int, family: str, aliases: Iterable
     _refuse_taken_name(name)
     trick = Trick(name=name, aliases=aliases, level=level, family=family)
     db.session.add(trick)
+    slot_cache.touch_everything()  # cached listings and profiles name tricks
     db.session.commit()
     return trick
 
@@ -163,6 +164,7 @@ def rename_trick(admin: User, trick_id: int, name: str) -> Trick:
     name, aliases = _checked_details(name, [old, *trick.aliases], trick.level, trick.family)
     _refuse_taken_name(name, except_id=trick.id)
     trick.name, trick.aliases = name, aliases
+    slot_cache.touch_everything()  # cached listings and profiles name tricks
     db.session.commit()
     return trick
 
@@ -172,6 +174,7 @@ def retire_trick(admin: User, trick_id: int) -> Trick:
     require_admin(admin)
     trick = _trick(trick_id)
     trick.retired_at = trick.retired_at or utcnow()
+    slot_cache.touch_everything()  # cached listings and profiles name tricks
     db.session.commit()
     return trick
 
@@ -189,6 +192,7 @@ def merge_tricks(admin: User, duplicate_id: int, into_id: int) -> Trick:
     _, kept.aliases = _checked_details(kept.name, [*kept.aliases, *names_of(duplicate)], kept.level, kept.family)
     duplicate.retired_at = duplicate.retired_at or utcnow()
     duplicate.merged_into_id = kept.id
+    slot_cache.touch_everything()  # cached listings and profiles name tricks
     db.session.commit()
     return kept
 
