@@ -41,6 +41,12 @@ def local_datetime(value: datetime | None, fmt: str = PERSON_FORMAT, zone_name: 
     return for_person(value, zone_name or viewer_zone(), fmt)
 
 
+def local_day(value: datetime, fmt: str = "%d %b") -> str:
+    """The day of a UTC instant on the viewer's calendar, for short labels (a chart's dates),
+    where the page says once which zone its times are in."""
+    return in_zone(value, viewer_zone()).strftime(fmt)
+
+
 def next_attempt(value: datetime, zone_name: str | None = None) -> str:
     """When a retry runs, for people: its time, or "due now" once that time has come (a sweep
     picks it up shortly). Never a time in the past, which would read as a missed promise."""
@@ -67,6 +73,7 @@ def duration(seconds: int | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_day"] = local_day
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["next_attempt"] = next_attempt
     app.jinja_env.filters["duration"] = duration

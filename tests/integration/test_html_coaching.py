@@ -3,7 +3,8 @@ progress marked on the session page, and the fan's progress page with its chart 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -105,6 +106,10 @@ def test_the_player_marks_progress_and_the_fan_reads_it_on_the_progress_page(cli
     progress = client.get("/progress").get_data(as_text=True)
     assert '<svg class="progress-chart" role="img"' in progress
     assert "Lunar: landed. The table below has the details." in progress
+    # The chart names its rows and dates its lesson, in the fan's zone.
+    assert ">Landed</text>" in progress and ">Not yet</text>" in progress
+    lesson_day = start.replace(tzinfo=UTC).astimezone(ZoneInfo(session.fan.timezone)).strftime("%d %b")
+    assert f">{lesson_day}</text>" in progress
     assert "<td>Landed</td><td>Clean!</td>" in progress
     suggested = progress.split("Try next")[1].split("</section>")[0]  # one level up in the same family
     assert "UFO (level 6)" in suggested and "Stilt (level 6)" in suggested

@@ -1,7 +1,8 @@
 """A small timeline of one trick's progress, as data for an SVG drawn by the template.
 
 Each mark is a point: left to right in time order (evenly spaced: lessons are what count, not the
-days between them), up for landed, middle for getting closer, down for not yet.
+days between them), up for landed, middle for getting closer, down for not yet. The states are
+written at the left, and the first and last lessons' dates under the line.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from dataclasses import dataclass
 from ...models import ProgressState
 from .progress import STATE_LABELS, HistoryEntry
 
-WIDTH, HEIGHT, PAD = 240, 72, 12
-ROW = {ProgressState.LANDED: PAD, ProgressState.CLOSER: HEIGHT / 2, ProgressState.NOT_YET: HEIGHT - PAD}
+WIDTH, HEIGHT, PAD = 340, 96, 12
+LEFT = 104  # room for the state names
+PLOT_BOTTOM = HEIGHT - 24  # room for the dates below
+ROW = {ProgressState.LANDED: PAD, ProgressState.CLOSER: (PAD + PLOT_BOTTOM) / 2, ProgressState.NOT_YET: PLOT_BOTTOM}
 
 
 @dataclass(frozen=True)
@@ -24,9 +27,9 @@ class Point:
 
 
 def timeline(history: list[HistoryEntry]) -> list[Point]:
-    step = (WIDTH - 2 * PAD) / max(len(history) - 1, 1)
+    step = (WIDTH - LEFT - PAD) / max(len(history) - 1, 1)
     return [
-        Point(round(PAD + number * step, 1), ROW[entry.state], entry.state, STATE_LABELS[entry.state])
+        Point(round(LEFT + number * step, 1), ROW[entry.state], entry.state, STATE_LABELS[entry.state])
         for number, entry in enumerate(history)
     ]
 
