@@ -155,3 +155,30 @@ def test_chapters_track_is_webvtt_for_participants(client, login, api_token, rec
     response = client.get(f"/sessions/{recorded.id}/recording/chapters.vtt")
     assert response.status_code == 200 and response.mimetype == "text/vtt"
     assert response.get_data(as_text=True) == "WEBVTT\n\n00:00:05.000 --> 00:10:00.000\nA &amp; B\n"
+
+
+def test_the_player_drops_a_marker_during_the_lesson_and_nobody_else_can(client, api_token):
+    start = (utcnow() - timedelta(minutes=5)).replace(microsecond=0)
+    session = LiveSessionFactory(
+        status="in_progress",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_until=start + timedelta(minutes=30),
+        started_at=start,
+    )
+    response = client.post(f"/api/sessions/{session.id}/markers", headers=api_token(session.player), json={})
+    assert response.status_code == 201, response.json
+    marker = response.json
+    assert (marker["source"], marker["text"], marker["published"]) == ("marker", "Marker", False)
+    assert 295 <= marker["at_seconds"] <= 310  # about five minutes into the call
+    assert (
+        client.post(f"/api/sessions/{session.id}/markers", headers=api_token(session.fan), json={}).status_code == 403
+    )
+    too_long = {"text": "x" * 2001}
+    response = client.post(f"/api/sessions/{session.id}/markers", headers=api_token(session.player), json=too_long)
+    assert response.status_code == 422 and response.json["error"]["fields"]
+
+
+def test_no_marker_outside_the_lesson(client, api_token, recorded):
+    response = client.post(f"/api/sessions/{recorded.id}/markers", headers=api_token(recorded.player), json={})
+    assert response.status_code == 409

@@ -111,6 +111,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/users/me/progress"): row("/api/users/me/progress", 401, 200, 200, 200, 200, 200),
     ("GET", "/api/sessions/<int:session_id>/notes"): row("/api/sessions/{past}/notes", 401, 200, 404, 200, 404, 200),
     ("POST", "/api/sessions/<int:session_id>/notes"): row("/api/sessions/{past}/notes", 401, 403, 404, 201, 404, 403, json={"at_seconds": 5, "text": "Matrix"}),
+    ("POST", "/api/sessions/<int:session_id>/markers"): row("/api/sessions/{past}/markers", 401, 403, 404, 409, 404, 403, json={}),
     ("POST", "/api/sessions/<int:session_id>/notes/publish"): row("/api/sessions/{past}/notes/publish", 401, 403, 404, 200, 404, 403, json={}),
     ("DELETE", "/api/sessions/<int:session_id>/notes/<int:note_id>"): row("/api/sessions/{past}/notes/{note}", 401, 403, 404, 204, 404, 403),
     ("POST", "/api/sessions/<int:session_id>/feedback"): row("/api/sessions/{past}/feedback", 401, 409, 404, 201, 404, 403, json={"rating": 4}),

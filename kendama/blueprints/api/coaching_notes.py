@@ -23,6 +23,10 @@ class NoteIn(Strict):
     recording_id: int | None = Field(default=None, description="the recording part; the first ready one if null")
 
 
+class MarkerIn(Strict):
+    text: str = Field(default="", description=f'at most {notes.MAX_TEXT} characters; "Marker" when empty')
+
+
 class NoteTrick(BaseModel):
     id: int
     name: str
@@ -75,6 +79,21 @@ def add_coach_note(session_id: int):
     user = require_user()
     data = parse_body(NoteIn)
     note = notes.add_note(user, session_id, data.at_seconds, data.text, data.trick_id, recording_id=data.recording_id)
+    return jsonify(_note_out(note)), 201
+
+
+@bp.post("/sessions/<int:session_id>/markers")
+@operation(
+    "Drop a note marker at the call's current moment (the player, during the lesson)",
+    tag="coaching",
+    body=MarkerIn,
+    responses={201: NoteOut},
+    errors=(403, 404, 409, 422),
+)
+def add_coach_marker(session_id: int):
+    user = require_user()
+    data = parse_body(MarkerIn)
+    note = notes.add_note(user, session_id, None, data.text, source=notes.MARKER)
     return jsonify(_note_out(note)), 201
 
 
