@@ -162,8 +162,14 @@ class Config:
     POLICY_PARTIAL_REFUND_PERCENT = _int("POLICY_PARTIAL_REFUND_PERCENT", 50)
     POLICY_RESCHEDULE_HOURS = _int("POLICY_RESCHEDULE_HOURS", 24)
     POLICY_MAX_RESCHEDULES = _int("POLICY_MAX_RESCHEDULES", 2)
+    # No-shows: a fan may report the player absent this many minutes after the start; the player
+    # may dispute it for this many hours, after which the fan is refunded in full.
+    NO_SHOW_REPORT_AFTER_MINUTES = _int("NO_SHOW_REPORT_AFTER_MINUTES", 10)
+    NO_SHOW_DISPUTE_HOURS = _int("NO_SHOW_DISPUTE_HOURS", 48)
     # A paid slot is held this long for the fan to pay; Stripe Checkout lives at least 30 minutes.
     BOOKING_HOLD_MINUTES = _int("BOOKING_HOLD_MINUTES", 35)
+    # A slot that opens on a waitlisted day is held this long for the first fan in line.
+    WAITLIST_OFFER_MINUTES = _int("WAITLIST_OFFER_MINUTES", 15)
     # Rollout switch position until an admin sets one: off | beta | everyone
     LIVE_SESSIONS_DEFAULT = os.environ.get("LIVE_SESSIONS_DEFAULT", "everyone")
 

@@ -11,7 +11,7 @@ from flask import current_app
 
 from .integrations.stripe.sandbox import clock as stripe_sandbox_clock
 from .services.accounts import sign_ins
-from .services.booking import lifecycle
+from .services.booking import lifecycle, no_shows, waitlist
 from .services.calendars import caldav_busy, imports, writes
 from .services.coaching import clips
 from .services.notifications import delivery, sweep
@@ -127,6 +127,32 @@ def sweep_orphaned_clips() -> None:
     with job_context():
         for session_id in clips.sessions_with_orphaned_clips():
             enqueue(f"{__name__}.delete_session_clips", session_id)
+
+
+def settle_no_show(report_id: int) -> None:
+    """Job: refund the fan of an undisputed player no-show whose time to dispute is over."""
+    with job_context():
+        no_shows.settle(report_id)
+
+
+def settle_no_shows() -> None:
+    """Periodic: one settle job per player no-show report no longer open to dispute."""
+    with job_context():
+        for report_id in no_shows.due_report_ids():
+            enqueue(f"{__name__}.settle_no_show", report_id)
+
+
+def run_waitlist(player_id: int) -> None:
+    """Job: offer a player's freed times to the first fans in line, lapse run-out offers."""
+    with job_context():
+        waitlist.run(player_id)
+
+
+def run_waitlists() -> None:
+    """Periodic: run every player's line (offers run out, and times open without a cancellation)."""
+    with job_context():
+        for player_id in waitlist.players_to_run():
+            enqueue(f"{__name__}.run_waitlist", player_id)
 
 
 def execute_refund(refund_id: int) -> None:

@@ -13,12 +13,15 @@ from .coaching import (
     Trick,
     TrickFamily,
 )
+from .no_shows import NoShowOutcome, NoShowReport
 from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
 from .payments import TROUBLED_REFUNDS, Payment, PaymentStatus, Refund, RefundStatus
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
+from .reviews import Review, ReviewModeration, ReviewReport
 from .sessions import ACTIVE_STATUSES, RELEASED_STATUSES, ConsentRecord, LiveSession, SessionFeedback, SessionStatus
 from .types import UTCDateTime, utcnow
-from .users import ApiToken, Offering, PayoutState, Profile, Role, SignIn, User, VerificationState
+from .users import ApiToken, Offering, PayoutState, PlayerLanguage, Profile, Role, SignIn, User, VerificationState
+from .waitlist import WaitlistEntry, WaitlistState
 
 __all__ = [
     "TrickFamily",
@@ -30,6 +33,10 @@ __all__ = [
     "PlayerTrick",
     "CoachNote",
     "ClipAccess",
+    "NoShowOutcome",
+    "NoShowReport",
+    "WaitlistEntry",
+    "WaitlistState",
     "ACTIVE_STATUSES",
     "ApiToken",
     "BetaAllowlistEntry",
@@ -44,6 +51,7 @@ __all__ = [
     "Payment",
     "PaymentStatus",
     "PayoutState",
+    "PlayerLanguage",
     "PlatformSetting",
     "Profile",
     "RELEASED_STATUSES",
@@ -51,6 +59,9 @@ __all__ = [
     "RecordingShareLink",
     "Refund",
     "RefundStatus",
+    "Review",
+    "ReviewModeration",
+    "ReviewReport",
     "Role",
     "SessionAvailability",
     "SessionFeedback",

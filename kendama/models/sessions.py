@@ -187,7 +187,10 @@ class ConsentRecord(db.Model):
 
 
 class SessionFeedback(db.Model):
-    """A rating and comment one participant leaves after a session."""
+    """The player's private rating and comment about the fan after a session, read by admins.
+
+    Fans' post-session feedback is their review (models/reviews.py); rows from fans moved there in 0006.
+    """
 
     __tablename__ = "session_feedback"
 

@@ -147,10 +147,16 @@ class Profile(db.Model):
     offerings: Mapped[list[Offering]] = relationship(
         back_populates="profile", order_by="Offering.duration_minutes", cascade="all, delete-orphan"
     )
+    languages: Mapped[list[PlayerLanguage]] = relationship(order_by="PlayerLanguage.code", cascade="all, delete-orphan")
 
     @property
     def is_verified(self) -> bool:
         return self.verification_state == VerificationState.VERIFIED
+
+    @property
+    def language_codes(self) -> list[str]:
+        """The ISO 639-1 codes of the languages the player teaches in, in code order."""
+        return [language.code for language in self.languages]
 
 
 class Offering(db.Model):
@@ -170,3 +176,12 @@ class Offering(db.Model):
         CheckConstraint("duration_minutes between 15 and 30", name="duration_range"),
         CheckConstraint("price_amount >= 0", name="price_not_negative"),
     )
+
+
+class PlayerLanguage(db.Model):
+    """A language a player teaches in, as its ISO 639-1 code (services/marketplace/languages.py)."""
+
+    __tablename__ = "player_languages"
+
+    player_id: Mapped[int] = mapped_column(ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)

@@ -25,10 +25,11 @@ from ..models import (
     SessionRecording,
     SessionStatus,
     User,
+    WaitlistEntry,
     utcnow,
 )
 from .access import session_for_viewer
-from .booking import availability, lifecycle, queries
+from .booking import availability, lifecycle, no_shows, queries, waitlist
 from .errors import NotFound
 from .payments import earnings
 from .payments.earnings import MonthLine
@@ -47,6 +48,7 @@ class SessionCard:
     can_join: bool
     can_change_consent: bool
     can_mark_no_show: bool
+    can_report_no_show: bool  # the fan's "the player did not come", on the session page
     recording: SessionRecording | None  # the main part (recordings.main_part), for the row's link
     recording_parts: list[RecordingPart]  # every part of the session's recording, in order
     can_share: bool
@@ -76,6 +78,7 @@ class Dashboard:
     player: PlayerSummary | None
     # Offered "Start a test call now" (development only, services/video/demo_calls.py): the demo fan's email.
     test_call_fan_email: str | None = None
+    waitlist: list[WaitlistEntry] = field(default_factory=list)  # the fan's places in line
 
 
 def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
@@ -94,7 +97,8 @@ def overview(viewer: User, *, now: datetime | None = None) -> Dashboard:
     recordings = [c for c in past + upcoming if c.recording is not None]
     player = _player_summary(viewer) if viewer.is_player else None
     test_call_fan = demo_calls.DEMO_FAN_EMAIL if demo_calls.offered(viewer) else None
-    return Dashboard(upcoming, past, receipts, recordings, player, test_call_fan_email=test_call_fan)
+    places = [] if viewer.is_player else waitlist.entries_of(viewer)
+    return Dashboard(upcoming, past, receipts, recordings, player, test_call_fan_email=test_call_fan, waitlist=places)
 
 
 def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int, SessionCard]:
@@ -118,6 +122,7 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
             can_join=calls.window_open(session, now),
             can_change_consent=recording_consent.consent_state(session, now=now).changeable,
             can_mark_no_show=calls.can_mark_no_show(session, viewer.id, now),
+            can_report_no_show=no_shows.player_absence_refusal(session, viewer.id, now) is None,
             recording=recording,
             recording_parts=parts.get(session.id, []),
             can_share=role == "player" and ready and session.sharing_allowed,

@@ -5,6 +5,8 @@ matches, orders and slices them, and loads full profiles only for the page it sh
 the soonest free time, or filtering by it, needs every match's next free start; that is
 computed in bulk (slots.next_available: a fixed number of queries for any number of players),
 so a page costs the same number of statements whether it lists one player or a hundred.
+Each row also carries the player's rating (the count and sum of their shown reviews, joined in
+the same query), so cards show it and the listing sorts by it at no extra cost.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, cast, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import Offering, PlayerTrick, Profile, Role, Trick, User, VerificationState, utcnow
+from ..models import Offering, PlayerLanguage, PlayerTrick, Profile, Role, Trick, User, VerificationState, utcnow
 from .booking import slot_cache, slots
 from .coaching import catalog
 from .errors import NotFound
+from .marketplace import languages, reviews
+from .marketplace.reviews import NO_RATING, RatingSummary
 from .text_search import LIKE_ESCAPE, contains_pattern
 from .timezones import parse_aware, zone
 
@@ -31,6 +35,7 @@ class PlayerSort(enum.StrEnum):
     NAME = "name"  # A to Z
     SOONEST = "soonest"  # the earliest free start first; players with no free time last
     PRICE = "price"  # the cheapest matching offering first (amounts compared as they are, per currency)
+    RATING = "rating"  # the best average of shown reviews first, more reviews first on a tie; unrated last
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class PlayerSearch:
     available_before: str | datetime | None = None  # only players with a free start before this
     sort: PlayerSort = PlayerSort.NAME
     trick_id: int | None = None  # only players who list this trick as one they teach
+    language: str | None = None  # only players who teach in this ISO 639-1 language
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,12 @@ class PlayerCard:
     next_available: datetime | None
     # The length the next free start was looked up for (the searched one, else the shortest matching).
     duration_minutes: int | None = None
+    rating: RatingSummary = NO_RATING
+
+    @property
+    def language_names(self) -> list[str]:
+        """The languages the player teaches in, by English name ("English, Japanese")."""
+        return languages.names(self.profile.language_codes)
 
 
 @dataclass(frozen=True)
@@ -104,17 +116,30 @@ def _matching_offerings(search: PlayerSearch):
 
 
 def _matches(search: PlayerSearch):
-    """Light rows of every listed player matching the search: id, name, cheapest price, shortest length."""
+    """Light rows of every listed player matching the search: id, name, cheapest price, shortest
+    length, and the count and sum of their shown reviews' stars."""
     offered = _matching_offerings(search)
+    rated = reviews.rating_totals()
     query = (
-        select(Profile.user_id, User.display_name, offered.c.min_price, offered.c.min_duration)
+        select(
+            Profile.user_id,
+            User.display_name,
+            offered.c.min_price,
+            offered.c.min_duration,
+            rated.c.review_count,
+            rated.c.rating_total,
+        )
         .join(User, User.id == Profile.user_id)
         .join(offered, offered.c.player_id == Profile.user_id)
+        .outerjoin(rated, rated.c.player_id == Profile.user_id)
         .where(*listing_conditions())
     )
     if search.trick_id is not None:
         teaches = select(PlayerTrick.player_id).where(PlayerTrick.trick_id == search.trick_id)
         query = query.where(Profile.user_id.in_(teaches))
+    if search.language is not None:
+        speaks = select(PlayerLanguage.player_id).where(PlayerLanguage.code == search.language)
+        query = query.where(Profile.user_id.in_(speaks))
     text = (search.text or "").strip().lower()
     if text:
         pattern = contains_pattern(text)
@@ -127,9 +152,19 @@ def _matches(search: PlayerSearch):
     return query
 
 
+def _by_rating(query):
+    """Best average first (unrated players last, as -1), then more reviews, then by name."""
+    rated = query.selected_columns
+    average = func.coalesce(cast(rated.rating_total, Float) / rated.review_count, -1)
+    return query.order_by(
+        average.desc(), func.coalesce(rated.review_count, 0).desc(), func.lower(User.display_name), Profile.user_id
+    )
+
+
 _SQL_ORDER = {
     PlayerSort.NAME: lambda q: q.order_by(func.lower(User.display_name), Profile.user_id),
     PlayerSort.PRICE: lambda q: q.order_by("min_price", func.lower(User.display_name), Profile.user_id),
+    PlayerSort.RATING: _by_rating,
 }
 
 
@@ -142,6 +177,7 @@ def _before(search: PlayerSearch) -> datetime | None:
 def search_players(search: PlayerSearch, *, page: int = 1, per_page: int = 20) -> PlayerPage:
     """One page of listed players matching the search, in a fixed number of queries."""
     page = max(page, 1)
+    languages.check_filter(search.language)
     before = _before(search)
     matches = _matches(search)
     if before is not None or search.sort == PlayerSort.SOONEST:
@@ -160,7 +196,15 @@ def search_players(search: PlayerSearch, *, page: int = 1, per_page: int = 20) -
         durations = {row.user_id: row.min_duration for row in shown}
         first = slots.cached_next_available(list(durations), durations)
     profiles = _profiles([row.user_id for row in shown])
-    items = [PlayerCard(profiles[row.user_id], first.get(row.user_id), row.min_duration) for row in shown]
+    items = [
+        PlayerCard(
+            profiles[row.user_id],
+            first.get(row.user_id),
+            row.min_duration,
+            RatingSummary.of(row.rating_total, row.review_count),
+        )
+        for row in shown
+    ]
     return PlayerPage(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -174,6 +218,13 @@ def _row_order(sort: PlayerSort, first: dict[int, datetime | None]):
         return lambda row: (first[row.user_id] or far, *name(row))
     if sort == PlayerSort.PRICE:
         return lambda row: (row.min_price, *name(row))
+    if sort == PlayerSort.RATING:
+        # As _by_rating orders it in SQL: the exact average (not the rounded one shown), then the count.
+        return lambda row: (
+            -(row.rating_total / row.review_count) if row.review_count else 1,
+            -(row.review_count or 0),
+            *name(row),
+        )
     return name
 
 
@@ -185,7 +236,7 @@ def _profiles(player_ids: list[int]) -> dict[int, Profile]:
         select(Profile)
         .join(User, User.id == Profile.user_id)
         .where(Profile.user_id.in_(player_ids))
-        .options(contains_eager(Profile.user), selectinload(Profile.offerings))
+        .options(contains_eager(Profile.user), selectinload(Profile.offerings), selectinload(Profile.languages))
     ).unique()
     return {profile.user_id: profile for profile in found}
 
@@ -196,7 +247,7 @@ def listed_profile(player_id: int) -> Profile:
         select(Profile)
         .join(User, User.id == Profile.user_id)
         .where(*listing_conditions(), Profile.user_id == player_id, Profile.offerings.any())
-        .options(contains_eager(Profile.user), selectinload(Profile.offerings))
+        .options(contains_eager(Profile.user), selectinload(Profile.offerings), selectinload(Profile.languages))
     )
     if profile is None:
         raise NotFound("No such player.")
@@ -209,7 +260,23 @@ def player_card(player_id: int, duration_minutes: int | None = None) -> PlayerCa
     offered = [o.duration_minutes for o in profile.offerings]
     duration = duration_minutes if duration_minutes in offered else min(offered)
     first = slots.cached_next_available([player_id], {player_id: duration})
-    return PlayerCard(profile, first[player_id], duration)
+    return PlayerCard(profile, first[player_id], duration, reviews.rating_of(player_id))
+
+
+def _require_listed(player_id: int) -> None:
+    found = db.session.scalar(
+        select(Profile.user_id)
+        .join(User, User.id == Profile.user_id)
+        .where(*listing_conditions(), Profile.user_id == player_id, Profile.offerings.any())
+    )
+    if found is None:
+        raise NotFound("No such player.")
+
+
+def player_reviews(player_id: int, *, page: int = 1, per_page: int = reviews.PER_PAGE) -> reviews.ReviewPage:
+    """A listed player's shown reviews, newest first, a page at a time; NotFound for anyone not listed."""
+    _require_listed(player_id)
+    return reviews.public_reviews(player_id, page=page, per_page=per_page)
 
 
 # --- The profile page's week ahead ------------------------------------------------------------

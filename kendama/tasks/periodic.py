@@ -41,6 +41,8 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("kendama.jobs.cleanup_video_rooms", 15 * 60),
     ("kendama.jobs.retry_refunds", 5 * 60),
     ("kendama.jobs.sweep_orphaned_clips", 30 * 60),
+    ("kendama.jobs.settle_no_shows", 10 * 60),
+    ("kendama.jobs.run_waitlists", 60),
     ("kendama.jobs.reconcile_checkouts", 5 * 60),
     ("kendama.jobs.stripe_sandbox_tick", 60),
 ]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.models import LiveSession, User, utcnow
 
-from ..support.factories import PASSWORD, FanFactory
+from ..support.factories import PASSWORD, FanFactory, PlayerFactory
 from ..support.videos import make_video
 from .call_steps import join_call
 from .test_journeys import sign_in
@@ -24,7 +24,7 @@ from .test_video_call import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
-PLAYER = "ava@example.com"  # demo: free lessons, records by default
+PLAYER = "ava@example.com"  # demo: free lessons, records by default (for the pickers' tests)
 
 
 def pick_goal(page, number: int, typed: str, expected: str) -> None:
@@ -47,10 +47,14 @@ def start_now(session_id: int) -> None:
 
 
 def test_goals_clip_call_notes_and_progress(browser, live_app, a11y, tmp_path):
+    # A player of its own: the lesson is moved to now, which would make a demo player busy for
+    # the other browser tests on this server.
     with live_app.app_context():
         fan = FanFactory(display_name="Goal Getter")
-        player_id = db.session.scalar(select(User.id).where(User.email == PLAYER))
-        fan_email = fan.email
+        coach = PlayerFactory(display_name="Coach Kai")
+        coach.profile.recording_default = True
+        db.session.commit()
+        player_id, fan_email, coach_email = coach.id, fan.email, coach.email
     fan_page = signed_in(browser, live_app.url, fan_email, PASSWORD)
 
     # Booking: two goals through the combobox, one found by its other name, words that name no
@@ -85,7 +89,7 @@ def test_goals_clip_call_notes_and_progress(browser, live_app, a11y, tmp_path):
     a11y.check(fan_page, "session-fan-clip")
 
     # The player sees the goals, the note and the clip on the dashboard and the session page.
-    player_page = signed_in(browser, live_app.url, PLAYER, "kendama-demo-1")
+    player_page = signed_in(browser, live_app.url, coach_email, PASSWORD)
     row = player_page.locator(f"li:has(#session-{session_id}-title)")
     expect(row).to_contain_text("Lunar")
     expect(row).to_contain_text("Big Cup")

@@ -130,9 +130,12 @@ def test_fan_books_a_free_session_by_keyboard_and_the_confirmation_arrives(page,
     a11y.check(page, "dashboard-booked")
 
     page.goto("/dev/mail")
-    message = page.get_by_role("link", name=re.compile(r"^Confirmed: kendama session with Ava Tamaki"))
+    # The outbox is the browser suite's: other tests book Ava for this fan too (a test call), so
+    # the email is the one for the time booked here.
+    message = page.locator("tr", has_text="fan@example.com").get_by_role(
+        "link", name=re.compile(rf"^Confirmed: kendama session with Ava Tamaki on .*, {re.escape(when)}")
+    )
     expect(message).to_have_count(1)
-    expect(page.locator("tr").filter(has=message)).to_contain_text("fan@example.com")
     a11y.check(page, "mail-outbox")
     message.click()
     expect(page.get_by_role("link", name=re.compile(r"Download .*\.ics"))).to_be_visible()

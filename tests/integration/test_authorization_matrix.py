@@ -31,7 +31,18 @@ import pytest
 from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.models import CoachNote, PracticeClip, Refund, SessionFeedback, SessionRecording, Trick, User, utcnow
+from kendama.models import (
+    CoachNote,
+    NoShowReport,
+    PracticeClip,
+    Refund,
+    Review,
+    SessionRecording,
+    Trick,
+    User,
+    WaitlistEntry,
+    utcnow,
+)
 from kendama.services.accounts import api_tokens, sign_ins
 
 from ..support.booking_helpers import mark_paid, weekday_at
@@ -77,6 +88,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/admin/"): row("/admin/", 302, 404, 404, 404, 404, 200),
     ("GET", "/admin/feedback"): row("/admin/feedback", 302, 404, 404, 404, 404, 200),
     ("GET", "/admin/feedback.csv"): row("/admin/feedback.csv", 302, 404, 404, 404, 404, 200),
+    ("POST", "/admin/reviews/<int:review_id>/hide"): row("/admin/reviews/{review}/hide", 302, 404, 404, 404, 404, 303, form={"reason": "Matrix"}),
+    # Not hidden: the admin is told so (a flash) and sent back.
+    ("POST", "/admin/reviews/<int:review_id>/unhide"): row("/admin/reviews/{review}/unhide", 302, 404, 404, 404, 404, 303, form={}),
+    ("GET", "/admin/no-shows"): row("/admin/no-shows", 302, 404, 404, 404, 404, 200),
+    ("POST", "/admin/no-shows/<int:report_id>/resolve"): row("/admin/no-shows/{no_show}/resolve", 302, 404, 404, 404, 404, 422, form={}),
     ("GET", "/admin/notifications"): row("/admin/notifications", 302, 404, 404, 404, 404, 200),
     ("POST", "/admin/notifications/<int:notification_id>/retry"): row("/admin/notifications/{notification}/retry", 302, 404, 404, 404, 404, 303, form={}),
     ("GET", "/admin/payments"): row("/admin/payments", 302, 404, 404, 404, 404, 200),
@@ -115,8 +131,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/sessions/<int:session_id>/notes/publish"): row("/api/sessions/{past}/notes/publish", 401, 403, 404, 200, 404, 403, json={}),
     ("DELETE", "/api/sessions/<int:session_id>/notes/<int:note_id>"): row("/api/sessions/{past}/notes/{note}", 401, 403, 404, 204, 404, 403),
     ("POST", "/api/sessions/<int:session_id>/feedback"): row("/api/sessions/{past}/feedback", 401, 409, 404, 201, 404, 403, json={"rating": 4}),
+    # The fan reviewed the past lesson already (409); its player and admins may not review it.
+    ("POST", "/api/sessions/<int:session_id>/review"): row("/api/sessions/{past}/review", 401, 409, 404, 403, 404, 403, json={"rating": 4, "text": "Matrix", "public": True}),
+    ("PATCH", "/api/sessions/<int:session_id>/review"): row("/api/sessions/{past}/review", 401, 200, 404, 403, 404, 403, json={"rating": 4}),
+    ("GET", "/api/players/<int:player_id>/reviews"): row("/api/players/{player}/reviews", 200, 200, 200, 200, 200, 200),
+    # A public review: everyone may know it exists; only its player replies, and its author does not report it.
+    ("POST", "/api/reviews/<int:review_id>/reply"): row("/api/reviews/{review}/reply", 401, 403, 403, 201, 403, 403, json={"text": "Thanks"}),
+    ("POST", "/api/reviews/<int:review_id>/report"): row("/api/reviews/{review}/report", 401, 403, 201, 201, 201, 201, json={}),
+    ("POST", "/api/admin/reviews/<int:review_id>/hide"): row("/api/admin/reviews/{review}/hide", 401, 403, 403, 403, 403, 200, json={"reason": "Matrix"}),
+    ("POST", "/api/admin/reviews/<int:review_id>/unhide"): row("/api/admin/reviews/{review}/unhide", 401, 403, 403, 403, 403, 409, json={}),
     ("POST", "/api/sessions/<int:session_id>/join"): row("/api/sessions/{upcoming}/join", 401, 409, 404, 409, 404, 403, json={}),
-    ("POST", "/api/sessions/<int:session_id>/no-show"): row("/api/sessions/{upcoming}/no-show", 401, 403, 404, 409, 404, 403, json={}),
+    ("POST", "/api/sessions/<int:session_id>/no-show"): row("/api/sessions/{upcoming}/no-show", 401, 409, 404, 409, 404, 403, json={}),
+    ("POST", "/api/sessions/<int:session_id>/no-show/dispute"): row("/api/sessions/{upcoming}/no-show/dispute", 401, 403, 404, 409, 404, 403, json={"statement": "Matrix"}),
+    ("POST", "/api/admin/no-shows/<int:report_id>/resolve"): row("/api/admin/no-shows/{no_show}/resolve", 401, 403, 403, 403, 403, 200, json={"decision": "reject", "note": "Matrix"}),
     ("GET", "/api/sessions/<int:session_id>/recording"): row("/api/sessions/{past}/recording", 401, 200, 404, 200, 404, 200),
     ("DELETE", "/api/sessions/<int:session_id>/recording/share"): row("/api/sessions/{past}/recording/share", 401, 403, 404, 200, 404, 403),
     ("POST", "/api/sessions/<int:session_id>/recording/share"): row("/api/sessions/{past}/recording/share", 401, 403, 404, 201, 404, 403, json={}),
@@ -157,6 +184,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/sessions/<int:session_id>/cancel"): row("/dashboard/sessions/{upcoming}/cancel", 302, 200, 404, 200, 404, 200),
     ("POST", "/dashboard/sessions/<int:session_id>/cancel"): row("/dashboard/sessions/{upcoming}/cancel", 302, 303, 404, 303, 404, 303, form={}),
     ("POST", "/dashboard/sessions/<int:session_id>/feedback"): row("/dashboard/sessions/{past}/feedback", 302, 409, 404, 303, 404, 403, form={"rating": "4"}),
+    ("POST", "/dashboard/sessions/<int:session_id>/review"): row("/dashboard/sessions/{past}/review", 302, 409, 404, 403, 404, 403, form={"rating": "4", "visibility": "public"}),
+    ("POST", "/dashboard/sessions/<int:session_id>/review/edit"): row("/dashboard/sessions/{past}/review/edit", 302, 303, 404, 403, 404, 403, form={"rating": "4", "visibility": "public"}),
+    ("POST", "/dashboard/reviews/<int:review_id>/reply"): row("/dashboard/reviews/{review}/reply", 302, 403, 403, 303, 403, 403, form={"text": "Thanks"}),
     ("GET", "/dashboard/sessions/<int:session_id>/receipt"): row("/dashboard/sessions/{upcoming}/receipt", 302, 200, 404, 404, 404, 200),
     ("GET", "/dashboard/sessions/<int:session_id>/reschedule"): row("/dashboard/sessions/{upcoming}/reschedule", 302, 200, 404, 200, 404, 403),
     ("POST", "/dashboard/sessions/<int:session_id>/reschedule"): row("/dashboard/sessions/{upcoming}/reschedule", 302, 303, 404, 303, 404, 403, form={"start": "{slot}"}),
@@ -184,6 +214,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/players/<int:player_id>/book"): row("/players/{player}/book", 303, 303, 303, 422, 303, 403, form={"start": "{slot}", "duration": "30"}),
     ("GET", "/players/<int:player_id>/book/days"): row("/players/{player}/book/days", 200, 200, 200, 200, 200, 200),
     ("GET", "/players/<int:player_id>/book/slots"): row("/players/{player}/book/slots?day={day}", 200, 200, 200, 200, 200, 200),
+    ("POST", "/reviews/<int:review_id>/report"): row("/reviews/{review}/report", 302, 403, 303, 303, 303, 303, form={}),
     ("GET", "/policy"): row("/policy", 200, 200, 200, 200, 200, 200),
     # Ready for everyone when the schema is migrated (the embedded default; see SCHEMA_BUILT_BY_MODELS).
     ("GET", "/readyz"): row("/readyz", 200, 200, 200, 200, 200, 200),
@@ -217,6 +248,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/sessions/<int:session_id>/end"): row("/sessions/{upcoming}/end", 302, 303, 404, 303, 404, 303, form={}),
     ("GET", "/sessions/<int:session_id>/join"): row("/sessions/{upcoming}/join", 302, 200, 404, 200, 404, 403),
     ("POST", "/sessions/<int:session_id>/no-show"): row("/sessions/{upcoming}/no-show", 302, 303, 404, 303, 404, 303, form={}),
+    ("POST", "/players/<int:player_id>/waitlist"): row("/players/{player}/waitlist", 302, 303, 303, 303, 303, 303, form={}),
+    ("POST", "/waitlist/<int:entry_id>/leave"): row("/waitlist/{waitlist_entry}/leave", 302, 303, 404, 404, 404, 404, form={}),
+    ("POST", "/api/players/<int:player_id>/waitlist"): row("/api/players/{player}/waitlist", 401, 422, 422, 422, 422, 422, json={}),
+    ("DELETE", "/api/players/<int:player_id>/waitlist"): row("/api/players/{player}/waitlist", 401, 422, 422, 422, 422, 422, json={}),
+    ("GET", "/api/users/me/waitlist"): row("/api/users/me/waitlist", 401, 200, 200, 200, 200, 200),
+    ("POST", "/sessions/<int:session_id>/player-no-show"): row("/sessions/{upcoming}/player-no-show", 302, 303, 404, 303, 404, 303, form={}),
+    ("POST", "/sessions/<int:session_id>/no-show/dispute"): row("/sessions/{upcoming}/no-show/dispute", 302, 303, 404, 303, 404, 303, form={}),
     ("GET", "/sessions/<int:session_id>/payment"): row("/sessions/{upcoming}/payment", 302, 200, 404, 200, 404, 200),
     ("GET", "/sessions/<int:session_id>/payment/cancelled"): row("/sessions/{upcoming}/payment/cancelled", 302, 200, 404, 200, 404, 200),
     ("POST", "/sessions/<int:session_id>/payment/checkout"): row("/sessions/{upcoming}/payment/checkout", 302, 409, 404, 403, 404, 403, form={}),
@@ -302,7 +340,32 @@ def build_world() -> World:
         width=64,
         height=64,
     )
-    db.session.add_all([recording, refund, note, clip, SessionFeedback(session_id=past.id, author_id=fan.id, rating=5)])
+    absent_start = past_start - timedelta(days=2)
+    absent = LiveSessionFactory(
+        fan=fan,
+        player=player,
+        starts_at=absent_start,
+        ends_at=absent_start + timedelta(minutes=30),
+        blocked_until=absent_start + timedelta(minutes=30),
+        status="no_show",
+    )
+    no_show = NoShowReport(
+        session_id=absent.id,
+        absent="player",
+        reported_by_id=fan.id,
+        statement="Matrix",
+        reported_at=absent_start + timedelta(minutes=15),
+        dispute_until=absent_start + timedelta(hours=48),
+        disputed_at=absent_start + timedelta(hours=1),
+        dispute_statement="Matrix",
+        outcome="disputed",
+    )
+    # The fan's public review of the past lesson (their post-session feedback).
+    review = Review(session_id=past.id, author_id=fan.id, player_id=player.id, rating=5, text="Matrix", public=True)
+    waitlist_entry = WaitlistEntry(
+        player_id=player.id, fan_id=fan.id, day=upcoming.starts_at.date(), zone="Europe/Prague", duration_minutes=30
+    )
+    db.session.add_all([recording, refund, note, clip, no_show, waitlist_entry, review])
     notice = outbox.queue(fan.id, "password_reset")
     notice.status = "dead"
     db.session.commit()
@@ -319,9 +382,12 @@ def build_world() -> World:
         "past": past.id,
         "recording": recording.id,
         "note": note.id,
+        "review": review.id,
         "clip": clip.id,
         "trick": db.session.scalar(select(Trick.id).where(Trick.retired_at.is_(None)).order_by(Trick.id)),  # seeded
         "refund": refund.id,
+        "no_show": no_show.id,
+        "waitlist_entry": waitlist_entry.id,
         "notification": notice.id,
         "share_token": share_token,
         "captions_sig": grant.captions,

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 from kendama import jobs
 from kendama.extensions import db, mail
-from kendama.models import Notification, Payment, utcnow
+from kendama.models import NoShowReport, Notification, Payment, WaitlistEntry, utcnow
 from kendama.services.accounts import accounts, profiles
 from kendama.services.errors import NotAllowed, WrongState
 from kendama.services.notifications import delivery, emails, outbox, sweep
@@ -265,6 +265,13 @@ KIND_CASES = {
     "registration_attempt": (None, {}, "tried to create a new Kendama Live account"),
     "player_verified": (None, {}, "verified your player profile"),
     "payouts_restricted": (None, {"currently_due": ["individual.id_number"]}, "individual.id_number"),
+    "no_show_reported": ("no_show", {}, "reported that you did not come"),
+    "waitlist_offer": (None, {}, "held for you alone until"),
+    "no_show_resolved": (
+        "no_show",
+        {"outcome": "refunded", "refunded": 2500, "currency": "usd"},
+        "a full refund of USD 25.00",
+    ),
 }
 
 
@@ -280,6 +287,33 @@ def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
     if kind == "confirm_email":
         session.fan.email_confirmed_at = None  # only an account waiting for its link is sent one
     due_at = None
+    if kind == "waitlist_offer":  # a time held for the fan, first in line for the day
+        start = session.starts_at
+        entry = WaitlistEntry(
+            player_id=session.player_id,
+            fan_id=session.fan_id,
+            day=start.date(),
+            zone="Europe/Prague",
+            duration_minutes=30,
+            state="offered",
+            offer_start=start,
+            offer_end=start + timedelta(minutes=30),
+            offer_until=utcnow() + timedelta(minutes=15),
+        )
+        db.session.add(entry)
+        db.session.flush()
+        payload = {"entry_id": entry.id}
+    if kind.startswith("no_show"):  # the fan's report that the player did not come
+        db.session.add(
+            NoShowReport(
+                session_id=session.id,
+                absent="player",
+                reported_by_id=session.fan_id,
+                statement="Nobody came.",
+                dispute_until=session.ends_at + timedelta(hours=48),
+                outcome="open",
+            )
+        )
     if kind == "feedback_request":  # the session was two days ago
         session.starts_at -= timedelta(days=2)
         session.ends_at -= timedelta(days=2)

@@ -8,7 +8,7 @@ import pytest
 
 from kendama import jobs
 from kendama.extensions import db, mail
-from kendama.models import Notification, SessionFeedback
+from kendama.models import Notification, Review, SessionFeedback
 from kendama.services import feedback
 from kendama.services.booking import lifecycle, rollout
 from kendama.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, WrongState
@@ -76,7 +76,17 @@ def test_feedback_only_after_the_session_and_once():
     with pytest.raises(Conflict):
         feedback.leave_feedback(session.fan, session.id, 4)
     feedback.leave_feedback(session.player, session.id, 4, "keen learner")
-    assert db.session.query(SessionFeedback).filter_by(session_id=session.id).count() == 2
+    # The player's stays feedback; the fan's is their review (kept private: this form has no choice).
+    assert [f.author_id for f in db.session.query(SessionFeedback).filter_by(session_id=session.id)] == [
+        session.player_id
+    ]
+    review = db.session.query(Review).filter_by(session_id=session.id).one()
+    assert (review.author_id, review.rating, review.text, review.public) == (
+        session.fan_id,
+        5,
+        '=HYPERLINK("x")',
+        False,
+    )
     with pytest.raises(NotFound):
         feedback.leave_feedback(FanFactory(), session.id, 3)
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from kendama import create_app
 from kendama.extensions import db
 from kendama.models import User
-from kendama.services import demo_data
+from kendama.services import demo_data, discovery
 
 from ..support.deployed import production_settings
 
@@ -41,3 +41,16 @@ def test_seed_demo_seeds_in_development(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.email == demo_data.DEMO_FAN_EMAIL)) is not None
+
+
+def test_the_demo_players_get_languages_and_public_reviews_once(client):
+    list(demo_data.seed())
+    list(demo_data.seed())  # again: nothing is added twice
+    for spec in demo_data.PLAYERS:
+        player = db.session.scalar(select(User).where(User.email == spec.email))
+        card = discovery.player_card(player.id)
+        assert card.profile.language_codes == sorted(spec.languages)
+        assert card.rating.count == len(spec.reviews) and card.rating.average >= 4
+        assert discovery.player_reviews(player.id).total == len(spec.reviews)
+    listing = client.get("/players").get_data(as_text=True)
+    assert "4.7 out of 5, 3 reviews" in listing and "Teaches in:</span> English, Japanese" in listing

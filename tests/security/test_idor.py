@@ -30,8 +30,12 @@ ID_KINDS = {
     "note_id": "the session's player (its session_id route decides who reads the notes)",
     "clip_id": "the session's fan deletes it; everyone else only through signed links (participants, admins)",
     "refund_id": "admins",
+    "entry_id": "the fan whose place in a waitlist it is",
+    "report_id": "admins (a no-show report; participants reach it through their session_id routes)",
     "notification_id": "admins",
     "trick_id": "admins (the catalog is public through GET /api/tricks, which takes no id)",
+    "review_id": "a public review: its player replies, anyone signed in but its author reports it, admins hide "
+    "it; a private one is 404 to everyone but its fan, its player and admins",
     "user_id": "admins",
     "token": "whoever holds the capability (calendar feed, password reset, email confirmation)",
     "key": "nobody outside development (the outbox viewer)",

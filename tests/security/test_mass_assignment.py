@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from kendama.blueprints import api as api_package
 from kendama.extensions import db
-from kendama.models import LiveSession, Profile, SessionFeedback, User, utcnow
+from kendama.models import LiveSession, Profile, Review, SessionFeedback, User, utcnow
 from kendama.services.timezones import iso_utc
 
 from ..conftest import csrf_token_from
@@ -182,11 +182,18 @@ def test_feedback_and_consent_forms_are_the_signed_in_persons_own(client, login)
     )
     session.status, session.completed_at = "completed", session.ends_at
     db.session.commit()
-    login(session.fan)
+    login(session.player)
     feedback = {"rating": "4", "comment": "Good"}
     assert client.post(f"/dashboard/sessions/{session.id}/feedback", data=form(client, feedback)).status_code == 303
     (entry,) = db.session.scalars(db.select(SessionFeedback).where(SessionFeedback.session_id == session.id)).all()
-    assert (entry.author_id, entry.rating) == (session.fan_id, 4)
+    assert (entry.author_id, entry.rating) == (session.player_id, 4)
+    # The fan's feedback is their review: whose it is, about whom, and whether hidden come from the session.
+    login(session.fan)
+    review = {"rating": "5", "text": "Good", "visibility": "public", "hidden_at": "2020-01-01", "reply_text": "x"}
+    assert client.post(f"/dashboard/sessions/{session.id}/review", data=form(client, review)).status_code == 303
+    (left,) = db.session.scalars(db.select(Review).where(Review.session_id == session.id)).all()
+    assert (left.author_id, left.player_id, left.rating, left.public) == (session.fan_id, session.player_id, 5, True)
+    assert left.hidden_at is None and left.reply_text is None
 
 
 def test_an_admin_verifying_a_player_changes_only_the_verification(client, login):

@@ -34,3 +34,39 @@ def mark_paid(session, amount: int | None = None) -> Payment:
     db.session.add(payment)
     db.session.commit()
     return payment
+
+
+def lesson_at(start: datetime, *, price: int = 4000, status: str = "confirmed", minutes: int = 30):
+    """A session from `start`, paid when it has a price (platform fee 10 %)."""
+    from .factories import LiveSessionFactory  # factories import this module
+
+    session = LiveSessionFactory(
+        status=status,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        blocked_until=start + timedelta(minutes=minutes),
+        price_amount=price,
+        platform_fee_amount=price // 10,
+        player_share_amount=price - price // 10,
+    )
+    if price:
+        mark_paid(session)
+    return session
+
+
+_days_back = iter(range(2, 100_000))
+
+
+def past_lesson(player=None, fan=None, status: str = "completed"):
+    """A finished 30-minute lesson, each a day further back than the last (so one player's never overlap)."""
+    from .factories import FanFactory, LiveSessionFactory, PlayerFactory
+
+    start = (utcnow() - timedelta(days=next(_days_back))).replace(hour=10, minute=0, second=0, microsecond=0)
+    return LiveSessionFactory(
+        player=player or PlayerFactory(),
+        fan=fan or FanFactory(),
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_until=start + timedelta(minutes=30),
+        status=status,
+    )

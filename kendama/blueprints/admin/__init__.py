@@ -1,8 +1,8 @@
 """The admin console: every /admin page, behind the one guard below.
 
 Pages: the overview and sessions (routes.py), money (payments.py), recordings (recordings.py),
-notifications (notifications.py), the rollout with its feedback (rollout.py), and the trick
-catalog (tricks.py).
+notifications (notifications.py), the rollout (rollout.py), feedback and reviews with their
+moderation (reviews.py), the trick catalog (tricks.py), and disputed no-shows (no_shows.py).
 """
 
 from flask import Blueprint
@@ -21,4 +21,4 @@ def admins_only():
         raise NotFound("We could not find that page.")
 
 
-from . import notifications, payments, recordings, rollout, routes, tricks  # noqa: E402,F401
+from . import no_shows, notifications, payments, recordings, reviews, rollout, routes, tricks  # noqa: E402,F401

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Self
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Label, SearchField, SelectField, StringField, ValidationError
-from wtforms.validators import Length, Optional
+from wtforms import DateField, Label, RadioField, SearchField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import SessionStatus, Trick
 from ...services.coaching.catalog import FAMILY_LABELS
@@ -129,3 +129,38 @@ class MergeTrickForm(FlaskForm):
 
 class RetireTrickForm(FlaskForm):
     """The Retire button: only the CSRF token."""
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+class HideReviewForm(FlaskForm):
+    """Hiding a review: the reason is required and logged (services/marketplace/reviews.py)."""
+
+    reason = StringField("Why hide it", validators=[DataRequired("Say why the review is hidden."), Length(max=500)])
+
+    def for_review(self, review_id: int) -> Self:
+        self.reason.id = f"hide-reason-{review_id}"
+        self.reason.label = Label(self.reason.id, "Why hide it")
+        return self
+
+
+class UnhideReviewForm(FlaskForm):
+    """The Show again button: only the CSRF token."""
+
+
+class NoShowDecisionForm(FlaskForm):
+    """An administrator's decision on a disputed no-show (services/booking/no_shows.py)."""
+
+    decision = RadioField(
+        "Decision",
+        choices=[
+            ("refund", "The player did not come: refund the fan in full"),
+            ("reject", "The lesson took place: no refund"),
+        ],
+        validators=[DataRequired(message="Choose a decision.")],
+    )
+    note = TextAreaField(
+        "Why (both sides see it)",
+        validators=[DataRequired(message="Say why, in a few words."), Length(max=1000)],
+    )

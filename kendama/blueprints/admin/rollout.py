@@ -1,11 +1,10 @@
-"""Admin pages for the rollout: the live-sessions switch, the beta allowlist, feedback."""
+"""Admin pages for the rollout: the live-sessions switch and the beta allowlist (feedback: reviews.py)."""
 
 from __future__ import annotations
 
-from flask import Response, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import feedback
 from ...services.booking import rollout
 from ...services.errors import ServiceError
 from ..redirects import see_other
@@ -42,17 +41,3 @@ def remove_from_allowlist(user_id: int):
     rollout.remove_from_allowlist(current_user, user_id)
     flash("Removed from the beta.", "success")
     return see_other(url_for("admin.rollout_page"))
-
-
-@bp.get("/feedback")
-def feedback_page():
-    return render_template("admin/feedback.html", rows=feedback.all_feedback(current_user, limit=200))
-
-
-@bp.get("/feedback.csv")
-def feedback_csv():
-    return Response(
-        feedback.export_csv(current_user),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=session-feedback.csv"},
-    )

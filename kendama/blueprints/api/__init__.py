@@ -14,9 +14,12 @@ from . import (  # noqa: E402,F401
     coaching,
     coaching_notes,
     feedback,
+    no_shows,
     openapi,
     players,
     profile,
+    reviews,
     sessions,
     video,
+    waitlist,
 )

@@ -1,4 +1,8 @@
-"""POST /api/sessions/:id/feedback: a participant rates a finished session."""
+"""POST /api/sessions/:id/feedback: a participant rates a finished session.
+
+The player's rating stays private (admins read it); the fan's is recorded as their review, kept
+private. POST /api/sessions/:id/review (api/reviews.py) is the fan's way to choose.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ class FeedbackOut(BaseModel):
 
 @bp.post("/sessions/<int:session_id>/feedback")
 @operation(
-    "Rate a finished session (once per participant)",
+    "Rate a finished session (once per participant; the fan's rating is kept as a private review)",
     tag="sessions",
     body=FeedbackIn,
     responses={201: FeedbackOut},

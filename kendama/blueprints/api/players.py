@@ -33,11 +33,12 @@ def list_players():
             available_before=query.available_before,
             sort=discovery.PlayerSort(query.sort),
             trick_id=query.trick,
+            language=query.language,
         ),
         page=page,
         per_page=per_page,
     )
-    items = [player_out(card.profile, card.next_available) for card in result.items]
+    items = [player_out(card.profile, card.next_available, card.rating) for card in result.items]
     return jsonify(page_body(items, page, per_page, result.total))
 
 
@@ -45,4 +46,4 @@ def list_players():
 @operation("One verified player", tag="players", responses={200: PlayerOut}, errors=(404,), auth=False)
 def get_player(player_id: int):
     card = discovery.player_card(player_id)
-    return jsonify(player_out(card.profile, card.next_available))
+    return jsonify(player_out(card.profile, card.next_available, card.rating))

@@ -40,5 +40,6 @@ def update_profile():
         offerings=offerings,
         recording_default=data.recording_default,
         sharing_default=data.sharing_default,
+        languages=data.languages,
     )
     return jsonify(profile_out(profile))

@@ -43,6 +43,9 @@ class ProfileIn(Strict):
     offerings: list[OfferingIn] | None = Field(default=None, max_length=16)
     recording_default: bool | None = None
     sharing_default: bool | None = None
+    languages: list[str] | None = Field(
+        default=None, max_length=50, description='ISO 639-1 codes of the languages taught in, e.g. ["en", "ja"]'
+    )
 
 
 class VerifyIn(Strict):
@@ -57,8 +60,9 @@ class PlayerQuery(BaseModel):
     max_price: int | None = Field(default=None, ge=0, le=2_147_483_647)
     duration: int | None = Field(default=None, ge=15, le=30)
     available_before: str | None = Field(default=None, max_length=40)
-    sort: Literal["name", "soonest", "price"] = "name"
+    sort: Literal["name", "soonest", "price", "rating"] = "name"
     trick: int | None = Field(default=None, ge=1, le=2_147_483_647, description="a catalog trick id the player teaches")
+    language: str | None = Field(default=None, max_length=8, description="an ISO 639-1 code the player teaches in")
 
 
 # --- responses --------------------------------------------------------------
@@ -86,6 +90,13 @@ class OfferingOut(BaseModel):
     price: Money
 
 
+class RatingOut(BaseModel):
+    """From public, not hidden reviews: the average rounded to one decimal (null when count is 0)."""
+
+    average: float | None
+    count: int
+
+
 class PlayerOut(BaseModel):
     id: int
     display_name: str
@@ -94,6 +105,8 @@ class PlayerOut(BaseModel):
     verified: bool
     offerings: list[OfferingOut]
     next_available: str | None
+    rating: RatingOut
+    languages: list[str]
 
 
 class PlayerPage(BaseModel):
@@ -113,6 +126,7 @@ class ProfileOut(BaseModel):
     offerings: list[OfferingOut]
     recording_default: bool
     sharing_default: bool
+    languages: list[str]
     verification_state: Literal["unverified", "pending", "verified", "rejected"]
     payout_state: Literal["none", "onboarding", "restricted", "enabled"]
 

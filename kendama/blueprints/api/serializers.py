@@ -7,8 +7,9 @@ from datetime import datetime
 from flask import url_for
 
 from ...models import Profile, User
+from ...services.marketplace.reviews import NO_RATING, RatingSummary
 from ...services.timezones import iso_utc
-from .schemas import Money, OfferingOut, PlayerOut, ProfileOut, UserOut
+from .schemas import Money, OfferingOut, PlayerOut, ProfileOut, RatingOut, UserOut
 
 
 def user_out(user: User) -> dict:
@@ -30,7 +31,7 @@ def _offerings(profile: Profile) -> list[OfferingOut]:
     ]
 
 
-def player_out(profile: Profile, next_available: datetime | None = None) -> dict:
+def player_out(profile: Profile, next_available: datetime | None = None, rating: RatingSummary = NO_RATING) -> dict:
     return PlayerOut(
         id=profile.user_id,
         display_name=profile.user.display_name,
@@ -39,6 +40,8 @@ def player_out(profile: Profile, next_available: datetime | None = None) -> dict
         verified=profile.is_verified,
         offerings=_offerings(profile),
         next_available=iso_utc(next_available),
+        rating=RatingOut(average=rating.average, count=rating.count),
+        languages=profile.language_codes,
     ).model_dump()
 
 
@@ -53,6 +56,7 @@ def profile_out(profile: Profile) -> dict:
         offerings=_offerings(profile),
         recording_default=profile.recording_default,
         sharing_default=profile.sharing_default,
+        languages=profile.language_codes,
         verification_state=profile.verification_state,
         payout_state=profile.payout_state,
     ).model_dump()

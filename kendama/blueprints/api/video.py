@@ -1,4 +1,4 @@
-"""Video: join a session's call, end the lesson, consent to recording, its recording and share links, no-shows."""
+"""Video: join a session's call, end the lesson, consent to recording, its recording and share links."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from .video_schemas import (
     ConsentOut,
     JoinOut,
     LessonEndedOut,
-    NoShowOut,
     RecordingOut,
     RevokedOut,
     ShareOut,
@@ -131,18 +130,6 @@ def share_recording(session_id: int):
 )
 def revoke_share(session_id: int):
     return jsonify({"revoked": recordings.revoke_share_links(require_user(), session_id)})
-
-
-@bp.post("/sessions/<int:session_id>/no-show")
-@operation(
-    "The player marks that the fan did not come (after the start, if the fan never joined)",
-    tag="video",
-    responses={200: NoShowOut},
-    errors=(401, 403, 404, 409),
-)
-def mark_no_show(session_id: int):
-    session = calls.mark_no_show(require_user(), session_id)
-    return jsonify({"id": session.id, "status": session.status})
 
 
 @bp.post("/sessions/<int:session_id>/end")

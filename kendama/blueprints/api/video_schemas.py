@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from .schemas import Strict
@@ -62,9 +64,38 @@ class RevokedOut(BaseModel):
     revoked: int
 
 
+class NoShowIn(Strict):
+    who: Literal["fan", "player"] | None = Field(
+        default=None, description="who did not come; the other participant than the caller when left out"
+    )
+    statement: str = Field(default="", description="what happened, at most 1,000 characters")
+
+
+class DisputeIn(Strict):
+    statement: str = Field(description="what happened, 1 to 1,000 characters")
+
+
+class NoShowDecisionIn(Strict):
+    decision: Literal["refund", "reject"]
+    note: str = Field(description="why, 1 to 1,000 characters; both participants see it")
+
+
+class NoShowReportOut(BaseModel):
+    id: int
+    session_id: int
+    absent: Literal["fan", "player"]
+    outcome: Literal["fan_absent", "open", "disputed", "refunded", "rejected"]
+    statement: str
+    reported_at: str
+    dispute_until: str | None
+    dispute_statement: str | None
+    resolution_note: str | None
+
+
 class NoShowOut(BaseModel):
     id: int
     status: str
+    report: NoShowReportOut | None
 
 
 class LessonEndedOut(BaseModel):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from . import availability, caldav, calendar_import, demo_call, feedback, routes, sessions  # noqa: E402,F401
+from . import availability, caldav, calendar_import, demo_call, feedback, reviews, routes, sessions  # noqa: E402,F401

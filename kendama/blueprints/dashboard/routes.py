@@ -10,21 +10,59 @@ from ...services import access, dashboard, feedback
 from ...services.accounts import profiles
 from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.errors import InvalidInput, ServiceError
+from ...services.marketplace import reviews
 from ...services.payments.money import from_minor_units, to_minor_units
 from ..form_errors import apply_service_errors
 from ..redirects import see_other
 from . import bp
-from .forms import ProfileForm
+from .forms import ProfileForm, ReplyForm, ReviewForm
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template(
+    return dashboard_page()
+
+
+def dashboard_page(*, failed: tuple[str, int, object] | None = None, status: int = 200):
+    """The dashboard; a refused review or reply form (kind, id, form) replaces its blank copy."""
+    failed_kind, failed_id, failed_form = failed or (None, None, None)
+
+    def form_for(kind: str, key: int, blank):
+        return failed_form if (kind, key) == (failed_kind, failed_id) else blank()
+
+    awaiting = feedback.sessions_awaiting_feedback(current_user)
+    review_forms = {
+        s.id: form_for("review", s.id, lambda: ReviewForm(formdata=None)).for_session(s.id)
+        for s in awaiting
+        if s.fan_id == current_user.id
+    }
+    editable = [] if current_user.is_player else reviews.editable_reviews(current_user)
+    edit_forms = {
+        r.session_id: form_for("edit", r.session_id, lambda r=r: ReviewForm(formdata=None).fill(r)).for_session(
+            r.session_id, editing=True
+        )
+        for r in editable
+    }
+    received = reviews.reviews_of_player(current_user) if current_user.is_player else []
+    reply_forms = {
+        r.id: form_for("reply", r.id, lambda: ReplyForm(formdata=None)).for_review(r.id)
+        for r in received
+        if r.public and r.reply_text is None
+    }
+    page = render_template(
         "dashboard/index.html",
         view=dashboard.overview(current_user),
-        awaiting_feedback=feedback.sessions_awaiting_feedback(current_user),
+        awaiting_feedback=awaiting,
+        review_forms=review_forms,
+        editable_reviews=editable,
+        edit_forms=edit_forms,
+        editable_until=reviews.editable_until,
+        received_reviews=received,
+        reply_forms=reply_forms,
+        failed=failed,
     )
+    return page, status
 
 
 @bp.get("/sessions/<int:session_id>/receipt")
@@ -40,6 +78,7 @@ def _fill_form(form: ProfileForm, profile) -> None:
     form.currency.data = profile.currency
     form.recording_default.data = profile.recording_default
     form.sharing_default.data = profile.sharing_default
+    form.languages.data = profile.language_codes
     prices = {o.duration_minutes: o.price_amount for o in profile.offerings}
     for minutes in LESSON_LENGTHS:
         getattr(form, f"offer_{minutes}").data = minutes in prices
@@ -96,6 +135,7 @@ def profile():
                 sharing_default=form.sharing_default.data,
                 avatar=upload.read() if (upload := _uploaded_avatar()) else None,
                 remove_avatar=form.remove_avatar.data,
+                languages=form.languages.data or [],
             )
         except ServiceError as exc:
             apply_service_errors(form, exc)

@@ -1,14 +1,16 @@
-"""The discovery page's filter form: a GET form, so it has no CSRF token and shares as a link."""
+"""The discovery page's filter form (a GET form, so it has no CSRF token and shares as a link), and
+the Report form under each review on a profile."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField, SelectField, StringField
+from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.coaching import catalog
 from ...services.discovery import PlayerSearch, PlayerSort, available_this_week
+from ...services.marketplace import languages, reviews
 from ...services.payments.money import to_minor_units
 
 # Prices are typed in whole units of the players' currencies; all but yen-like ones have cents.
@@ -43,12 +45,14 @@ class PlayerSearchForm(FlaskForm):
         "Length", choices=[("", "Any length")] + [(str(m), f"{m} minutes") for m in LESSON_LENGTHS], default=""
     )
     trick = SelectField("Teaches the trick", coerce=str, validate_choice=False, default="")
+    language = SelectField("Teaches in", choices=[("", "Any language"), *languages.choices()], default="")
     week = BooleanField("Available in the next 7 days")
     sort = SelectField(
         "Sort by",
         choices=[
             (PlayerSort.SOONEST.value, "Soonest open time"),
             (PlayerSort.PRICE.value, "Lowest price"),
+            (PlayerSort.RATING.value, "Highest rated"),
             (PlayerSort.NAME.value, "Name, A to Z"),
         ],
         default=PlayerSort.SOONEST.value,
@@ -71,13 +75,14 @@ class PlayerSearchForm(FlaskForm):
             available_before=available_this_week() if self.week.data else None,
             sort=PlayerSort(self._valid("sort") or PlayerSort.SOONEST),
             trick_id=int(trick) if (trick := self._valid("trick")) and trick.isdigit() else None,
+            language=self._valid("language"),
         )
 
     def query_params(self) -> dict[str, str]:
         """The valid, non-default filters as query parameters: the canonical address of this search."""
         params = {
             name: str(self._valid(name))
-            for name in ("q", "price", "max_price", "duration", "trick")
+            for name in ("q", "price", "max_price", "duration", "trick", "language")
             if self._valid(name)
         }
         if self.week.data:
@@ -85,3 +90,13 @@ class PlayerSearchForm(FlaskForm):
         if self._valid("sort") and self.sort.data != PlayerSort.SOONEST.value:
             params["sort"] = self.sort.data
         return params
+
+
+class ReportReviewForm(FlaskForm):
+    """Asking the admins to look at a review (anyone signed in, once)."""
+
+    reason = TextAreaField(
+        "What is wrong with it? (optional)",
+        validators=[Optional(), Length(max=reviews.MAX_REPORT_REASON)],
+        render_kw={"rows": 2},
+    )

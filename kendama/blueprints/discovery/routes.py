@@ -1,20 +1,24 @@
-"""The home page, the player listing and a player's public profile."""
+"""The home page, the player listing, a player's public profile with its reviews, and reporting a review."""
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request, send_from_directory, url_for
-from flask_login import current_user
+from flask import abort, flash, make_response, render_template, request, send_from_directory, url_for
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ...services import discovery
 from ...services.accounts import avatars
 from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.booking import policy as cancellation_policy
+from ...services.errors import Conflict, InvalidInput
+from ...services.marketplace import reviews
 from ...web import fragment_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone
+from ..form_errors import apply_service_errors
+from ..redirects import see_other
 from . import bp
-from .forms import PlayerSearchForm, trick_choices
+from .forms import PlayerSearchForm, ReportReviewForm, trick_choices
 
 PER_PAGE = 12
 PAGER_ID_PREFIX = "pager-"
@@ -85,6 +89,12 @@ def _listing(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus
 
 @bp.get("/players/<int:player_id>")
 def player(player_id: int):
+    return _player_page(player_id)
+
+
+def _player_page(player_id: int, *, failed: tuple[int, ReportReviewForm] | None = None, status: int = 200):
+    """The profile (a cached fragment) and a page of its reviews (cached data, drawn per request:
+    the Report forms carry the visitor's CSRF token, which no cached copy may hold)."""
     duration = request.args.get("duration", type=int)
     zone_name = viewer_zone()
 
@@ -97,7 +107,41 @@ def player(player_id: int):
     # Any length a player cannot offer shows their shortest, so it shares that key.
     key = (duration if duration in LESSON_LENGTHS else None, zone_name, current_user.is_authenticated)
     name, article = fragment_cache.player_fragment(player_id, "profile-page", key, render)
-    return render_template("discovery/player.html", name=name, article=article, public_view=True)
+    page = _page_number()
+    shown = fragment_cache.player_fragment(
+        player_id, "reviews", page, lambda: discovery.player_reviews(player_id, page=page)
+    )
+    return render_template(
+        "discovery/player.html",
+        name=name,
+        article=article,
+        player_id=player_id,
+        reviews=shown,
+        # Only for someone signed in: a form makes a CSRF token, and so a cookie for an anonymous visitor.
+        report_form=ReportReviewForm(formdata=None) if current_user.is_authenticated else None,
+        failed=failed,
+        public_view=True,
+    ), status
+
+
+@bp.post("/reviews/<int:review_id>/report")
+@login_required
+def report_review(review_id: int):
+    review = reviews.review_to_report(current_user, review_id)  # 404 or 403 before the form is read
+    back = url_for("discovery.player", player_id=review.player_id) + f"#review-{review.id}"
+    form = ReportReviewForm()
+    if not form.validate_on_submit():
+        return _player_page(review.player_id, failed=(review.id, form), status=422)
+    try:
+        reviews.report(current_user, review_id, form.reason.data or "")
+    except InvalidInput as exc:
+        apply_service_errors(form, exc)
+        return _player_page(review.player_id, failed=(review.id, form), status=422)
+    except Conflict as exc:  # reported already: nothing to fix on the form
+        flash(exc.message, "info")
+        return see_other(back)
+    flash("Thank you. An admin will look at the review.", "success")
+    return see_other(back)
 
 
 @bp.get("/players/<int:player_id>/avatar")

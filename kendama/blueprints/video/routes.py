@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user, login_required
 
+from ...services.booking import no_shows
 from ...services.coaching import catalog, chapters, lesson
 from ...services.coaching import notes as coach_notes
 from ...services.errors import ServiceError
@@ -93,7 +94,7 @@ def no_show(session_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        calls.mark_no_show(current_user, session_id)
+        calls.mark_no_show(current_user, session_id, request.form.get("statement", ""))
     except ServiceError as exc:
         if exc.status == 404:
             raise
@@ -101,6 +102,42 @@ def no_show(session_id: int):
         return see_other(url_for("video.join", session_id=session_id))
     flash("Marked: the fan did not come.", "success")
     return see_other(url_for("dashboard.index"))
+
+
+@bp.post("/sessions/<int:session_id>/player-no-show")
+@login_required
+def report_player_absent(session_id: int):
+    """The fan's "the player did not come"."""
+    return _no_show_step(
+        session_id,
+        lambda statement: no_shows.report_player_absent(current_user, session_id, statement),
+        "Reported. The player can dispute it; if they do not, you get a full refund, and we email you either way.",
+    )
+
+
+@bp.post("/sessions/<int:session_id>/no-show/dispute")
+@login_required
+def dispute_no_show(session_id: int):
+    """The player's answer to the fan's report."""
+    return _no_show_step(
+        session_id,
+        lambda statement: no_shows.dispute(current_user, session_id, statement),
+        "Disputed. Our team looks at what you both wrote and at who joined the call, and emails you both.",
+    )
+
+
+def _no_show_step(session_id: int, step, done: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        step(request.form.get("statement", ""))
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(" ".join([exc.message, *exc.fields.values()]) if exc.fields else exc.message, "error")
+    else:
+        flash(done, "success")
+    return see_other(url_for("video.join", session_id=session_id, _anchor="no-show-title"))
 
 
 @bp.post("/sessions/<int:session_id>/end")

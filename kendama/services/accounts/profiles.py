@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Offering, PayoutState, Profile, Role, User, VerificationState, utcnow
+from ...models import Offering, PayoutState, PlayerLanguage, Profile, Role, User, VerificationState, utcnow
 from ..access import require_admin, require_player
+from ..booking import slot_cache
 from ..errors import InvalidInput, NotFound
+from ..marketplace import languages as language_list
 from ..notifications import outbox
 from ..payments.money import SUPPORTED_CURRENCIES
 from . import avatars
@@ -35,7 +37,7 @@ def get_player_profile(player_id: int) -> Profile:
         select(Profile)
         .join(User, User.id == Profile.user_id)
         .where(Profile.user_id == player_id, User.role == Role.PLAYER.value)
-        .options(selectinload(Profile.offerings))
+        .options(selectinload(Profile.offerings), selectinload(Profile.languages))
     )
     if profile is None:
         raise NotFound("No such player.")
@@ -91,6 +93,7 @@ def update_profile(
     sharing_default: bool | None = None,
     avatar: bytes | None = None,
     remove_avatar: bool = False,
+    languages: list[str] | None = None,
 ) -> Profile:
     """Change the acting player's own profile; every rule is checked before anything changes.
 
@@ -109,6 +112,12 @@ def update_profile(
     if avatar is not None:
         try:
             avatars.checked_kind(avatar)
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+    codes: list[str] | None = None
+    if languages is not None:
+        try:
+            codes = language_list.checked_codes(languages)
         except InvalidInput as exc:
             errors.update(exc.fields)
     if offerings is not None:
@@ -132,6 +141,9 @@ def update_profile(
         profile.sharing_default = sharing_default
     if offerings is not None:
         _replace_offerings(profile, offerings)
+    if codes is not None and codes != profile.language_codes:
+        _replace_languages(profile, codes)
+        slot_cache.touch([profile.user_id])  # the listing filters by language and profiles name them
     if profile.verification_state == VerificationState.UNVERIFIED and profile.bio and profile.offerings:
         # A complete profile enters the admins' verification queue by itself.
         profile.verification_state = VerificationState.PENDING.value
@@ -163,6 +175,14 @@ def _replace_offerings(profile: Profile, offerings: list[OfferingInput]) -> None
             by_duration[duration].price_amount = price
         else:
             profile.offerings.append(Offering(duration_minutes=duration, price_amount=price))
+
+
+def _replace_languages(profile: Profile, codes: list[str]) -> None:
+    # Rows that stay are kept, not deleted and added again (one primary key must not be both at once).
+    for existing in [language for language in profile.languages if language.code not in codes]:
+        profile.languages.remove(existing)
+    for code in sorted(set(codes) - set(profile.language_codes)):
+        profile.languages.append(PlayerLanguage(player_id=profile.user_id, code=code))
 
 
 def verify_player(admin: User, player_id: int, *, approve: bool = True, note: str = "") -> Profile:

@@ -42,7 +42,7 @@ from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailabl
 from ..notifications import outbox
 from ..payments import checkout, refunds
 from ..payments.money import split_price
-from . import holds, policy, rollout, slots
+from . import holds, policy, rollout, slots, waitlist
 from .eligibility import check_booker, check_takes_payments
 from .offers import not_offered
 
@@ -106,6 +106,7 @@ def create_session(
     if participant_busy(fan.id, start, end, now):
         busy = "You already have a session at that time."
         raise SlotUnavailable(busy, code="overlapping_session", fields={"start": busy})
+    waitlist.check_hold(player_id, fan.id, start, end, now)
 
     split = split_price(offered.price)
     paid = split.price > 0
@@ -132,6 +133,7 @@ def create_session(
     db.session.add(session)
     flush_or_slot_taken(session)
     lesson_goals.attach(session, goal_tricks)
+    waitlist.mark_booked(fan.id, player_id, start)
     db.session.add_all(
         [
             ConsentRecord(session_id=session.id, user_id=fan.id, kind="recording", granted=bool(recording_consent)),
@@ -443,6 +445,7 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     session.mark_cancelled(now, role, reason, by_id=actor.id)
     if _has_clips(session.id):
         after_commit("kendama.jobs.delete_session_clips", session.id)  # the periodic sweep is the backstop
+    after_commit("kendama.jobs.run_waitlist", session.player_id)  # the freed time may be someone's wait
     refunded = refund.amount if refund is not None else 0
     outbox.on_cancelled(session, refunded)
     calendar_writes.mark(session, now=now)

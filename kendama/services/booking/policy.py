@@ -6,6 +6,9 @@
 - When the player (or an administrator) cancels, the fan always gets a full refund.
 - A session can be rescheduled at most POLICY_MAX_RESCHEDULES times, by the fan or the player,
   and only at least POLICY_RESCHEDULE_HOURS before its start.
+- A fan who does not come gets nothing back. A player who does not come, reported by the fan
+  from NO_SHOW_REPORT_AFTER_MINUTES after the start, owes a full refund unless they dispute it
+  within NO_SHOW_DISPUTE_HOURS; then an administrator decides (services/booking/no_shows.py).
 
 Hours are elapsed time measured to the session's start instant, so across a DST change "24
 hours before" is not the same wall-clock time on the day before. "At least" is inclusive: exactly
@@ -39,6 +42,8 @@ class Policy:
     partial_refund_percent: int
     reschedule_hours: int
     max_reschedules: int
+    no_show_report_minutes: int
+    no_show_dispute_hours: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def current() -> Policy:
         partial_refund_percent=int(config["POLICY_PARTIAL_REFUND_PERCENT"]),
         reschedule_hours=int(config["POLICY_RESCHEDULE_HOURS"]),
         max_reschedules=int(config["POLICY_MAX_RESCHEDULES"]),
+        no_show_report_minutes=int(config["NO_SHOW_REPORT_AFTER_MINUTES"]),
+        no_show_dispute_hours=int(config["NO_SHOW_DISPUTE_HOURS"]),
     )
 
 

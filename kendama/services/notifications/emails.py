@@ -25,18 +25,19 @@ from ...models import (
     Notification,
     Payment,
     PaymentStatus,
-    SessionFeedback,
     SessionStatus,
     User,
+    WaitlistEntry,
+    WaitlistState,
     utcnow,
 )
 from ..accounts import accounts
-from ..booking import lifecycle
+from ..booking import lifecycle, no_shows
 from ..booking.policy import SYSTEM
 from ..calendars import ics
 from ..calendars import links as calendar_links
 from ..coaching.chapters import at_label
-from ..feedback import FEEDBACK_STATUSES
+from ..feedback import FEEDBACK_STATUSES, has_left_feedback
 from ..payments.money import format_money
 from . import links
 from .outbox import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
@@ -74,8 +75,17 @@ SESSION_KINDS = {
     "recording_ready",
     "coach_notes_published",
     "feedback_request",
+    "no_show_reported",
+    "no_show_resolved",
 }
-ACCOUNT_KINDS = {"password_reset", "confirm_email", "registration_attempt", "player_verified", "payouts_restricted"}
+ACCOUNT_KINDS = {
+    "password_reset",
+    "confirm_email",
+    "registration_attempt",
+    "player_verified",
+    "payouts_restricted",
+    "waitlist_offer",
+}
 KINDS = SESSION_KINDS | ACCOUNT_KINDS
 
 
@@ -104,6 +114,8 @@ def compose(notification: Notification) -> AddressedMessage | Skip:
         return Skip("The reset request is older than a reset link lives; the user can ask again.")
     if notification.kind == "confirm_email" and (reason := _confirmation_needless(notification, user)):
         return Skip(reason)
+    if notification.kind == "waitlist_offer" and _waitlist_entry(notification) is None:
+        return Skip("The offer is no longer held (it ran out, or the fan left the waitlist or booked).")
 
     context = _base_context(notification, user, session)
     context.update(CONTEXTS.get(notification.kind, _no_extra)(notification, user, session))
@@ -143,7 +155,7 @@ def _no_longer_applies(notification: Notification, session: LiveSession) -> str 
             return "The session did not take place as booked."
         if notification.due_at != scheduled_times(session)[kind]:
             return "The session moved; a request for the new time replaces this one."
-        if _left_feedback(session.id, notification.user_id):
+        if has_left_feedback(session.id, notification.user_id):
             return "The recipient has already left feedback."
     elif kind in ("booking_confirmed", "rescheduled"):
         if session.status == SessionStatus.CANCELLED:
@@ -156,14 +168,9 @@ def _no_longer_applies(notification: Notification, session: LiveSession) -> str 
         return "The hold has ended; the hold_expired email says so."
     elif kind == "hold_expired" and session.status != SessionStatus.CANCELLED:
         return "A late payment confirmed the booking after all."
+    elif kind in ("no_show_reported", "no_show_resolved") and no_shows.report_of(session.id) is None:
+        return "The no-show report is gone (the session's data was deleted)."
     return None
-
-
-def _left_feedback(session_id: int, user_id: int) -> bool:
-    query = select(SessionFeedback.id).where(
-        SessionFeedback.session_id == session_id, SessionFeedback.author_id == user_id
-    )
-    return db.session.scalar(query) is not None
 
 
 def _reset_request_expired(notification: Notification) -> bool:
@@ -404,6 +411,34 @@ def _coach_notes_published(notification: Notification, user: User, session: Live
     return {**_recording_ready(notification, user, session), "notes": listed}
 
 
+def _waitlist_entry(notification: Notification) -> WaitlistEntry | None:
+    """The entry whose offer this email is about, while the offer still holds."""
+    entry = db.session.get(WaitlistEntry, (notification.payload or {}).get("entry_id") or 0)
+    live = entry is not None and entry.state == WaitlistState.OFFERED and entry.offer_until > utcnow()
+    return entry if live else None
+
+
+def _waitlist_offer(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    entry = _waitlist_entry(notification)
+    book_url = links.absolute_url(
+        "booking.book", player_id=entry.player_id, duration=entry.duration_minutes, day=entry.day.isoformat()
+    )
+    return {"entry": entry, "player": entry.player, "book_url": book_url}
+
+
+def _no_show(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    report = no_shows.report_of(session.id)
+    payload = notification.payload or {}
+    refunded = int(payload.get("refunded") or 0)
+    return {
+        "report": report,
+        "outcome": payload.get("outcome"),
+        "refunded": format_money(refunded, payload.get("currency") or session.currency) if refunded else None,
+        "session_url": links.absolute_url("video.join", session_id=session.id),
+        "policy_url": links.absolute_url("discovery.policy"),
+    }
+
+
 CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str, Any]]] = {
     "booking_confirmed": _confirmed,
     "awaiting_payment": _awaiting_payment,
@@ -419,5 +454,8 @@ CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str,
     "recording_ready": _recording_ready,
     "coach_notes_published": _coach_notes_published,
     "payouts_restricted": _payouts_restricted,
+    "waitlist_offer": _waitlist_offer,
+    "no_show_reported": _no_show,
+    "no_show_resolved": _no_show,
     **dict.fromkeys(REFUND_KINDS, _payment_refunded),
 }

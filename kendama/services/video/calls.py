@@ -22,6 +22,7 @@ from ...extensions import db
 from ...integrations import video as video_provider
 from ...models import LiveSession, SessionStatus, User, utcnow
 from ..access import participant_row, session_for_participant
+from ..booking import no_shows
 from ..errors import Conflict, NotAllowed, ProviderUnavailable, WrongState
 from ..timezones import for_person
 from ..wording import plural
@@ -378,8 +379,9 @@ def can_mark_no_show(session: LiveSession, user_id: int, now: datetime | None = 
     )
 
 
-def mark_no_show(user: User, session_id: int, *, now: datetime | None = None) -> LiveSession:
-    """The player records that the fan did not come (only after the start, only if the fan never joined)."""
+def mark_no_show(user: User, session_id: int, statement: str = "", *, now: datetime | None = None) -> LiveSession:
+    """The player records that the fan did not come (only after the start, only if the fan never
+    joined); the report keeps the player's words (booking/no_shows.py has the fan's side)."""
     now = now or utcnow()
     session = session_for_participant(user, session_id, for_update=True)
     if session.participant_role(user.id) != "player":
@@ -390,6 +392,7 @@ def mark_no_show(user: User, session_id: int, *, now: datetime | None = None) ->
         raise WrongState("You can mark a no-show once the session has started.", code="too_early")
     if session.fan_joined_at is not None:
         raise WrongState("The fan joined this session.", code="fan_joined")
+    no_shows.record_fan_absent(session, user, statement, now)
     session.status = SessionStatus.NO_SHOW.value
     session.no_show_marked_at = now
     db.session.commit()
@@ -412,6 +415,7 @@ class CallPage:
     consent: recording_consent.ConsentState
     sharing_offer: str | None  # "allow" or "withdraw" once consent to recording is locked (see sharing_offer)
     can_mark_no_show: bool
+    no_show: no_shows.NoShowState  # the fan's report of an absent player, the player's dispute
     offers_end_lesson: bool  # the player's "End the lesson", shown once the call is on (see can_end_lesson)
     can_end_lesson: bool
     call_frame: video_provider.CallFrame  # how the page embeds the provider's call, and the script it loads
@@ -431,6 +435,7 @@ def call_page(user: User, session_id: int, *, now: datetime | None = None) -> Ca
         consent=recording_consent.consent_state(session, now=now),
         sharing_offer=recording_consent.sharing_offer(session, user.id, now),
         can_mark_no_show=can_mark_no_show(session, user.id, now),
+        no_show=no_shows.state_for(session, user.id, now),
         offers_end_lesson=role == "player" and window_open(session, now),
         can_end_lesson=can_end_lesson(session, user.id, now),
         call_frame=video_provider.call_frame(),
