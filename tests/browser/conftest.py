@@ -122,3 +122,20 @@ def finish_account_from_email(page, email: str, password: str, a11y=None) -> Non
         a11y.check(page, "registration-confirm")
     page.get_by_label("The password you chose").fill(password)
     page.get_by_role("button", name="Finish creating my account").click()
+
+
+@pytest.fixture
+def unlist_afterwards(live_app):
+    """`unlist_afterwards(player_id)`: a player a test lists on the shared server leaves the listing
+    when the test ends, so the tests that count the demo players find only them."""
+    from sqlalchemy import select
+
+    from kendama.extensions import db
+    from kendama.models import Profile
+
+    player_ids: list[int] = []
+    yield player_ids.append
+    with live_app.app_context():
+        for profile in db.session.scalars(select(Profile).where(Profile.user_id.in_(player_ids))):
+            profile.accepts_bookings = False
+        db.session.commit()

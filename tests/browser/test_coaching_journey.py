@@ -46,7 +46,7 @@ def start_now(session_id: int) -> None:
     db.session.commit()
 
 
-def test_goals_clip_call_notes_and_progress(browser, live_app, a11y, tmp_path):
+def test_goals_clip_call_notes_and_progress(browser, live_app, a11y, tmp_path, unlist_afterwards):
     # A player of its own: the lesson is moved to now, which would make a demo player busy for
     # the other browser tests on this server.
     with live_app.app_context():
@@ -55,6 +55,7 @@ def test_goals_clip_call_notes_and_progress(browser, live_app, a11y, tmp_path):
         coach.profile.recording_default = True
         db.session.commit()
         player_id, fan_email, coach_email = coach.id, fan.email, coach.email
+    unlist_afterwards(player_id)
     fan_page = signed_in(browser, live_app.url, fan_email, PASSWORD)
 
     # Booking: two goals through the combobox, one found by its other name, words that name no

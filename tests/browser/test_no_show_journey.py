@@ -19,11 +19,12 @@ from .test_video_call import signed_in
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 
-def test_the_fan_reports_the_player_disputes_and_an_admin_decides(browser, live_app, a11y):
+def test_the_fan_reports_the_player_disputes_and_an_admin_decides(browser, live_app, a11y, unlist_afterwards):
     with live_app.app_context():
         session = lesson_at((utcnow() - timedelta(minutes=15)).replace(microsecond=0))
         session_id, fan_email, player_email = session.id, session.fan.email, session.player.email
         player_name, admin_email = session.player.display_name, AdminFactory().email
+        unlist_afterwards(session.player_id)
 
     fan_page = signed_in(browser, live_app.url, fan_email, PASSWORD)
     fan_page.get_by_role("link", name=re.compile(f"^{player_name} did not come")).click()

@@ -22,7 +22,7 @@ from .test_video_call import signed_in
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 
-def test_a_waitlisted_fan_gets_the_freed_time(browser, live_app, a11y):
+def test_a_waitlisted_fan_gets_the_freed_time(browser, live_app, a11y, unlist_afterwards):
     with live_app.app_context():
         player = PlayerFactory(display_name="Wanda Waitlist")
         start = weekday_at(10, days_ahead=5)
@@ -32,6 +32,7 @@ def test_a_waitlisted_fan_gets_the_freed_time(browser, live_app, a11y):
         booked = lifecycle.create_session(FanFactory(), player.id, start, 30)
         player_id, booked_id, booked_fan = player.id, booked.id, booked.fan
         waiting_email = FanFactory(display_name="Will Wait").email
+    unlist_afterwards(player_id)
 
     page = signed_in(browser, live_app.url, waiting_email, PASSWORD)
     page.goto(f"/players/{player_id}/book")
