@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kendama.extensions import db
 from kendama.models import DateOverride, Notification, utcnow
-from kendama.services.booking import lifecycle, waitlist
+from kendama.services.booking import lifecycle, offers, waitlist
 from kendama.services.errors import Conflict, InvalidInput, NotFound, SlotUnavailable
 from kendama.tasks.queue import dispatch_committed
 
@@ -133,3 +133,22 @@ def test_a_day_that_has_passed_lapses(one_slot_day):
     place = waitlist.join(FanFactory(), player.id, day, 30, ZONE)
     after = datetime.combine(day + timedelta(days=1), time(1), tzinfo=waitlist.zone(ZONE))
     assert waitlist.run(player.id, now=after) == [] and place.state == "lapsed"
+
+
+def test_the_held_time_is_shown_to_the_fan_in_line_only_and_no_one_moves_onto_it(one_slot_day):
+    player, day, start, first = one_slot_day
+    early, stranger = FanFactory(), FanFactory()
+    waitlist.join(early, player.id, day, 30, ZONE)
+    other = lifecycle.create_session(stranger, player.id, weekday_at(11, days_ahead=10), 30)  # another day
+    lifecycle.cancel(first.fan, first.id)
+    now = utcnow()
+    waitlist.run(player.id, now=now)
+
+    def shown_to(viewer_id):
+        _profile, choices = offers.booking_choices(player.id, 30, ZONE, day, day, viewer_id=viewer_id)
+        return choices.days.get(day, [])
+
+    assert [slot.start for slot in shown_to(early.id)] == [start]
+    assert shown_to(stranger.id) == [] and shown_to(None) == []
+    with pytest.raises(SlotUnavailable, match="held for a fan from the waitlist"):
+        lifecycle.reschedule(stranger, other.id, start, now=now)

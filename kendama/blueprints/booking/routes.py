@@ -34,9 +34,11 @@ def _render(
     for a time that is no longer open: the page says so, and shows the times that are.
     """
     duration, first_day, day = picker_args()
-    profile, choices = offers.booking_choices(player_id, duration, viewer_zone(), first_day, day)
-    values = context(choices, "booking.book", day_step=2, player_id=player_id)  # 1 is the length
     viewer = current_user if current_user.is_authenticated else None
+    profile, choices = offers.booking_choices(
+        player_id, duration, viewer_zone(), first_day, day, viewer_id=viewer.id if viewer else None
+    )
+    values = context(choices, "booking.book", day_step=2, player_id=player_id)  # 1 is the length
     kept_time_taken = bool(kept_choices and kept_choices.start) and kept_choices.start_at not in {
         slot.start for slot in choices.day_slots
     }

@@ -381,6 +381,7 @@ def reschedule(actor: User, session_id: int, new_start: datetime, *, now: dateti
             "That time does not work for both participants.",
             fields={"start": "That time does not work for both participants."},
         )
+    waitlist.check_hold(session.player_id, session.fan_id, new_start, new_end, now)
 
     previous_start = session.starts_at
     buffer = timedelta(minutes=buffer_minutes(session.player_id))

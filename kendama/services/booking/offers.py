@@ -11,7 +11,7 @@ from .. import discovery
 from ..access import session_for_participant
 from ..errors import InvalidInput
 from ..timezones import zone
-from . import slots
+from . import slots, waitlist_holds
 
 
 def bookable_offering(player_id: int, duration_minutes: int | None) -> tuple[Profile, Offering]:
@@ -102,9 +102,11 @@ def day_choices(
     day: date | None = None,
     *,
     exclude_session_id: int | None = None,
+    viewer_id: int | None = None,
     now: datetime | None = None,
 ) -> DayChoices:
-    """A week of the player's free slots grouped by the viewer's local date (for the pickers)."""
+    """A week of the player's free slots grouped by the viewer's local date (for the pickers),
+    without those held for another fan from the waitlist."""
     now = now or utcnow()
     tz = zone(zone_name)
     today = now.astimezone(tz).date()
@@ -115,6 +117,8 @@ def day_choices(
     found = slots.bookable_slots(
         player_id, duration_minutes, range_start, range_end, now=now, exclude_session_id=exclude_session_id
     )
+    held = waitlist_holds.held_for_others(player_id, viewer_id, range_start, range_end, now)
+    found = [slot for slot in found if not any(slot.start < end and slot.end > start for start, end in held)]
     days = slots.group_by_day(found, zone_name)
     rules = slots.load_rules([player_id]).get(player_id)
     window_end = rules.booking_window(now)[1] if rules else now
@@ -131,11 +135,17 @@ def day_choices(
 
 
 def booking_choices(
-    player_id: int, duration_minutes: int | None, zone_name: str, first_day: date | None = None, day: date | None = None
+    player_id: int,
+    duration_minutes: int | None,
+    zone_name: str,
+    first_day: date | None = None,
+    day: date | None = None,
+    *,
+    viewer_id: int | None = None,
 ) -> tuple[Profile, DayChoices]:
     """What a fan can pick on a listed player's booking page (404 / 422 as for booking)."""
     profile, offering = bookable_offering(player_id, duration_minutes)
-    return profile, day_choices(player_id, offering.duration_minutes, zone_name, first_day, day)
+    return profile, day_choices(player_id, offering.duration_minutes, zone_name, first_day, day, viewer_id=viewer_id)
 
 
 def reschedule_choices(
@@ -144,6 +154,12 @@ def reschedule_choices(
     """Free slots a participant can move their session to (its own time does not block)."""
     session = session_for_participant(actor, session_id)
     choices = day_choices(
-        session.player_id, session.duration_minutes, zone_name, first_day, day, exclude_session_id=session.id
+        session.player_id,
+        session.duration_minutes,
+        zone_name,
+        first_day,
+        day,
+        exclude_session_id=session.id,
+        viewer_id=session.fan_id,
     )
     return session, choices

@@ -22,7 +22,7 @@ from ...models import User, WaitlistEntry, WaitlistState, utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, SlotUnavailable
 from ..notifications import outbox
 from ..timezones import for_person, is_valid_zone, zone  # noqa: F401  (zone: tests build days with it)
-from . import slots
+from . import slots, waitlist_holds
 from .offers import bookable_offering
 
 OFFER_KIND = "waitlist_offer"
@@ -141,19 +141,11 @@ def position(entry: WaitlistEntry) -> int:
 # --- Booking ---------------------------------------------------------------------------------
 
 
-def _live_offers(player_id: int, start: datetime, end: datetime, now: datetime):
-    return select(WaitlistEntry).where(
-        WaitlistEntry.player_id == player_id,
-        WaitlistEntry.state == WaitlistState.OFFERED.value,
-        WaitlistEntry.offer_until > now,
-        WaitlistEntry.offer_start < end,
-        WaitlistEntry.offer_end > start,
-    )
-
-
 def check_hold(player_id: int, fan_id: int, start: datetime, end: datetime, now: datetime) -> None:
     """Refuse a booking over a slot held for another fan from the waitlist (booking calls this)."""
-    held = db.session.scalar(_live_offers(player_id, start, end, now).where(WaitlistEntry.fan_id != fan_id).limit(1))
+    held = db.session.scalar(
+        waitlist_holds.live_offers(player_id, start, end, now).where(WaitlistEntry.fan_id != fan_id).limit(1)
+    )
     if held is not None:
         until = for_person(held.offer_until, held.zone, "%H:%M")
         message = f"That time is held for a fan from the waitlist until {until}. Pick another, or try again then."
