@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import utcnow
@@ -16,20 +13,7 @@ from kendama.services.timezones import iso_utc
 from ..conftest import PASSWORD, csrf_token_from
 from ..support.booking_helpers import weekday_at
 from ..support.factories import FanFactory, PlayerFactory
-
-
-@contextmanager
-def counted_queries():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from ..support.query_counter import counted_queries
 
 
 def start_times_offered(html: str) -> int:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from kendama.extensions import db
 from kendama.models import Review, ReviewReport, utcnow
@@ -21,6 +19,7 @@ from kendama.services.marketplace import reviews
 from ..conftest import csrf_token_from
 from ..support.booking_helpers import past_lesson
 from ..support.factories import AdminFactory, FanFactory, PlayerFactory
+from ..support.query_counter import counted_queries
 
 pytestmark = pytest.mark.both_databases
 
@@ -299,20 +298,6 @@ def test_the_player_chooses_languages_on_the_profile_editor_and_fans_filter_by_t
 
 
 # --- cached pages change at once -------------------------------------------------------------
-
-
-@contextmanager
-def counted_queries():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_cached_profile_and_listing_with_ratings_ask_the_database_nothing(client, cache):

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from kendama.extensions import db, mail
-from kendama.models import CoachNote, Notification, SessionRecording, Trick
+from kendama.models import CoachNote, Notification, Trick
 from kendama.services.coaching import chapters, notes
 from kendama.services.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from kendama.tasks.queue import dispatch_committed
 
 from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory
+from ..support.video_support import recording_part
 
 pytestmark = pytest.mark.both_databases
 
@@ -34,16 +34,7 @@ def lesson(status: str = "completed", **fields):
 
 
 def recording(session, status: str = "ready", *, duration: int | None = 600, minutes_after: int = 0):
-    row = SessionRecording(
-        session_id=session.id,
-        provider_recording_id=f"rec-{uuid.uuid4().hex[:12]}",
-        status=status,
-        duration_seconds=duration,
-        created_at=session.starts_at + timedelta(minutes=minutes_after),
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return recording_part(session, status, minutes_after=minutes_after, duration=duration)
 
 
 def any_trick() -> Trick:

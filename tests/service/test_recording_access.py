@@ -7,7 +7,6 @@ tests/integration/test_video_recordings.py); the provider's media link is a reco
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -24,6 +23,7 @@ from kendama.services.video import recording_pages, recordings
 
 from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory
 from ..support.row_locks import row_locks
+from ..support.video_support import recording_part
 
 pytestmark = pytest.mark.both_databases
 
@@ -75,16 +75,7 @@ def recorded_session(*, sharing: bool = True, **fields):
 def recording(
     session, status: str = "ready", *, minutes_after: int = 0, captions: str | None = "WEBVTT\n"
 ) -> SessionRecording:
-    row = SessionRecording(
-        session_id=session.id,
-        provider_recording_id=f"rec-{uuid.uuid4().hex[:12]}",
-        status=status,
-        captions_vtt=captions,
-        created_at=session.starts_at + timedelta(minutes=minutes_after),
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return recording_part(session, status, minutes_after=minutes_after, captions=captions)
 
 
 def token(recording_id: int, action: str = "view", *, user: int | None = None, share: int | None = None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +22,12 @@ from flask import Flask, current_app
 from werkzeug.serving import make_server
 
 from kendama import create_app
+from kendama.extensions import db
 from kendama.integrations.video.sandbox import config as sandbox_config
 from kendama.integrations.video.sandbox import recorders, transcription
 from kendama.integrations.video.sandbox.store import Store
 from kendama.integrations.video.sandbox.webhooks import signed_headers
-from kendama.models import utcnow
+from kendama.models import SessionRecording, utcnow
 
 from .factories import LiveSessionFactory
 
@@ -102,3 +104,20 @@ def deliver_webhooks(client, sandbox: SandboxServer, *, secret: str, room: str |
         responses.append(client.post("/webhooks/video", data=body, headers=signed_headers(secret, body)))
         sandbox.store.mark_delivered(event.seq)
     return responses
+
+
+def recording_part(
+    session, status: str = "ready", *, minutes_after: int = 0, duration: int | None = None, captions: str | None = None
+) -> SessionRecording:
+    """A recording part of `session`, started `minutes_after` its start, committed."""
+    row = SessionRecording(
+        session_id=session.id,
+        provider_recording_id=f"rec-{uuid.uuid4().hex[:12]}",
+        status=status,
+        duration_seconds=duration,
+        captions_vtt=captions,
+        created_at=session.starts_at + timedelta(minutes=minutes_after),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
