@@ -170,6 +170,14 @@ class Config:
     BOOKING_HOLD_MINUTES = _int("BOOKING_HOLD_MINUTES", 35)
     # A slot that opens on a waitlisted day is held this long for the first fan in line.
     WAITLIST_OFFER_MINUTES = _int("WAITLIST_OFFER_MINUTES", 15)
+    # Fans younger than this (counted from the birth year alone) book only what a guardian allows;
+    # the guardian's emailed link to confirm and choose lives this long.
+    GUARDIAN_AGE = _int("GUARDIAN_AGE", 16)
+    GUARDIAN_LINK_SECONDS = _int("GUARDIAN_LINK_SECONDS", 7 * 24 * 3600)
+    # Lesson package credits are valid this many months from payment; the fan is told this many
+    # days before unused ones expire.
+    PACKAGE_VALID_MONTHS = _int("PACKAGE_VALID_MONTHS", 6)
+    PACKAGE_EXPIRY_NOTICE_DAYS = _int("PACKAGE_EXPIRY_NOTICE_DAYS", 7)
     # Rollout switch position until an admin sets one: off | beta | everyone
     LIVE_SESSIONS_DEFAULT = os.environ.get("LIVE_SESSIONS_DEFAULT", "everyone")
 
@@ -211,6 +219,8 @@ class Config:
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute")
     RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60 per minute")
     RATELIMIT_AVATAR = os.environ.get("RATELIMIT_AVATAR", "10 per hour")  # photo uploads, per player
+    # A young fan asking for their guardian's link again: each one is an email to someone without an account.
+    RATELIMIT_GUARDIAN_RESEND = os.environ.get("RATELIMIT_GUARDIAN_RESEND", "5 per hour")
 
     # Calendars: the private feed, and players' external calendars imported by a job
     CALENDAR_IMPORT_MAX_BYTES = _int("CALENDAR_IMPORT_MAX_BYTES", 2 * 1024 * 1024)

@@ -15,7 +15,7 @@ from .services.booking import lifecycle, no_shows, waitlist
 from .services.calendars import caldav_busy, imports, writes
 from .services.coaching import clips
 from .services.notifications import delivery, sweep
-from .services.payments import checkout, refunds
+from .services.payments import checkout, packages, refunds
 from .services.video import calls, recording_sync
 from .tasks.queue import enqueue
 from .tasks.runtime import job_context
@@ -153,6 +153,13 @@ def run_waitlists() -> None:
     with job_context():
         for player_id in waitlist.players_to_run():
             enqueue(f"{__name__}.run_waitlist", player_id)
+
+
+def expire_package_credits() -> None:
+    """Periodic: tell fans a week before their package credits expire, and expire those past it."""
+    with job_context():
+        packages.send_expiry_notices()
+        packages.expire_credits()
 
 
 def execute_refund(refund_id: int) -> None:

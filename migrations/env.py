@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from alembic import context
 from flask import current_app
@@ -26,10 +27,28 @@ def skip_empty_revisions(context_, revision, directives):
         log.info("No changes in schema detected.")
 
 
+@contextmanager
+def _foreign_keys_off_on_sqlite(connection):
+    """SQLite rebuilds a table to change a column (copy, drop, rename: batch mode); with foreign keys
+    enforced, dropping the old table would delete (ON DELETE CASCADE) or refuse the rows pointing at
+    it. The pragma only takes effect outside a transaction, so it is set on the driver's connection
+    (in autocommit, kendama/dialects.py) before the migrations' transaction begins, and set back after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        connection.rollback()
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
 def run_migrations_online() -> None:
     engine = current_app.extensions["migrate"].db.engine
     metadata = current_app.extensions["migrate"].db.metadata
-    with engine.connect() as connection:
+    with engine.connect() as connection, _foreign_keys_off_on_sqlite(connection):
         context.configure(
             connection=connection,
             target_metadata=metadata,

@@ -17,7 +17,9 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
     from .dashboard import bp as dashboard
     from .devmail import bp as devmail
     from .discovery import bp as discovery
+    from .guardians import bp as guardians
     from .ops import bp as ops
+    from .packages import bp as packages
     from .payments import bp as payments
     from .video import bp as video
     from .webhooks import bp as webhooks
@@ -32,10 +34,12 @@ def BLUEPRINTS():  # noqa: N802 - reads as the constant list it is
         (ops, None),
         (calendar, None),
         (payments, None),
+        (packages, None),
         (webhooks, "/webhooks"),
         (stripe_sandbox, STRIPE_SANDBOX_PREFIX),
         (devmail, "/dev/mail"),
         (video, None),
         (coaching, None),
+        (guardians, None),
         (video_sandbox, "/_sandbox/video"),
     ]

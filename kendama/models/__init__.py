@@ -13,8 +13,10 @@ from .coaching import (
     Trick,
     TrickFamily,
 )
+from .guardians import GuardianConsent, GuardianState
 from .no_shows import NoShowOutcome, NoShowReport
 from .operations import BetaAllowlistEntry, Notification, PlatformSetting, WebhookEvent
+from .packages import CreditState, LessonPackage, PackageCredit, PackagePurchase, PurchaseStatus
 from .payments import TROUBLED_REFUNDS, Payment, PaymentStatus, Refund, RefundStatus
 from .recordings import RecordingAccess, RecordingShareLink, SessionRecording
 from .reviews import Review, ReviewModeration, ReviewReport
@@ -33,6 +35,13 @@ __all__ = [
     "PlayerTrick",
     "CoachNote",
     "ClipAccess",
+    "CreditState",
+    "LessonPackage",
+    "PackageCredit",
+    "PackagePurchase",
+    "PurchaseStatus",
+    "GuardianConsent",
+    "GuardianState",
     "NoShowOutcome",
     "NoShowReport",
     "WaitlistEntry",

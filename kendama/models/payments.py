@@ -36,12 +36,13 @@ TROUBLED_REFUNDS = (RefundStatus.FAILED, RefundStatus.DEAD)
 
 
 class Payment(db.Model):
-    """A Checkout Session opened for a paid booking, and what became of it."""
+    """A Checkout Session opened for a paid booking or a lesson package, and what became of it."""
 
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    package_purchase_id: Mapped[int | None] = mapped_column(ForeignKey("package_purchases.id"), index=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(String(2048))
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -55,9 +56,12 @@ class Payment(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    session: Mapped[LiveSession] = relationship()
+    session: Mapped[LiveSession | None] = relationship()
 
-    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("(session_id is null) <> (package_purchase_id is null)", name="pays_for_one_thing"),
+    )
 
 
 class Refund(db.Model):
@@ -66,7 +70,8 @@ class Refund(db.Model):
     __tablename__ = "refunds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)  # None: a package's
+    package_purchase_id: Mapped[int | None] = mapped_column(ForeignKey("package_purchases.id"), index=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))

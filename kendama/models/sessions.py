@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     and_,
     event,
+    false,
     not_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,6 +80,9 @@ class LiveSession(db.Model):
     player_recording_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     fan_sharing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     player_sharing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The fan was under the guardian age when booking: the recording is never shared or reused,
+    # players see "minor", and the guardian gets copies (services/booking/young_fans.py).
+    fan_is_minor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -56,6 +56,9 @@ class User(UserMixin, db.Model):
     email_feedback_requests: Mapped[bool] = mapped_column(Boolean, default=True)
     # A fan's progress is shown to the players who marked it; with this, to every player they book.
     progress_shared_with_players: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A fan's birth year (services/accounts/guardians.py: under GUARDIAN_AGE a guardian must consent);
+    # None for players, admins and API accounts that declared none, who count as adults.
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     profile: Mapped[Profile | None] = relationship(back_populates="user", uselist=False, foreign_keys="Profile.user_id")

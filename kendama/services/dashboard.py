@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import (
     LiveSession,
+    PackageCredit,
     Payment,
     PaymentStatus,
     Profile,
@@ -56,6 +57,7 @@ class SessionCard:
     payment: Payment | None  # the payment that paid for it
     refunds: list[Refund] = field(default_factory=list)
     can_pay: bool = False  # a held booking the fan can still pay for
+    with_credit: bool = False  # booked with a lesson credit of a package
 
     @property
     def refunded(self) -> int:
@@ -106,6 +108,7 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
     payments = _paid_payments(ids)
     open_checkouts = _open_checkouts(ids, now)
     refunds = _refunds(ids)
+    with_credit = set(db.session.scalars(select(PackageCredit.session_id).where(PackageCredit.session_id.in_(ids))))
     parts = recordings.parts_of_sessions(ids)
     links = _share_links(ids, now)
     cards = {}
@@ -130,6 +133,7 @@ def _cards(sessions: list[LiveSession], viewer: User, now: datetime) -> dict[int
             payment=payments.get(session.id),
             refunds=refunds.get(session.id, []),
             can_pay=role == "fan" and session.id in open_checkouts,
+            with_credit=session.id in with_credit,
         )
     return cards
 

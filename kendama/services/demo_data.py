@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
+    LessonPackage,
     LiveSession,
     Offering,
     PayoutState,
@@ -44,6 +45,7 @@ class DemoPlayer:
     languages: tuple[str, ...] = ()  # ISO 639-1 codes
     # (reviewer's email, stars, text, the player's reply or "") of past lessons, oldest first
     reviews: tuple[tuple[str, int, str, str], ...] = ()
+    packages: tuple[tuple[int, int, int], ...] = ()  # (lessons, minutes, total price in minor units)
 
 
 PLAYERS = (
@@ -87,6 +89,7 @@ PLAYERS = (
                 "Thanks Rin, next time we go slower.",
             ),
         ),
+        packages=((3, 30, 6500), (5, 30, 10000)),
     ),
     DemoPlayer(
         "maya@example.com",
@@ -152,6 +155,10 @@ def _seed_player(spec: DemoPlayer) -> str:
         profile.charges_enabled = True
         profile.payouts_enabled = True
     profile.offerings = [Offering(duration_minutes=m, price_amount=p) for m, p in spec.offerings]
+    db.session.add_all(
+        LessonPackage(player_id=user.id, lessons=n, duration_minutes=m, price_amount=p, currency=spec.currency)
+        for n, m, p in spec.packages
+    )
     availability = db.session.get(SessionAvailability, user.id)
     availability.timezone = spec.timezone
     availability.min_notice_minutes = 60

@@ -43,6 +43,7 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("kendama.jobs.sweep_orphaned_clips", 30 * 60),
     ("kendama.jobs.settle_no_shows", 10 * 60),
     ("kendama.jobs.run_waitlists", 60),
+    ("kendama.jobs.expire_package_credits", 3600),
     ("kendama.jobs.reconcile_checkouts", 5 * 60),
     ("kendama.jobs.stripe_sandbox_tick", 60),
 ]

@@ -120,6 +120,7 @@ def test_a_new_user_books_free_and_paid_and_gets_both_confirmations(running):
         "password": "kendama-first-lesson-9",
         "role": "fan",
         "timezone": "America/New_York",
+        "birth_year": "1990",
     }
     registered = fan.post("/register", data=form)
     assert registered.status_code == 303 and registered.headers["Location"] == "/register/sent"

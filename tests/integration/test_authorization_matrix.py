@@ -33,7 +33,12 @@ from sqlalchemy import select
 from kendama.extensions import db
 from kendama.models import (
     CoachNote,
+    GuardianConsent,
+    LessonPackage,
     NoShowReport,
+    PackageCredit,
+    PackagePurchase,
+    Payment,
     PracticeClip,
     Refund,
     Review,
@@ -43,7 +48,7 @@ from kendama.models import (
     WaitlistEntry,
     utcnow,
 )
-from kendama.services.accounts import api_tokens, sign_ins
+from kendama.services.accounts import api_tokens, guardians, sign_ins
 
 from ..support.booking_helpers import mark_paid, weekday_at
 from ..support.factories import PASSWORD, AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
@@ -253,6 +258,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/players/<int:player_id>/waitlist"): row("/api/players/{player}/waitlist", 401, 422, 422, 422, 422, 422, json={}),
     ("DELETE", "/api/players/<int:player_id>/waitlist"): row("/api/players/{player}/waitlist", 401, 422, 422, 422, 422, 422, json={}),
     ("GET", "/api/users/me/waitlist"): row("/api/users/me/waitlist", 401, 200, 200, 200, 200, 200),
+    ("POST", "/packages/<int:package_id>/buy"): row("/packages/{package}/buy", 302, 303, 303, 422, 303, 403, form={}),
+    ("GET", "/packages/purchases/<int:purchase_id>"): row("/packages/purchases/{purchase}", 302, 200, 404, 404, 404, 200),
+    ("GET", "/packages/purchases/<int:purchase_id>/status"): row("/packages/purchases/{purchase}/status", 302, 200, 404, 404, 404, 200),
+    ("POST", "/packages/purchases/<int:purchase_id>/refund"): row("/packages/purchases/{purchase}/refund", 302, 303, 404, 404, 404, 404, form={}),
+    ("GET", "/dashboard/credits"): row("/dashboard/credits", 302, 200, 200, 200, 200, 200),
+    ("GET", "/dashboard/packages"): row("/dashboard/packages", 302, 403, 403, 200, 200, 403),
+    ("POST", "/dashboard/packages"): row("/dashboard/packages", 302, 403, 403, 303, 303, 403, form={}),
+    ("GET", "/api/players/<int:player_id>/packages"): row("/api/players/{player}/packages", 200, 200, 200, 200, 200, 200),
+    ("PUT", "/api/users/me/packages"): row("/api/users/me/packages", 401, 403, 403, 200, 200, 403, json={"items": []}),
+    ("POST", "/api/packages/<int:package_id>/purchase"): row("/api/packages/{package}/purchase", 401, 201, 201, 422, 201, 403, json={}),
+    ("GET", "/api/users/me/credits"): row("/api/users/me/credits", 401, 200, 200, 200, 200, 200),
+    ("POST", "/api/users/me/credits/<int:purchase_id>/refund"): row("/api/users/me/credits/{purchase}/refund", 401, 201, 404, 404, 404, 404, json={}),
     ("POST", "/sessions/<int:session_id>/player-no-show"): row("/sessions/{upcoming}/player-no-show", 302, 303, 404, 303, 404, 303, form={}),
     ("POST", "/sessions/<int:session_id>/no-show/dispute"): row("/sessions/{upcoming}/no-show/dispute", 302, 303, 404, 303, 404, 303, form={}),
     ("GET", "/sessions/<int:session_id>/payment"): row("/sessions/{upcoming}/payment", 302, 200, 404, 200, 404, 200),
@@ -264,6 +281,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/sessions/<int:session_id>/recording/share"): row("/sessions/{past}/recording/share", 302, 303, 404, 303, 404, 303, form={}),
     ("POST", "/sessions/<int:session_id>/recording/share/revoke"): row("/sessions/{past}/recording/share/revoke", 302, 403, 404, 303, 404, 403, form={}),
     ("POST", "/sessions/<int:session_id>/sharing"): row("/sessions/{past}/sharing", 302, 303, 404, 303, 404, 303, form={"allow": "y"}),
+    # A young fan's guardian has no account: the signed links are the permission (capability links).
+    ("GET", "/guardian/<token>"): row("/guardian/{guardian_token}", 200, 200, 200, 200, 200, 200),
+    ("POST", "/guardian/<token>"): row("/guardian/{guardian_token}", 303, 303, 303, 303, 303, 303, form={"free_lessons": "y"}),
+    ("GET", "/guardian/cancel/<token>"): row("/guardian/cancel/{guardian_cancel_token}", 200, 200, 200, 200, 200, 200),
+    ("POST", "/guardian/cancel/<token>"): row("/guardian/cancel/{guardian_cancel_token}", 303, 303, 303, 303, 303, 303, form={}),
+    ("GET", "/guardian/cancelled"): row("/guardian/cancelled", 200, 200, 200, 200, 200, 200),
+    # The world's fans are adults: nobody to send a link to (409 no_guardian).
+    ("POST", "/account/guardian/resend"): row("/account/guardian/resend", 302, 409, 409, 409, 409, 409, form={}),
+    ("GET", "/api/users/me/guardian"): row("/api/users/me/guardian", 401, 200, 200, 200, 200, 200),
+    ("POST", "/api/users/me/guardian/resend"): row("/api/users/me/guardian/resend", 401, 409, 409, 409, 409, 409, json={}),
 }
 # fmt: on
 
@@ -365,7 +392,43 @@ def build_world() -> World:
     waitlist_entry = WaitlistEntry(
         player_id=player.id, fan_id=fan.id, day=upcoming.starts_at.date(), zone="Europe/Prague", duration_minutes=30
     )
-    db.session.add_all([recording, refund, note, clip, no_show, waitlist_entry, review])
+    package = LessonPackage(player_id=player.id, lessons=3, duration_minutes=30, price_amount=6000, currency="usd")
+    db.session.add(package)
+    db.session.flush()
+    purchase = PackagePurchase(
+        package_id=package.id,
+        fan_id=fan.id,
+        player_id=player.id,
+        lessons=3,
+        duration_minutes=30,
+        price_amount=6000,
+        currency="usd",
+        platform_fee_amount=900,
+        player_share_amount=5100,
+        status="paid",
+        paid_at=utcnow(),
+        valid_until=utcnow() + timedelta(days=180),
+    )
+    db.session.add(purchase)
+    db.session.flush()
+    purchase_payment = Payment(
+        package_purchase_id=purchase.id,
+        amount=6000,
+        currency="usd",
+        application_fee_amount=900,
+        status="paid",
+        paid_at=utcnow(),
+        idempotency_key=f"matrix-package-{purchase.id}",
+    )
+    credits = [PackageCredit(purchase_id=purchase.id) for _ in range(3)]
+    young = FanFactory(birth_year=utcnow().year - 13)
+    guardian = GuardianConsent(fan_id=young.id, guardian_email="guardian@example.com", state="approved")
+    young_upcoming = LiveSessionFactory(
+        fan=young, player=other_player, starts_at=weekday_at(11, days_ahead=6), fan_is_minor=True
+    )
+    young_upcoming.ends_at = young_upcoming.blocked_until = young_upcoming.starts_at + timedelta(minutes=30)
+    db.session.add(guardian)
+    db.session.add_all([recording, refund, note, clip, no_show, waitlist_entry, review, purchase_payment, *credits])
     notice = outbox.queue(fan.id, "password_reset")
     notice.status = "dead"
     db.session.commit()
@@ -388,6 +451,8 @@ def build_world() -> World:
         "refund": refund.id,
         "no_show": no_show.id,
         "waitlist_entry": waitlist_entry.id,
+        "package": package.id,
+        "purchase": purchase.id,
         "notification": notice.id,
         "share_token": share_token,
         "captions_sig": grant.captions,
@@ -397,6 +462,8 @@ def build_world() -> World:
         "waiting_password": PASSWORD,
         "day": upcoming.starts_at.date().isoformat(),
         "slot": weekday_at(14, days_ahead=5).isoformat(),
+        "guardian_token": guardians.consent_token(guardian),
+        "guardian_cancel_token": guardians.cancel_token(guardian, young_upcoming.id),
     }
     users = {
         "fan": fan.id,

@@ -86,10 +86,12 @@ def test_the_upgrade_refuses_sessions_that_already_overlap(sqlite_app, caplog):
     """Before 0002 a session completed early freed its slot; such pairs are named, not silently kept."""
     with sqlite_app.app_context():
         upgrade(revision="0001")
-        # The factories write today's models: give 0001's tables the columns added since (0003, 0005).
+        # The factories write today's models: give 0001's tables the columns added since (0003, 0005, 0009).
         db.session.execute(text("ALTER TABLE users ADD COLUMN email_confirmed_at DATETIME"))
         db.session.execute(text("ALTER TABLE users ADD COLUMN progress_shared_with_players BOOLEAN DEFAULT 0"))
+        db.session.execute(text("ALTER TABLE users ADD COLUMN birth_year INTEGER"))
         db.session.execute(text("ALTER TABLE sessions ADD COLUMN goal_note TEXT DEFAULT ''"))
+        db.session.execute(text("ALTER TABLE sessions ADD COLUMN fan_is_minor BOOLEAN DEFAULT 0"))
         overlapping_pair()
         db.session.remove()
         with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits, as `flask db upgrade` does

@@ -13,7 +13,17 @@ from sqlalchemy import event, select
 
 from kendama import jobs
 from kendama.extensions import db, mail
-from kendama.models import NoShowReport, Notification, Payment, WaitlistEntry, utcnow
+from kendama.models import (
+    GuardianConsent,
+    LessonPackage,
+    NoShowReport,
+    Notification,
+    PackageCredit,
+    PackagePurchase,
+    Payment,
+    WaitlistEntry,
+    utcnow,
+)
 from kendama.services.accounts import accounts, profiles
 from kendama.services.errors import NotAllowed, WrongState
 from kendama.services.notifications import delivery, emails, outbox, sweep
@@ -267,6 +277,15 @@ KIND_CASES = {
     "payouts_restricted": (None, {"currently_due": ["individual.id_number"]}, "individual.id_number"),
     "no_show_reported": ("no_show", {}, "reported that you did not come"),
     "waitlist_offer": (None, {}, "held for you alone until"),
+    "package_purchased": (None, {}, "3 lesson credits to book with"),
+    "guardian_request": (None, {}, "Fans under 16 need a parent or guardian"),
+    "guardian_booking_confirmed": ("confirmed", {}, "This is your copy of the confirmation"),
+    "guardian_cancelled": (
+        "cancelled",
+        {"refund_amount": 0, "currency": "usd"},
+        "This is your copy of the cancellation",
+    ),
+    "package_expiring": (None, {}, "3 of your 3 lesson credits"),
     "no_show_resolved": (
         "no_show",
         {"outcome": "refunded", "refunded": 2500, "currency": "usd"},
@@ -278,6 +297,30 @@ KIND_CASES = {
 def test_every_kind_has_a_case():
     # Reminders need a due time that matches the session's start; they have their own tests below.
     assert set(KIND_CASES) == emails.KINDS - {"reminder_24h", "reminder_1h"}
+
+
+def _paid_package(fan, player) -> PackagePurchase:
+    package = LessonPackage(player_id=player.id, lessons=3, duration_minutes=30, price_amount=6000, currency="usd")
+    db.session.add(package)
+    db.session.flush()
+    purchase = PackagePurchase(
+        package_id=package.id,
+        fan_id=fan.id,
+        player_id=player.id,
+        lessons=3,
+        duration_minutes=30,
+        price_amount=6000,
+        currency="usd",
+        platform_fee_amount=900,
+        player_share_amount=5100,
+        status="paid",
+        paid_at=utcnow(),
+        valid_until=utcnow() + timedelta(days=5),
+        credits=[PackageCredit() for _ in range(3)],
+    )
+    db.session.add(purchase)
+    db.session.flush()
+    return purchase
 
 
 @pytest.mark.parametrize("kind", sorted(KIND_CASES))
@@ -303,6 +346,12 @@ def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
         db.session.add(entry)
         db.session.flush()
         payload = {"entry_id": entry.id}
+    if kind.startswith("package_"):  # the fan bought 3 lessons with the player
+        payload = {"purchase_id": _paid_package(session.fan, session.player).id}
+    if kind.startswith("guardian_"):  # a young fan whose guardian confirmed
+        session.fan.birth_year = utcnow().year - 13
+        session.fan_is_minor = True
+        db.session.add(GuardianConsent(fan_id=session.fan_id, guardian_email="guardian@example.com", state="approved"))
     if kind.startswith("no_show"):  # the fan's report that the player did not come
         db.session.add(
             NoShowReport(

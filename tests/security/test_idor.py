@@ -31,13 +31,16 @@ ID_KINDS = {
     "clip_id": "the session's fan deletes it; everyone else only through signed links (participants, admins)",
     "refund_id": "admins",
     "entry_id": "the fan whose place in a waitlist it is",
+    "package_id": "anyone signed in buys a listed player's package (but its player); it is public on the profile",
+    "purchase_id": "the fan who bought it (admins may look at it)",
     "report_id": "admins (a no-show report; participants reach it through their session_id routes)",
     "notification_id": "admins",
     "trick_id": "admins (the catalog is public through GET /api/tricks, which takes no id)",
     "review_id": "a public review: its player replies, anyone signed in but its author reports it, admins hide "
     "it; a private one is 404 to everyone but its fan, its player and admins",
     "user_id": "admins",
-    "token": "whoever holds the capability (calendar feed, password reset, email confirmation)",
+    "token": "whoever holds the capability (calendar feed, password reset, email confirmation, a guardian's "
+    "consent and cancel links, which name the young fan and the session inside the signature)",
     "key": "nobody outside development (the outbox viewer)",
     "index": "nobody outside development (the outbox viewer)",
 }

@@ -92,6 +92,7 @@ def test_registering_never_leads_off_the_site(client, target):
         "password": "long-enough-pw",
         "role": "fan",
         "timezone": "UTC",
+        "birth_year": "1990",
         "next": target,
     }
     response = client.post("/register", data=form)

@@ -9,7 +9,7 @@ from kendama.extensions import mail
 from ..conftest import csrf_token_from
 
 CONFIRM_LINK = re.compile(r"http://localhost(/register/confirm/[\w.\-]+)")
-NEW_ACCOUNT = {"display_name": "Nia", "role": "fan", "timezone": "Asia/Tokyo"}
+NEW_ACCOUNT = {"display_name": "Nia", "role": "fan", "timezone": "Asia/Tokyo", "birth_year": "1990"}
 
 
 def register_on_page(client, email: str, password: str, url: str = "/register", **fields):

@@ -20,7 +20,8 @@ from .spec import operation
 @bp.post("/users")
 @limit_registration()
 @operation(
-    "Create a fan or player account (usable at once; a weak password is a 422 on `password`)",
+    "Create a fan or player account (usable at once; a weak password is a 422 on `password`; a fan under the"
+    " guardian age needs `guardian_email`, and books once the guardian confirms)",
     tag="auth",
     body=RegisterIn,
     responses={201: UserOut},
@@ -29,7 +30,15 @@ from .spec import operation
 )
 def create_user():
     data = parse_body(RegisterIn)
-    user = accounts.register_user(data.email, data.password, data.display_name, data.role, data.timezone)
+    user = accounts.register_user(
+        data.email,
+        data.password,
+        data.display_name,
+        data.role,
+        data.timezone,
+        birth_year=data.birth_year,
+        guardian_email=data.guardian_email,
+    )
     return jsonify(user_out(user)), 201
 
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from flask_login import current_user
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ...services import access
 from ...services.errors import InvalidInput, NotAuthenticated, ServiceError
@@ -40,6 +40,23 @@ def parse_body(model: type[Model]) -> Model:
         raise MalformedRequest("The body contains a NUL character, which is not allowed.")
     try:
         return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(validation_fields(exc)) from exc
+
+
+def parse_list_body(model: type[Model], *, max_items: int) -> list[Model]:
+    """A body that is a JSON array of `model` (or {"items": [...]}); bad fields are named "0.field"."""
+    data = _json_body()
+    if isinstance(data, dict) and set(data) == {"items"}:
+        data = data["items"]
+    if not isinstance(data, list):
+        raise MalformedRequest("The body must be a JSON array.")
+    if len(data) > max_items:
+        raise InvalidInput({"body": f"Send at most {max_items} items."})
+    if contains_nul(data):
+        raise MalformedRequest("The body contains a NUL character, which is not allowed.")
+    try:
+        return TypeAdapter(list[model]).validate_python(data)
     except ValidationError as exc:
         raise InvalidInput(validation_fields(exc)) from exc
 

@@ -18,6 +18,13 @@ class RegisterIn(Strict):
     display_name: str  # its rule is the service's (accounts.display_name_problem)
     role: Literal["fan", "player"]
     timezone: str = Field(max_length=64)
+    birth_year: int | None = Field(
+        default=None,
+        description="fans: the year of birth (1900 to this year); without it the fan counts as an adult who declared none",
+    )
+    guardian_email: str | None = Field(
+        default=None, max_length=254, description="fans under the guardian age (16): a parent's or guardian's email"
+    )
 
 
 class TokenIn(Strict):

@@ -83,6 +83,9 @@ class SessionIn(Strict):
     recording_consent: bool = False
     goals: list[int] = Field(default_factory=list, max_length=20, description="catalog trick ids, at most 3")
     goal_note: str | None = Field(default=None, max_length=4000, description="what the fan wants; at most 2,000")
+    use_credit: bool = Field(
+        default=False, description="book with a lesson credit of a package bought from this player"
+    )
 
 
 class SessionUpdateIn(Strict):
@@ -136,8 +139,11 @@ class SessionOut(BaseModel):
     recording_consent: Consent
     reschedule_count: int
     cancelled_at: str | None
-    cancelled_by: Literal["fan", "player", "admin", "system"] | None
+    cancelled_by: Literal["fan", "player", "admin", "system", "guardian"] | None = Field(
+        description="guardian: a young fan's guardian, from the link in their copy of the confirmation"
+    )
     cancellation_reason: str | None
+    fan_is_minor: bool = Field(description="the fan was under the guardian age when booking (the age is never shown)")
 
 
 class SessionUpdateOut(SessionOut):

@@ -81,6 +81,7 @@ def _session(session: LiveSession, viewer: User) -> dict:
         cancelled_at=iso_utc(session.cancelled_at),
         cancelled_by=session.cancelled_by_role,
         cancellation_reason=session.cancellation_reason,
+        fan_is_minor=session.fan_is_minor,
     )
 
 

@@ -53,6 +53,7 @@ def create_session():
         recording_consent=data.recording_consent,
         goals=data.goals,
         goal_note=data.goal_note or "",
+        use_credit=data.use_credit,
     )
     return jsonify(session_out(session, user)), 201
 

@@ -1,8 +1,9 @@
 """Forms check shape only; the account rules live in services/accounts/accounts.py."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ...services.accounts.accounts import DISPLAY_NAME_MAX
 from ..zone_choices import ZONE_REQUIRED, zone_choices
@@ -49,10 +50,35 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired()],
     )
     timezone = SelectField("Time zone", validators=[DataRequired(ZONE_REQUIRED)])
+    # Text, not a number input: a year is four digits to type, and the service checks its range.
+    birth_year = StringField(
+        "Birth year (fans)",
+        validators=[Length(max=8)],
+        render_kw={"autocomplete": "bday-year", "inputmode": "numeric", "maxlength": 4},
+    )
+    guardian_email = EmailField(
+        "Parent's or guardian's email",
+        validators=[Optional(), Email()],
+        render_kw={"autocomplete": "off"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = zone_choices(self.timezone.data)
+        self.guardian_email.label.text += f" (fans under {current_app.config['GUARDIAN_AGE']})"
+
+    def validate_birth_year(self, field) -> None:
+        # The page asks every fan (the API keeps it optional for the clients it had before).
+        text = (field.data or "").strip()
+        if not text and self.role.data == "fan":
+            raise ValidationError("Enter the year you were born.")
+        if text and not (len(text) == 4 and text.isascii() and text.isdigit()):
+            raise ValidationError("Enter the year you were born as four digits, such as 2011.")
+
+    @property
+    def birth_year_value(self) -> int | None:
+        text = (self.birth_year.data or "").strip()
+        return int(text) if text else None
 
 
 class ChangePasswordForm(FlaskForm):

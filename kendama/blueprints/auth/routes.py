@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, flash, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ...extensions import limiter
-from ...services.accounts import accounts, sign_ins
+from ...extensions import limiter, per_user
+from ...services.accounts import accounts, guardians, sign_ins
 from ...services.errors import ServiceError
 from ...services.notifications import outbox
 from ...web.template_helpers import browser_zone
@@ -128,6 +128,8 @@ def register():
                 form.display_name.data,
                 form.role.data,
                 form.timezone.data,
+                birth_year=form.birth_year_value,
+                guardian_email=form.guardian_email.data,
                 next_path=local_next(),
             )
         except ServiceError as exc:
@@ -193,7 +195,7 @@ def settings():
             return see_other(url_for("auth.settings"))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/settings.html", form=form, password_form=ChangePasswordForm(prefix="pw")), status
+    return _settings_page(form, ChangePasswordForm(prefix="pw"), status)
 
 
 @bp.post("/account/password")
@@ -216,7 +218,21 @@ def change_password():
                 "Your password is changed. Other devices are signed out and your API tokens no longer work.", "success"
             )
             return see_other(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=SettingsForm(obj=current_user), password_form=form), status
+    return _settings_page(SettingsForm(obj=current_user), form, status)
+
+
+def _settings_page(form: SettingsForm, password_form: ChangePasswordForm, status: int):
+    guardian = guardians.status_of(current_user)
+    return render_template("auth/settings.html", form=form, password_form=password_form, guardian=guardian), status
+
+
+@bp.post("/account/guardian/resend")
+@login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_GUARDIAN_RESEND"], key_func=per_user)
+def resend_guardian_link():
+    guardians.resend(current_user)
+    flash("We emailed your parent or guardian the link again.", "success")
+    return see_other(url_for("auth.settings"))
 
 
 @bp.post("/account/calendar-token")

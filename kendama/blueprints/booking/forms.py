@@ -77,6 +77,8 @@ class BookingForm(SlotChoiceForm):
         "I agree that this session may be recorded (the player must agree too)",
         render_kw={"data-keep-across-swap": True},
     )
+    # Shown only to a fan holding a credit for this player and length (its label names how many).
+    use_credit = BooleanField("Book with one of my lesson credits", render_kw={"data-keep-across-swap": True})
     goal_1 = _goal_field(1)
     goal_2 = _goal_field(2)
     goal_3 = _goal_field(3)

@@ -6,9 +6,10 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
+from ...services.accounts import guardians
 from ...services.booking import eligibility, lifecycle, offers, queries
 from ...services.errors import ServiceError
-from ...services.payments import checkout
+from ...services.payments import checkout, credits
 from ...services.timezones import parse_aware
 from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors
@@ -44,6 +45,11 @@ def _render(
     }
     if kept_time_taken:
         form.start.data = None
+    credit_count = credits.usable_count(viewer.id, player_id, choices.duration_minutes) if viewer else 0
+    if credit_count:
+        form.use_credit.label.text = f"Book with one of my lesson credits ({credit_count} left)"
+        if not form.is_submitted():
+            form.use_credit.data = True  # a fan who bought lessons wants to use them
     response = render_template(
         template,
         profile=profile,
@@ -52,6 +58,8 @@ def _render(
         refusal=eligibility.booking_refusal(viewer, profile, choices.duration_minutes),
         kept=kept_choices,
         kept_time_taken=kept_time_taken,
+        credit_count=credit_count,
+        may_record=viewer is None or guardians.allowances_of(viewer).recording,
         mode="book",
         form_action=url_for("booking.create", player_id=player_id),
         **values,
@@ -108,6 +116,7 @@ def create(player_id: int):
             recording_consent=form.recording_consent.data,
             goals=form.goal_ids,
             goal_note=form.goal_note.data or "",
+            use_credit=form.use_credit.data,
         )
     except ServiceError as exc:
         return _render("booking/book.html", player_id, form, exc.status, message=_explanation(form, exc))

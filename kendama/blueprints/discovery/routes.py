@@ -12,6 +12,7 @@ from ...services.accounts.profiles import LESSON_LENGTHS
 from ...services.booking import policy as cancellation_policy
 from ...services.errors import Conflict, InvalidInput
 from ...services.marketplace import reviews
+from ...services.payments import packages
 from ...web import fragment_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone
@@ -111,11 +112,13 @@ def _player_page(player_id: int, *, failed: tuple[int, ReportReviewForm] | None 
     shown = fragment_cache.player_fragment(
         player_id, "reviews", page, lambda: discovery.player_reviews(player_id, page=page)
     )
+    offers = fragment_cache.player_fragment(player_id, "packages", None, lambda: packages.offers_of(player_id))
     return render_template(
         "discovery/player.html",
         name=name,
         article=article,
         player_id=player_id,
+        package_offers=offers,
         reviews=shown,
         # Only for someone signed in: a form makes a CSRF token, and so a cookie for an anonymous visitor.
         report_form=ReportReviewForm(formdata=None) if current_user.is_authenticated else None,

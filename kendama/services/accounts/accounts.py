@@ -14,7 +14,7 @@ from ...models import Profile, Role, SessionAvailability, User, utcnow
 from ..errors import Conflict, EmailNotConfirmed, InvalidInput, NotAllowed
 from ..notifications import outbox
 from ..timezones import is_valid_zone
-from . import sign_ins, signing
+from . import guardians, sign_ins, signing
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 SELF_SERVICE_ROLES = (Role.FAN.value, Role.PLAYER.value)
@@ -42,12 +42,28 @@ def normalise_email(email: str) -> str:
     return result.normalized.lower()
 
 
-def _check_new_account(email: str, password: str, display_name: str, role: str, timezone: str) -> dict:
+def _check_new_account(
+    email: str,
+    password: str,
+    display_name: str,
+    role: str,
+    timezone: str,
+    birth_year: int | None = None,
+    guardian_email: str | None = None,
+) -> dict:
     errors: dict[str, str] = {}
     try:
         email = normalise_email(email)
     except InvalidInput as exc:
         errors.update(exc.fields)
+    guardian = None
+    if (guardian_email or "").strip():
+        try:
+            guardian = normalise_email(guardian_email)
+        except InvalidInput:
+            errors["guardian_email"] = "Enter a valid email address for your parent or guardian."
+    for name, problem in guardians.check_new_fan(role, birth_year, guardian, email).items():
+        errors.setdefault(name, problem)
     display_name = (display_name or "").strip()
     if problem := password_problem(password or "", (email, display_name)):
         errors["password"] = problem
@@ -59,13 +75,31 @@ def _check_new_account(email: str, password: str, display_name: str, role: str, 
         errors["timezone"] = "Choose a time zone from the list (an IANA name such as Europe/Prague)."
     if errors:
         raise InvalidInput(errors)
-    return {"email": email, "display_name": display_name}
+    # Only a fan's birth year is kept: it is what decides whether a guardian is asked.
+    fan_year = birth_year if role == Role.FAN.value else None
+    return {"email": email, "display_name": display_name, "birth_year": fan_year, "guardian_email": guardian}
 
 
-def register_user(email: str, password: str, display_name: str, role: str, timezone: str) -> User:
-    """Create a fan or player account, usable at once (the API's way; admins come from the command line)."""
-    clean = _check_new_account(email, password, display_name, role, timezone)
-    user = _add_user(clean["email"], hash_password(password), clean["display_name"], role, timezone)
+def register_user(
+    email: str,
+    password: str,
+    display_name: str,
+    role: str,
+    timezone: str,
+    *,
+    birth_year: int | None = None,
+    guardian_email: str | None = None,
+) -> User:
+    """Create a fan or player account, usable at once (the API's way; admins come from the command line).
+
+    A young fan's guardian is asked at once; the fan may browse, and book once the guardian agrees.
+    """
+    clean = _check_new_account(email, password, display_name, role, timezone, birth_year, guardian_email)
+    user = _add_user(
+        clean["email"], hash_password(password), clean["display_name"], role, timezone, birth_year=clean["birth_year"]
+    )
+    guardians.name_guardian(user, clean["guardian_email"])
+    guardians.ask_guardian(user)
     db.session.commit()
     return user
 
@@ -108,21 +142,31 @@ def _give_role_records(user: User) -> None:
 
 
 def start_registration(
-    email: str, password: str, display_name: str, role: str, timezone: str, *, next_path: str | None = None
+    email: str,
+    password: str,
+    display_name: str,
+    role: str,
+    timezone: str,
+    *,
+    birth_year: int | None = None,
+    guardian_email: str | None = None,
+    next_path: str | None = None,
 ) -> None:
     """The registration page: the same answer whether or not the address has an account.
 
     A new address gets an account that waits for the link emailed to it (`confirm_email`); an
     address with an account gets an email saying that someone tried to register with it, with
     the ways to sign in or reset the password. Either way the password is hashed and one email
-    is queued, so neither the page nor the time it takes tells who has an account.
+    is queued, so neither the page nor the time it takes tells who has an account. A young
+    fan's guardian is asked only once the fan's own address is confirmed.
     """
-    clean = _check_new_account(email, password, display_name, role, timezone)
+    clean = _check_new_account(email, password, display_name, role, timezone, birth_year, guardian_email)
     details = {
         "password_hash": hash_password(password),
         "display_name": clean["display_name"],
         "role": role,
         "timezone": timezone,
+        "birth_year": clean["birth_year"],
     }
     user = db.session.scalar(select(User).where(User.email == clean["email"]))
     if user is None:
@@ -140,6 +184,7 @@ def start_registration(
         user.auth_version += 1
         _give_role_records(user)
     if user.email_confirmed_at is None:
+        guardians.name_guardian(user, clean["guardian_email"])
         outbox.queue(user.id, "confirm_email", payload={"next": next_path} if next_path else None)
     else:
         outbox.queue(user.id, "registration_attempt")
@@ -172,6 +217,7 @@ def confirm_email(token: str, password: str) -> User:
     if not verify_password(user.password_hash, password or ""):
         raise InvalidInput({"password": "This is not the password you chose when you registered."})
     user.email_confirmed_at = utcnow()
+    guardians.ask_guardian(user)
     db.session.commit()
     return user
 

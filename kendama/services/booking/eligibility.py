@@ -8,6 +8,7 @@ form, in the same words and with the same code the booking itself would answer.
 from __future__ import annotations
 
 from ...models import Profile, User
+from ..accounts import guardians
 from ..errors import InvalidInput, NotAllowed, Refusal, ServiceError, SlotUnavailable
 from ..payments import payouts
 from . import rollout
@@ -39,6 +40,28 @@ def check_takes_payments(profile: Profile, price: int) -> None:
         )
 
 
+def check_guardian_allows(fan: User, price: int, recording: bool = False) -> None:
+    """A young fan books only what their guardian allows: nothing until the guardian confirms.
+
+    Asking for the lesson to be recorded needs the guardian's leave too (the booking page does
+    not offer it otherwise); sharing a young fan's recording is never possible (young_fans.py).
+    """
+    status = guardians.status_of(fan)
+    if not status.required:
+        return
+    if status.status != "approved":
+        message = "Your parent or guardian has not confirmed yet: you can look around, and book once they have."
+        raise NotAllowed(message, code=guardians.CONSENT_REQUIRED)
+    allowed = status.allowances
+    if price > 0 and not allowed.paid_lessons:
+        raise NotAllowed("Your guardian has not allowed lessons that cost money.", code=guardians.FORBIDS_PAID)
+    if price == 0 and not allowed.free_lessons:
+        raise NotAllowed("Your guardian has not allowed lessons that cost nothing.", code=guardians.FORBIDS_FREE)
+    if recording and not allowed.recording:
+        message = "Your guardian has not allowed recording your lessons."
+        raise NotAllowed(message, code=guardians.FORBIDS_RECORDING, fields={"recording_consent": message})
+
+
 def booking_refusal(viewer: User | None, profile: Profile, duration_minutes: int) -> Refusal | None:
     """Why `viewer` (None: a visitor who has not signed in) cannot book this length of this listed player now.
 
@@ -49,6 +72,7 @@ def booking_refusal(viewer: User | None, profile: Profile, duration_minutes: int
     try:
         if viewer is not None:
             check_booker(viewer, profile.user_id)
+            check_guardian_allows(viewer, price)
         closed = rollout.refusal(rollout.gate(viewer.id if viewer else None, profile.user_id))
         if closed is None or not closed.final:
             check_takes_payments(profile, price)

@@ -40,10 +40,10 @@ from ..calendars import writes as calendar_writes
 from ..coaching import goals as lesson_goals
 from ..errors import InvalidInput, NotFound, ProviderUnavailable, SlotUnavailable, WrongState
 from ..notifications import outbox
-from ..payments import checkout, refunds
+from ..payments import checkout, credits, refunds
 from ..payments.money import split_price
-from . import holds, policy, rollout, slots, waitlist
-from .eligibility import check_booker, check_takes_payments
+from . import holds, policy, rollout, slots, waitlist, young_fans
+from .eligibility import check_booker, check_guardian_allows, check_takes_payments
 from .offers import not_offered
 
 MAX_NOTES = 2000
@@ -78,9 +78,11 @@ def create_session(
     *,
     goals: Sequence[int] = (),
     goal_note: str = "",
+    use_credit: bool = False,
     now: datetime | None = None,
 ) -> LiveSession:
-    """Book a slot: free sessions are confirmed at once, paid ones held until payment.
+    """Book a slot: free sessions (and those paid with a package credit) are confirmed at once,
+    paid ones held until payment.
 
     `goals` are up to three catalog trick ids the fan wants to work on, with `goal_note`.
     """
@@ -93,7 +95,9 @@ def create_session(
         raise InvalidInput({"notes": f"Keep the notes under {MAX_NOTES} characters."})
     goal_tricks, goal_note = lesson_goals.checked(goals, goal_note)
     profile, offered = found.offering(duration_minutes)
-    check_takes_payments(profile, offered.price)
+    price = 0 if use_credit else offered.price  # the package paid for a credit's lesson
+    check_takes_payments(profile, price)
+    check_guardian_allows(fan, offered.price, recording_consent)  # a credit's lesson has a price too
     if offered.slot_taken:
         raise SlotUnavailable(SLOT_TAKEN, fields={"start": SLOT_TAKEN})
     _recheck_calendars(player_id, start, duration_minutes, found.buffer_minutes, now)
@@ -107,8 +111,9 @@ def create_session(
         busy = "You already have a session at that time."
         raise SlotUnavailable(busy, code="overlapping_session", fields={"start": busy})
     waitlist.check_hold(player_id, fan.id, start, end, now)
+    credit = credits.claim(fan.id, player_id, duration_minutes, now) if use_credit else None
 
-    split = split_price(offered.price)
+    split = split_price(price)
     paid = split.price > 0
     session = LiveSession(
         fan_id=fan.id,
@@ -130,8 +135,11 @@ def create_session(
         # The player's defaults from their profile; sharing needs recording, so it comes only with it.
         player_sharing_consent=profile.recording_default and profile.sharing_default,
     )
+    young_fans.guard_session(session, fan)
     db.session.add(session)
     flush_or_slot_taken(session)
+    if credit is not None:
+        credits.spend(credit, session, now)
     lesson_goals.attach(session, goal_tricks)
     waitlist.mark_booked(fan.id, player_id, start)
     db.session.add_all(
@@ -424,13 +432,17 @@ def cancellation_quote(actor: User, session_id: int, *, now: datetime | None = N
 
 
 def _quote(session: LiveSession, role: str, now: datetime) -> policy.RefundQuote:
+    if credits.credit_of(session.id) is not None:
+        return policy.credit_quote(session.currency, session.starts_at, role, now)
     payment = refunds.paid_payment(session)
     paid = payment.amount if payment is not None else 0
     return policy.refund_quote(paid, session.currency, session.starts_at, role, now)
 
 
-def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | None = None) -> Cancellation:
-    """Cancel a session; the policy's refund is recorded in the same transaction."""
+def cancel(
+    actor: User, session_id: int, reason: str = "", *, now: datetime | None = None, on_behalf: str | None = None
+) -> Cancellation:
+    """Cancel a session; the policy's refund is recorded in the same transaction (`on_behalf`: see guardian_cancel)."""
     now = now or utcnow()
     reason = (reason or "").strip()
     if len(reason) > MAX_NOTES:
@@ -440,10 +452,12 @@ def cancel(actor: User, session_id: int, reason: str = "", *, now: datetime | No
     _check_cancellable(session, role, now)
     quote = _quote(session, role, now)
     refund = refunds.request_refund(session, quote.amount)
+    if quote.credit and quote.percent == 100:
+        credits.give_back(session, now)  # a lesson paid with a credit: the credit, not money
     if session.status == SessionStatus.PENDING_PAYMENT.value:
         after_commit("kendama.jobs.expire_checkouts", session.id)  # its Checkout must not stay payable
 
-    session.mark_cancelled(now, role, reason, by_id=actor.id)
+    session.mark_cancelled(now, on_behalf or role, reason, by_id=None if on_behalf else actor.id)
     if _has_clips(session.id):
         after_commit("kendama.jobs.delete_session_clips", session.id)  # the periodic sweep is the backstop
     after_commit("kendama.jobs.run_waitlist", session.player_id)  # the freed time may be someone's wait

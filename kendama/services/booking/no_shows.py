@@ -25,7 +25,7 @@ from ...models import LiveSession, NoShowOutcome, NoShowReport, SessionStatus, U
 from ..access import require_admin, session_for_participant
 from ..errors import InvalidInput, NotAllowed, NotFound, WrongState
 from ..notifications import outbox
-from ..payments import refunds
+from ..payments import credits, refunds
 
 MAX_STATEMENT = 1000
 FAN, PLAYER = "fan", "player"
@@ -198,6 +198,7 @@ def _refund_fan(report: NoShowReport, now: datetime, *, by: User | None, note: s
     session = report.session
     payment = refunds.paid_payment(session)
     refund = refunds.request_refund(session, payment.amount, REFUND_REASON) if payment is not None else None
+    credits.give_back(session, now)  # a lesson booked with a package credit gets the credit back
     _close(report, NoShowOutcome.REFUNDED, now, by, note, refunded=refund.amount if refund else 0)
 
 

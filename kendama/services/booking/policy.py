@@ -33,6 +33,7 @@ FAN = "fan"
 PLAYER = "player"
 ADMIN = "admin"
 SYSTEM = "system"  # the platform itself: an unpaid hold that ran out, a payment that came too late
+GUARDIAN = "guardian"  # a young fan's guardian (no account) cancelling for the fan, under the fan's policy
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class RefundQuote:
     amount: int
     currency: str
     reason: str  # a sentence for people, shown before they confirm
+    credit: bool = False  # booked with a package credit: `percent` 100 gives the credit back
 
 
 def current() -> Policy:
@@ -93,6 +95,16 @@ def refund_quote(paid_amount: int, currency: str, starts_at: datetime, cancelled
     if paid_amount <= 0:
         return RefundQuote(percent, 0, currency, "Nothing was paid, so there is nothing to refund.")
     return RefundQuote(percent, percent_of(paid_amount, percent), currency, reason)
+
+
+def credit_quote(currency: str, starts_at: datetime, cancelled_by: str, now: datetime) -> RefundQuote:
+    """What cancelling a lesson booked with a package credit gives back: the credit, when the
+    policy would have refunded a paid lesson fully, and otherwise nothing (the credit is used)."""
+    percent, reason = refund_percent(starts_at, cancelled_by, now)
+    if percent == 100:
+        return RefundQuote(100, 0, currency, "Booked with a lesson credit: the credit comes back to you.", credit=True)
+    reason = "Booked with a lesson credit, and too close to the start for it to come back: it is used."
+    return RefundQuote(percent, 0, currency, reason, credit=True)
 
 
 def reschedule_refusal(session: LiveSession, now: datetime) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import LiveSession, ProgressMark, ProgressState, SessionStatus, Trick, User, utcnow
 from ..access import session_for_viewer
+from ..accounts import guardians
 from ..errors import InvalidInput, NotAllowed, WrongState
 from . import catalog
 
@@ -145,5 +146,7 @@ def next_tricks(progress: Sequence[TrickProgress], *, limit: int = 3) -> list[Tr
 
 
 def set_sharing(fan: User, shared: bool) -> None:
+    if shared:
+        guardians.check_sharing_allowed(fan)
     fan.progress_shared_with_players = bool(shared)
     db.session.commit()

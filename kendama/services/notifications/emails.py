@@ -23,6 +23,7 @@ from ...models import (
     CoachNote,
     LiveSession,
     Notification,
+    PackagePurchase,
     Payment,
     PaymentStatus,
     SessionStatus,
@@ -33,13 +34,14 @@ from ...models import (
 )
 from ..accounts import accounts
 from ..booking import lifecycle, no_shows
-from ..booking.policy import SYSTEM
+from ..booking.policy import GUARDIAN, SYSTEM
 from ..calendars import ics
 from ..calendars import links as calendar_links
 from ..coaching.chapters import at_label
 from ..feedback import FEEDBACK_STATUSES, has_left_feedback
+from ..payments import credits
 from ..payments.money import format_money
-from . import links
+from . import guardian_copies, links
 from .outbox import OPTIONAL_KINDS, REMINDER_OFFSETS, scheduled_times
 
 
@@ -77,6 +79,7 @@ SESSION_KINDS = {
     "feedback_request",
     "no_show_reported",
     "no_show_resolved",
+    *guardian_copies.SESSION_KINDS,
 }
 ACCOUNT_KINDS = {
     "password_reset",
@@ -85,6 +88,9 @@ ACCOUNT_KINDS = {
     "player_verified",
     "payouts_restricted",
     "waitlist_offer",
+    guardian_copies.REQUEST,
+    "package_purchased",
+    "package_expiring",
 }
 KINDS = SESSION_KINDS | ACCOUNT_KINDS
 
@@ -110,6 +116,8 @@ def compose(notification: Notification) -> AddressedMessage | Skip:
         raise PermanentFailure("This email is about a session, and the row names none.")
     if session is not None and (reason := _no_longer_applies(notification, session)):
         return Skip(reason)
+    if notification.kind in guardian_copies.KINDS and (reason := guardian_copies.needless(notification, user, session)):
+        return Skip(reason)
     if notification.kind == "password_reset" and _reset_request_expired(notification):
         return Skip("The reset request is older than a reset link lives; the user can ask again.")
     if notification.kind == "confirm_email" and (reason := _confirmation_needless(notification, user)):
@@ -123,7 +131,8 @@ def compose(notification: Notification) -> AddressedMessage | Skip:
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     message = AddressedMessage(
         subject=" ".join(subject.split()),
-        recipients=[mailbox(user.display_name, user.email)],
+        # A young fan's guardian has no account: their emails name the fan's row, addressed to them.
+        recipients=[guardian_copies.recipient(notification, user) or mailbox(user.display_name, user.email)],
         body=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
         extra_headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies
@@ -277,6 +286,8 @@ def _who_cancelled(session: LiveSession, user: User, other: User) -> str:
         sentence = "The booking was cancelled because it was not paid in time."
     elif session.cancelled_by_role == "admin":
         sentence = "The Kendama Live team cancelled the session."
+    elif session.cancelled_by_role == GUARDIAN:
+        sentence = f"{session.fan.display_name}'s guardian cancelled the session."
     else:
         sentence = f"{other.display_name} cancelled the session."
     if session.cancellation_reason:
@@ -426,6 +437,19 @@ def _waitlist_offer(notification: Notification, user: User, session: LiveSession
     return {"entry": entry, "player": entry.player, "book_url": book_url}
 
 
+def _package_purchase(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
+    purchase = db.session.get(PackagePurchase, (notification.payload or {}).get("purchase_id") or 0)
+    if purchase is None:
+        raise PermanentFailure("This email is about a package purchase that does not exist.")
+    balance = credits.balance_of(purchase)
+    book_url = links.absolute_url("booking.book", player_id=purchase.player_id, duration=purchase.duration_minutes)
+    return {"purchase": purchase, "balance": balance, "book_url": book_url, "credits_url": _credits_url()}
+
+
+def _credits_url() -> str:
+    return links.absolute_url("packages.credits_page")
+
+
 def _no_show(notification: Notification, user: User, session: LiveSession | None) -> dict[str, Any]:
     report = no_shows.report_of(session.id)
     payload = notification.payload or {}
@@ -455,7 +479,10 @@ CONTEXTS: dict[str, Callable[[Notification, User, LiveSession | None], dict[str,
     "coach_notes_published": _coach_notes_published,
     "payouts_restricted": _payouts_restricted,
     "waitlist_offer": _waitlist_offer,
+    "package_purchased": _package_purchase,
+    "package_expiring": _package_purchase,
     "no_show_reported": _no_show,
     "no_show_resolved": _no_show,
     **dict.fromkeys(REFUND_KINDS, _payment_refunded),
+    **guardian_copies.CONTEXTS,
 }

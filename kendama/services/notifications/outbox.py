@@ -139,6 +139,22 @@ def _to_both(session: LiveSession, kind: str, payload: dict[str, Any] | None = N
     ]
 
 
+def _to_guardian(session: LiveSession, kind: str, payload: dict[str, Any] | None = None) -> list[Message]:
+    """The copy for a young fan's guardian (services/notifications/guardian_copies.py addresses it)."""
+    if not session.fan_is_minor:
+        return []
+    copy = f"guardian_{kind}"
+    return [
+        Message(
+            session.fan_id,
+            copy,
+            session_id=session.id,
+            payload={**(payload or {}), "sequence": session.ics_sequence},
+            dedupe_key=f"{copy}:{session.id}:{session.ics_sequence}",
+        )
+    ]
+
+
 # "Complete your payment" waits this long after a paid booking: most fans pay at once on the
 # Checkout they are sent to, and the email is skipped when composed once the booking is no
 # longer pending, so they never get it.
@@ -166,7 +182,8 @@ def on_awaiting_payment(session: LiveSession, *, now: datetime | None = None) ->
 
 def on_confirmed(session: LiveSession) -> None:
     """A booking is confirmed (free at once, paid when the payment arrives): invitations + reminders."""
-    queue_all([*_to_both(session, "booking_confirmed"), *_reminders(session)])
+    kind = "booking_confirmed"
+    queue_all([*_to_both(session, kind), *_to_guardian(session, kind), *_reminders(session)])
 
 
 def on_payment_received(session: LiveSession) -> None:
@@ -181,7 +198,8 @@ def on_rescheduled(session: LiveSession, previous_start: datetime) -> None:
 
 def on_cancelled(session: LiveSession, refund_amount: int = 0) -> None:
     """Both sides get the cancellation (a CANCEL invitation); pending reminders are dropped."""
-    queue_all(_to_both(session, "cancelled", {"refund_amount": refund_amount, "currency": session.currency}))
+    payload = {"refund_amount": refund_amount, "currency": session.currency}
+    queue_all([*_to_both(session, "cancelled", payload), *_to_guardian(session, "cancelled", payload)])
     cancel_reminders(session)
 
 

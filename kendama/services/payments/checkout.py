@@ -30,7 +30,7 @@ from ..errors import NotAllowed, NotFound, ProviderUnavailable, WrongState
 from ..notifications import outbox
 from ..notifications.links import absolute_url
 from ..timezones import for_person
-from . import payouts, refunds
+from . import packages, payouts, refunds
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,9 @@ def close_checkouts(session_id: int) -> int:
 
 def apply_checkout(checkout: dict) -> None:
     """Act on a Checkout as Stripe has it now: paid confirms (or refunds), expired releases the hold."""
-    if checkout["status"] == "complete" and checkout["payment_status"] == "paid":
+    if packages.purchase_id_of(checkout) is not None:
+        packages.apply_checkout(checkout)
+    elif checkout["status"] == "complete" and checkout["payment_status"] == "paid":
         record_paid(checkout)
     elif checkout["status"] == "expired":
         settle_ended(checkout["id"], PaymentStatus.EXPIRED)
@@ -326,6 +328,7 @@ def settle_ended(checkout_id: str, status: PaymentStatus) -> None:
     """An unpaid Checkout expired or failed: release the hold unless another Checkout is live."""
     session_id = db.session.scalar(select(Payment.session_id).where(Payment.checkout_session_id == checkout_id))
     if session_id is None:
+        packages.settle_ended(checkout_id, status)  # a package's, or none of ours
         return
     # The session first, then the payment: the same order as record_paid, so the two never deadlock.
     session = db.session.scalar(select(LiveSession).where(LiveSession.id == session_id).with_for_update())

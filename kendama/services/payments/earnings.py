@@ -1,6 +1,9 @@
 """Earnings by month: what players made and what the platform kept, from payments and refunds.
 
-A payment counts in the month it was paid; a refund in the month it succeeded. Months are
+A payment counts in the month it was paid; a refund in the month it succeeded. A lesson package
+is one payment (counted among `package_sales` too), and its pro-rata refunds are refunds; the
+lessons booked with its credits bring no money of their own and are counted as `credits_used` in
+the month the booking took the credit. Months are
 calendar months on the viewer's wall clock (the player's zone for a player). A refund takes the
 refunded amount off the gross and gives back its share of the fee, so for the player
 `net = gross - fee - (refunded - fee_refunded)` and for the platform `fee - fee_refunded`.
@@ -11,10 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ...extensions import db
-from ...models import LiveSession, Payment, PaymentStatus, Refund, RefundStatus, User
+from ...models import (
+    CreditState,
+    LiveSession,
+    PackageCredit,
+    PackagePurchase,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    User,
+)
 from ..access import require_admin, require_player
 from ..timezones import in_zone
 
@@ -28,6 +41,8 @@ class MonthLine:
     fee: int = 0
     refunded: int = 0
     fee_refunded: int = 0
+    package_sales: int = 0
+    credits_used: int = 0
 
     @property
     def net(self) -> int:
@@ -54,13 +69,15 @@ class Totals:
             total.fee += line.fee
             total.refunded += line.refunded
             total.fee_refunded += line.fee_refunded
+            total.package_sales += line.package_sales
+            total.credits_used += line.credits_used
         return sorted(sums.values(), key=lambda line: line.currency)
 
 
 def player_earnings(player: User) -> Totals:
     """The player's own earnings, newest month first, in their time zone."""
     require_player(player)
-    return _totals(player.timezone or "UTC", LiveSession.player_id == player.id)
+    return _totals(player.timezone or "UTC", player.id)
 
 
 def platform_revenue(admin: User, zone_name: str = "UTC") -> Totals:
@@ -69,7 +86,7 @@ def platform_revenue(admin: User, zone_name: str = "UTC") -> Totals:
     return _totals(zone_name, None)
 
 
-def _totals(zone_name: str, where) -> Totals:
+def _totals(zone_name: str, player_id: int | None) -> Totals:
     lines: dict[tuple[date, str], MonthLine] = {}
 
     def line(moment, currency: str) -> MonthLine:
@@ -77,26 +94,43 @@ def _totals(zone_name: str, where) -> Totals:
         month = date(local.year, local.month, 1)
         return lines.setdefault((month, currency), MonthLine(month=month, currency=currency))
 
-    paid = (
-        select(Payment.paid_at, Payment.currency, Payment.amount, Payment.application_fee_amount)
-        .join(LiveSession, LiveSession.id == Payment.session_id)
-        .where(Payment.status == PaymentStatus.PAID)
-    )
-    refunded = (
-        select(Refund.completed_at, Refund.currency, Refund.amount, Refund.fee_refund_amount)
-        .join(LiveSession, LiveSession.id == Refund.session_id)
-        .where(Refund.status == RefundStatus.SUCCEEDED)
-    )
-    if where is not None:
-        paid, refunded = paid.where(where), refunded.where(where)
-    for paid_at, currency, amount, fee in db.session.execute(paid):
+    for paid_at, currency, amount, fee, purchase_id in db.session.execute(_of_player(_PAID, Payment, player_id)):
         month = line(paid_at, currency)
         month.payments += 1
+        month.package_sales += purchase_id is not None
         month.gross += amount
         month.fee += fee
-    for completed_at, currency, amount, fee_back in db.session.execute(refunded):
+    for completed_at, currency, amount, fee_back, _ in db.session.execute(_of_player(_REFUNDED, Refund, player_id)):
         month = line(completed_at, currency)
         month.refunded += amount
         month.fee_refunded += fee_back
+    for used_at, currency in db.session.execute(_credits_used(player_id)):
+        line(used_at, currency).credits_used += 1
     ordered = sorted(lines.values(), key=lambda m: (m.month, m.currency), reverse=True)
     return Totals(ordered)
+
+
+_PAID = select(
+    Payment.paid_at, Payment.currency, Payment.amount, Payment.application_fee_amount, Payment.package_purchase_id
+).where(Payment.status == PaymentStatus.PAID)
+_REFUNDED = select(
+    Refund.completed_at, Refund.currency, Refund.amount, Refund.fee_refund_amount, Refund.package_purchase_id
+).where(Refund.status == RefundStatus.SUCCEEDED)
+
+
+def _of_player(query, model, player_id: int | None):
+    """Payments or refunds of one player's sessions and packages (everyone's for None)."""
+    if player_id is None:
+        return query
+    sessions = select(LiveSession.id).where(LiveSession.player_id == player_id)
+    purchases = select(PackagePurchase.id).where(PackagePurchase.player_id == player_id)
+    return query.where(or_(model.session_id.in_(sessions), model.package_purchase_id.in_(purchases)))
+
+
+def _credits_used(player_id: int | None):
+    query = (
+        select(PackageCredit.used_at, PackagePurchase.currency)
+        .join(PackagePurchase, PackagePurchase.id == PackageCredit.purchase_id)
+        .where(PackageCredit.state == CreditState.USED.value)
+    )
+    return query if player_id is None else query.where(PackagePurchase.player_id == player_id)

@@ -60,6 +60,11 @@ def refund_payment(payment: Payment, reason: str) -> Refund | None:
     return _add_refund(payment, payment.amount, reason, f"refund-{payment.session_id}-{payment.id}-full-{reason}")
 
 
+def refund_package(payment: Payment, amount: int, key: str) -> Refund | None:
+    """Add a refund of `amount` of a package purchase's payment (its unused credits, pro rata)."""
+    return _add_refund(payment, amount, "package_credits_unused", key)
+
+
 def fee_share(fee: int, paid: int, refunded_before: int, fee_returned_before: int, amount: int) -> int:
     """The part of the platform fee that goes back with one more refund of `amount`.
 
@@ -77,6 +82,7 @@ def _add_refund(payment: Payment, amount: int, reason: str, key: str) -> Refund 
         return None
     refund = Refund(
         session_id=payment.session_id,
+        package_purchase_id=payment.package_purchase_id,
         payment_id=payment.id,
         amount=amount,
         currency=payment.currency,
@@ -131,7 +137,7 @@ def execute_refund(refund_id: int, *, now: datetime | None = None) -> Refund | N
         "payment_intent": payment.payment_intent_id,
         "amount": refund.amount,
         "reason": STRIPE_REASONS.get(refund.reason, "requested_by_customer"),
-        "metadata": {"refund_id": str(refund.id), "session_id": str(refund.session_id), "reason": refund.reason},
+        "metadata": _refund_metadata(refund),
         "idempotency_key": key,
     }
     db.session.commit()  # the attempt is counted first; no lock is held while Stripe is called
@@ -141,6 +147,14 @@ def execute_refund(refund_id: int, *, now: datetime | None = None) -> Refund | N
         log.warning("refund %s failed: %s", refund_id, exc.message)
         return _failed(db.session.get(Refund, refund_id, with_for_update=True), exc.message)
     return _record(db.session.get(Refund, refund_id, with_for_update=True), result)
+
+
+def _refund_metadata(refund: Refund) -> dict[str, str]:
+    """What the refund is for, as Stripe keeps it beside the refund: a session or a package purchase."""
+    what = {"session_id": str(refund.session_id)} if refund.session_id else {}
+    if refund.package_purchase_id:
+        what = {"package_purchase_id": str(refund.package_purchase_id)}
+    return {"refund_id": str(refund.id), **what, "reason": refund.reason}
 
 
 def _sync(refund: Refund) -> Refund:

@@ -17,6 +17,7 @@ from ...extensions import db
 from ...integrations import video as video_provider
 from ...models import ConsentRecord, LiveSession, SessionStatus, User, utcnow
 from ..access import session_for_participant, session_for_viewer
+from ..booking import young_fans
 from ..errors import InvalidInput, ProviderUnavailable, WrongState
 from . import recordings
 
@@ -78,6 +79,7 @@ def set_consent(
     role = session.participant_role(user.id)
     if sharing and not recording:
         raise InvalidInput({"sharing": SHARING_NEEDS_RECORDING})
+    young_fans.check_consent(session, role, recording=recording, sharing=bool(sharing))
     current_recording = getattr(session, f"{role}_recording_consent")
     if sharing is None:
         sharing = getattr(session, f"{role}_sharing_consent") and recording
@@ -103,6 +105,7 @@ def set_sharing(user: User, session_id: int, *, allowed: bool, now: datetime | N
     role = session.participant_role(user.id)
     if allowed and not getattr(session, f"{role}_recording_consent"):
         raise InvalidInput({"sharing": SHARING_NEEDS_RECORDING})
+    young_fans.check_consent(session, role, recording=False, sharing=allowed)
     _record_sharing(session, user.id, role, allowed, now)
     db.session.commit()
     return consent_state(session, now=now)
