@@ -34,11 +34,7 @@ from kendama.extensions import db
 from kendama.models import (
     CoachNote,
     GuardianConsent,
-    LessonPackage,
     NoShowReport,
-    PackageCredit,
-    PackagePurchase,
-    Payment,
     PracticeClip,
     Refund,
     Review,
@@ -52,6 +48,7 @@ from kendama.services.accounts import api_tokens, guardians, sign_ins
 
 from ..support.booking_helpers import mark_paid, weekday_at
 from ..support.factories import PASSWORD, AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.package_helpers import paid_purchase
 
 pytestmark = pytest.mark.both_databases
 
@@ -392,35 +389,7 @@ def build_world() -> World:
     waitlist_entry = WaitlistEntry(
         player_id=player.id, fan_id=fan.id, day=upcoming.starts_at.date(), zone="Europe/Prague", duration_minutes=30
     )
-    package = LessonPackage(player_id=player.id, lessons=3, duration_minutes=30, price_amount=6000, currency="usd")
-    db.session.add(package)
-    db.session.flush()
-    purchase = PackagePurchase(
-        package_id=package.id,
-        fan_id=fan.id,
-        player_id=player.id,
-        lessons=3,
-        duration_minutes=30,
-        price_amount=6000,
-        currency="usd",
-        platform_fee_amount=900,
-        player_share_amount=5100,
-        status="paid",
-        paid_at=utcnow(),
-        valid_until=utcnow() + timedelta(days=180),
-    )
-    db.session.add(purchase)
-    db.session.flush()
-    purchase_payment = Payment(
-        package_purchase_id=purchase.id,
-        amount=6000,
-        currency="usd",
-        application_fee_amount=900,
-        status="paid",
-        paid_at=utcnow(),
-        idempotency_key=f"matrix-package-{purchase.id}",
-    )
-    credits = [PackageCredit(purchase_id=purchase.id) for _ in range(3)]
+    purchase = paid_purchase(fan, player)
     young = FanFactory(birth_year=utcnow().year - 13)
     guardian = GuardianConsent(fan_id=young.id, guardian_email="guardian@example.com", state="approved")
     young_upcoming = LiveSessionFactory(
@@ -428,7 +397,7 @@ def build_world() -> World:
     )
     young_upcoming.ends_at = young_upcoming.blocked_until = young_upcoming.starts_at + timedelta(minutes=30)
     db.session.add(guardian)
-    db.session.add_all([recording, refund, note, clip, no_show, waitlist_entry, review, purchase_payment, *credits])
+    db.session.add_all([recording, refund, note, clip, no_show, waitlist_entry, review])
     notice = outbox.queue(fan.id, "password_reset")
     notice.status = "dead"
     db.session.commit()
@@ -451,7 +420,7 @@ def build_world() -> World:
         "refund": refund.id,
         "no_show": no_show.id,
         "waitlist_entry": waitlist_entry.id,
-        "package": package.id,
+        "package": purchase.package_id,
         "purchase": purchase.id,
         "notification": notice.id,
         "share_token": share_token,

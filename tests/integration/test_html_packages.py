@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from kendama.extensions import db
-from kendama.models import LessonPackage, PackageCredit, PackagePurchase, utcnow
+from kendama.models import LessonPackage, PackagePurchase
 from kendama.services.payments import packages
 
 from ..conftest import csrf_token_from
 from ..support.factories import FanFactory, PlayerFactory
+from ..support.package_helpers import paid_purchase
 
 pytestmark = pytest.mark.both_databases
 
@@ -24,24 +24,7 @@ def paid_player(**fields):
 
 
 def credits_for(fan, player, lessons: int = 3) -> PackagePurchase:
-    """A paid purchase with its credits, as the Checkout's webhook leaves it."""
-    (offer,) = packages.set_packages(player, [packages.PackageInput(lessons, 30, 6000)])
-    purchase = PackagePurchase(
-        package_id=offer.id,
-        fan_id=fan.id,
-        player_id=player.id,
-        lessons=lessons,
-        duration_minutes=30,
-        price_amount=6000,
-        currency="eur",
-        platform_fee_amount=900,
-        player_share_amount=5100,
-        status="paid",
-        paid_at=utcnow(),
-        valid_until=utcnow() + timedelta(days=180),
-        credits=[PackageCredit() for _ in range(lessons)],
-    )
-    db.session.add(purchase)
+    purchase = paid_purchase(fan, player, lessons=lessons, currency="eur")
     db.session.commit()
     return purchase
 

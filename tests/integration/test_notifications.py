@@ -15,11 +15,8 @@ from kendama import jobs
 from kendama.extensions import db, mail
 from kendama.models import (
     GuardianConsent,
-    LessonPackage,
     NoShowReport,
     Notification,
-    PackageCredit,
-    PackagePurchase,
     Payment,
     WaitlistEntry,
     utcnow,
@@ -32,6 +29,7 @@ from kendama.tasks.queue import dispatch_committed
 
 from ..conftest import csrf_token_from, recipient
 from ..support.factories import AdminFactory, FanFactory, LiveSessionFactory, PlayerFactory
+from ..support.package_helpers import paid_purchase
 from ..support.smtp_server import SMTPServer, free_port
 
 pytestmark = pytest.mark.both_databases
@@ -299,30 +297,6 @@ def test_every_kind_has_a_case():
     assert set(KIND_CASES) == emails.KINDS - {"reminder_24h", "reminder_1h"}
 
 
-def _paid_package(fan, player) -> PackagePurchase:
-    package = LessonPackage(player_id=player.id, lessons=3, duration_minutes=30, price_amount=6000, currency="usd")
-    db.session.add(package)
-    db.session.flush()
-    purchase = PackagePurchase(
-        package_id=package.id,
-        fan_id=fan.id,
-        player_id=player.id,
-        lessons=3,
-        duration_minutes=30,
-        price_amount=6000,
-        currency="usd",
-        platform_fee_amount=900,
-        player_share_amount=5100,
-        status="paid",
-        paid_at=utcnow(),
-        valid_until=utcnow() + timedelta(days=5),
-        credits=[PackageCredit() for _ in range(3)],
-    )
-    db.session.add(purchase)
-    db.session.flush()
-    return purchase
-
-
 @pytest.mark.parametrize("kind", sorted(KIND_CASES))
 def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
     status, payload, phrase = KIND_CASES[kind]
@@ -347,7 +321,7 @@ def test_each_kind_renders_an_accessible_html_email_and_a_text_twin(kind):
         db.session.flush()
         payload = {"entry_id": entry.id}
     if kind.startswith("package_"):  # the fan bought 3 lessons with the player
-        payload = {"purchase_id": _paid_package(session.fan, session.player).id}
+        payload = {"purchase_id": paid_purchase(session.fan, session.player, valid_days=5).id}
     if kind.startswith("guardian_"):  # a young fan whose guardian confirmed
         session.fan.birth_year = utcnow().year - 13
         session.fan_is_minor = True
