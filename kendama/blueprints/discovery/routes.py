@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, render_template, request, send_from_directory, url_for
+from collections.abc import Hashable
+
+from flask import Response, abort, flash, make_response, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -13,7 +15,7 @@ from ...services.booking import policy as cancellation_policy
 from ...services.errors import Conflict, InvalidInput
 from ...services.marketplace import reviews
 from ...services.payments import packages
-from ...web import fragment_cache
+from ...web import fragment_cache, page_cache
 from ...web.htmx import is_htmx_request
 from ...web.template_helpers import viewer_zone
 from ..form_errors import apply_service_errors
@@ -38,22 +40,35 @@ def _page_number() -> int:
 @bp.get("/players")
 def players():
     """The listing; an htmx request (the filter form, the pager) gets only the results fragment."""
+    page = _page_number()
+    if set(request.args) <= {"page"} and (zone := page_cache.shared_view()):
+        # The unfiltered listing, what most visitors open, is answered before any form is built.
+        key = _listing_key("players.html", {}, page, zone=zone)
+        return _varied(make_response(page_cache.listing_page(key, _players_page)))
     form = PlayerSearchForm(request.args)
     form.validate()
-    page = _page_number()
     params = form.query_params()
-    htmx = is_htmx_request()
+    if not is_htmx_request():
+        return _varied(make_response(_players_page(form), 422 if form.errors else 200))
     # After a pager link is followed the link is gone: move focus to the new results' heading.
     # A filter change leaves focus where the user is typing; the live region reads the count.
-    focus = htmx and request.headers.get("HX-Trigger", "").startswith(PAGER_ID_PREFIX)
-    listing = _listing(form, params, page, focus=focus, fragment=htmx)
-    if htmx:
-        response = make_response(listing)
-        # The canonical address of this view (empty filters dropped) goes in the address bar.
-        response.headers["HX-Push-Url"] = url_for("discovery.players", **params, **({"page": page} if page > 1 else {}))
-    else:
-        page_html = render_template("discovery/players.html", listing=listing, public_view=True)
-        response = make_response(page_html, 422 if form.errors else 200)
+    focus = request.headers.get("HX-Trigger", "").startswith(PAGER_ID_PREFIX)
+    response = make_response(_listing(form, params, page, focus=focus, fragment=True))
+    # The canonical address of this view (empty filters dropped) goes in the address bar.
+    response.headers["HX-Push-Url"] = url_for("discovery.players", **params, **({"page": page} if page > 1 else {}))
+    return _varied(response)
+
+
+def _players_page(form: PlayerSearchForm | None = None) -> str:
+    """The listing's whole page: the filters (from the address) and a page of results."""
+    if form is None:
+        form = PlayerSearchForm(request.args)
+        form.validate()
+    listing = _listing(form, form.query_params(), _page_number(), focus=False, fragment=False)
+    return render_template("discovery/players.html", listing=listing, public_view=True)
+
+
+def _varied(response: Response) -> Response:
     # One address answers with a page or a fragment; caches must keep them apart.
     response.vary.add("HX-Request")
     return response
@@ -84,8 +99,14 @@ def _listing(form: PlayerSearchForm, params: dict[str, str], page: int, *, focus
 
     if form.errors or "q" in params:
         return render()
-    key = (template, tuple(sorted(params.items())), page, focus, viewer_zone())
-    return fragment_cache.listing_fragment("players-page", key, render)
+    return fragment_cache.listing_fragment("players-page", _listing_key(template, params, page, focus), render)
+
+
+def _listing_key(
+    template: str, params: dict[str, str], page: int, focus: bool = False, zone: str | None = None
+) -> Hashable:
+    """What a cached listing depends on besides the players: the canonical filters and the zone."""
+    return (template, tuple(sorted(params.items())), page, focus, zone or viewer_zone())
 
 
 @bp.get("/players/<int:player_id>")
@@ -94,6 +115,19 @@ def player(player_id: int):
 
 
 def _player_page(player_id: int, *, failed: tuple[int, ReportReviewForm] | None = None, status: int = 200):
+    """The profile page; one copy for every anonymous visitor in a zone (web/page_cache.py)."""
+    if failed is None and (zone := page_cache.shared_view()):
+        key = (_duration_key(request.args.get("duration", type=int)), zone, _page_number())
+        return page_cache.player_page(player_id, key, lambda: _draw_player_page(player_id, None)), status
+    return _draw_player_page(player_id, failed), status
+
+
+def _duration_key(duration: int | None) -> int | None:
+    """Any length a player cannot offer shows their shortest, so it shares that key."""
+    return duration if duration in LESSON_LENGTHS else None
+
+
+def _draw_player_page(player_id: int, failed: tuple[int, ReportReviewForm] | None) -> str:
     """The profile (a cached fragment) and a page of its reviews (cached data, drawn per request:
     the Report forms carry the visitor's CSRF token, which no cached copy may hold)."""
     duration = request.args.get("duration", type=int)
@@ -105,8 +139,7 @@ def _player_page(player_id: int, *, failed: tuple[int, ReportReviewForm] | None 
         article = render_template("discovery/_profile.html", view=view, card=view.card, profile=profile)
         return profile.user.display_name, Markup(article)
 
-    # Any length a player cannot offer shows their shortest, so it shares that key.
-    key = (duration if duration in LESSON_LENGTHS else None, zone_name, current_user.is_authenticated)
+    key = (_duration_key(duration), zone_name, current_user.is_authenticated)
     name, article = fragment_cache.player_fragment(player_id, "profile-page", key, render)
     page = _page_number()
     shown = fragment_cache.player_fragment(
@@ -124,7 +157,7 @@ def _player_page(player_id: int, *, failed: tuple[int, ReportReviewForm] | None 
         report_form=ReportReviewForm(formdata=None) if current_user.is_authenticated else None,
         failed=failed,
         public_view=True,
-    ), status
+    )
 
 
 @bp.post("/reviews/<int:review_id>/report")
