@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import start_checks
 from .config import CONFIGS, development_calendar_secrets_key, development_secret_key, normalise_database_url
+from .web.app_class import KendamaFlask
 
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 
@@ -22,7 +23,7 @@ def create_app(
     unless given); tests give each embedded app a scratch folder of its own.
     """
     config_name = config_name or os.environ.get("KENDAMA_ENV", "development")
-    app = Flask(__name__, instance_path=str(instance_path or INSTANCE_PATH))
+    app = KendamaFlask(__name__, instance_path=str(instance_path or INSTANCE_PATH))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     configure_environment(app)
