@@ -11,7 +11,8 @@ import boto3
 import pytest
 import requests
 
-from kendama.integrations.storage import EXTENSION, LocalStorage, S3Storage, current_storage, storage_for
+from kendama.integrations.storage import EXTENSION, LocalStorage, current_storage, storage_for
+from kendama.integrations.storage.s3 import S3Storage
 
 from ..support.s3_server import DUMMY_CREDENTIALS, s3_server
 

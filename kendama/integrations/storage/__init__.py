@@ -10,13 +10,15 @@ from flask import current_app
 
 from .base import Storage
 from .local import LocalStorage
-from .s3 import S3Storage
 
 EXTENSION = "kendama_storage"
 
 
 def storage_for(app_config: Mapping[str, Any], instance_path: str) -> Storage:
     if app_config.get("STORAGE_BUCKET"):
+        # boto3 only where a bucket is used: it is a fifth of a web worker's memory.
+        from .s3 import S3Storage
+
         return S3Storage(
             app_config["STORAGE_BUCKET"],
             region=app_config.get("STORAGE_REGION") or "us-east-1",
@@ -34,4 +36,4 @@ def current_storage() -> Storage:
     return storage
 
 
-__all__ = ["LocalStorage", "S3Storage", "Storage", "current_storage", "storage_for"]
+__all__ = ["LocalStorage", "Storage", "current_storage", "storage_for"]

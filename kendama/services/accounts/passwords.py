@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -61,6 +60,9 @@ def password_problem(password: str, user_inputs: Iterable[str] = ()) -> str | No
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+    # Imported where a password is judged: its word lists are 14 MB of every web worker otherwise.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=[*SITE_WORDS, *_words_of(user_inputs)])
     if result["score"] >= MIN_PASSWORD_SCORE:
         return None
